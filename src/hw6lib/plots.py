@@ -1,0 +1,122 @@
+"""Figures of the report, as deterministic SVG (no dates, fixed ids, text kept as text)."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from hw6lib.chain import predict, sigmoid  # noqa: E402
+from hw6lib.io import atomic_open  # noqa: E402
+
+_STYLE = {
+    "svg.hashsalt": "hw6",
+    "svg.fonttype": "none",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
+    """Save a figure as SVG without a timestamp, atomically, and close it."""
+    buf = io.StringIO()
+    with matplotlib.rc_context(_STYLE):
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    with atomic_open(path, "w") as f:
+        f.write(buf.getvalue())
+
+
+def _label(fit: dict[str, Any]) -> str:
+    w = ", ".join(f"{v:.3f}" for v in fit["weights"])
+    return f"{fit['depth']}-layer, w = ({w}), MSE = {fit['fun']:.3g}"
+
+
+def plot_fits(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
+    """Fitted chains against the true curve ``sigmoid(x)``.
+
+    Parameters
+    ----------
+    fits : sequence of dict
+        Fit records (``depth``, ``weights``, ``fun``), e.g. the best minimum of each depth and
+        the published reproduction.
+    x_range : float
+        The plot covers ``[-x_range, x_range]``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        xs = np.linspace(-x_range, x_range, 401)
+        ax.plot(xs, sigmoid(xs), color="black", lw=3, alpha=0.35, label="sigmoid(x) (truth)")
+        for fit in fits:
+            ax.plot(xs, predict(fit["weights"], xs), lw=1.4, label=_label(fit))
+        ax.set_xlabel("x")
+        ax.set_ylabel("ŷ")
+        ax.legend(fontsize=8, loc="upper left")
+        fig.tight_layout()
+    return fig
+
+
+def plot_residuals(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
+    """Residuals ``yhat(x) - sigmoid(x)`` of fitted chains, with the N(0, 1) density for scale.
+
+    Parameters
+    ----------
+    fits : sequence of dict
+        Fit records as in :func:`plot_fits`.
+    x_range : float
+        The plot covers ``[-x_range, x_range]``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        xs = np.linspace(-x_range, x_range, 401)
+        for fit in fits:
+            ax.plot(xs, predict(fit["weights"], xs) - sigmoid(xs), lw=1.4, label=_label(fit))
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax2 = ax.twinx()
+        ax2.fill_between(xs, np.exp(-xs**2 / 2) / np.sqrt(2 * np.pi), color="grey", alpha=0.15)
+        ax2.set_ylabel("density of x (shaded)")
+        ax2.set_ylim(bottom=0)
+        ax2.grid(False)
+        ax.set_xlabel("x")
+        ax.set_ylabel("ŷ − sigmoid(x)")
+        ax.legend(fontsize=8, loc="lower left")
+        fig.tight_layout()
+    return fig
+
+
+def problem1_figures(fits: Sequence[dict[str, Any]]) -> dict[str, Figure]:
+    """Both Problem 1 figures from the per-depth fit records of :func:`hw6lib.problem1.fit_depth`.
+
+    The curves shown are the best minimum of each depth and, for depth 2, the published fit
+    from zeros.
+
+    Returns
+    -------
+    dict
+        ``{"fits": Figure, "residuals": Figure}``.
+    """
+    curves = []
+    for f in sorted(fits, key=lambda f: f["depth"]):
+        curves.append({**f["multistart"]["best"], "depth": f["depth"]})
+        if f["depth"] == 2:
+            curves.append(f["published_reproduction"])
+    return {"fits": plot_fits(curves), "residuals": plot_residuals(curves)}

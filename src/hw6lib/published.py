@@ -1,0 +1,30 @@
+"""Numbers printed by the published HW6 solution, kept to compare against (design notes, §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Problem 1 fits: default ``scipy.optimize.minimize`` (BFGS, finite differences) from zeros.
+PROBLEM1: dict[int, dict[str, Any]] = {
+    1: {
+        "fun": 5.985852810098471e-13,
+        "weights": [1.000, 1.000],
+        "nit": 10,
+        "nfev": 33,
+        "njev": 11,
+    },
+    2: {
+        "fun": 0.010043226212701954,
+        "weights": [5.592, 3.454, 0.6734],
+        "nit": 50,
+        "nfev": 252,
+        "njev": 63,
+    },
+}
+
+#: Problem 2, published per-epoch test metrics (%), one hidden layer of 10, lr 0.01, batch 500.
+PROBLEM2_EPOCHS: dict[str, list[float]] = {
+    "accuracy": [89.4, 63.9, 67.0, 78.0, 92.5, 81.3, 68.7, 88.9, 93.4, 90.6],
+    "precision_last_batch": [51.2, 18.8, 20.5, 28.6, 59.2, 35.2, 21.3, 48.3, 60.9, 52.4],
+    "recall_last_batch": [95.3, 100, 100, 97.7, 97.7, 100, 100, 100, 97.7, 100],
+}

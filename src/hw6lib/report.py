@@ -1,0 +1,167 @@
+"""Rendering the HTML report from result files with Jinja2.
+
+The report reads only files under ``results/``: :func:`load_inputs` turns a mapping of names to
+paths into a context (JSON parsed, CSV as a list of rows, SVG inlined as markup), and
+:func:`render_report` renders ``reports/templates/hw6.html.j2`` with autoescaping on. Every string
+from data or config is escaped; only our own SVG figures and the MathML produced by
+:func:`tex` are marked safe.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import math
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import latex2mathml.converter
+from markupsafe import Markup
+
+from hw6lib.io import atomic_open, read_json
+
+
+def _load(path: Path) -> Any:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return read_json(path)
+    if suffix in {".csv", ".tsv"}:
+        with open(path, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f, delimiter="," if suffix == ".csv" else "\t"))
+    if suffix == ".svg":
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"^<\?xml[^>]*>\s*", "", text)
+        text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
+        return Markup(text)  # our own matplotlib output, not user data
+    return path.read_text(encoding="utf-8")
+
+
+def load_inputs(inputs: Mapping[str, str | os.PathLike[str] | list[Any]]) -> dict[str, Any]:
+    """Load every named input of the report rule.
+
+    Parameters
+    ----------
+    inputs : mapping
+        Name to path (or list of paths) as in Snakemake's ``input`` object.
+
+    Returns
+    -------
+    dict
+        Name to parsed content (list of contents for a list of paths).
+    """
+    out: dict[str, Any] = {}
+    for name, value in inputs.items():
+        if isinstance(value, list | tuple):
+            out[name] = [_load(Path(v)) for v in value]
+        else:
+            out[name] = _load(Path(value))
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _tex(latex: str, display: bool) -> str:
+    return latex2mathml.converter.convert(latex, display="block" if display else "inline")
+
+
+def tex(latex: str, display: bool = False) -> Markup:
+    """Convert LaTeX to MathML (rendered natively by browsers, no script, no network)."""
+    return Markup(_tex(str(latex), display))
+
+
+def texblock(latex: str) -> Markup:
+    """Display-style MathML; used as ``{% filter texblock %}...{% endfilter %}`` in templates."""
+    return tex(str(latex).strip(), display=True)
+
+
+def num(value: Any, digits: int = 4, style: str = "g") -> str:
+    """Format a number for a table: ``digits`` significant digits, "—" for missing values."""
+    if value is None or value == "":
+        return "—"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if style == "e":
+        return f"{v:.{digits - 1}e}"
+    if style == "f":
+        return f"{v:.{digits}f}"
+    if style == "%":
+        return f"{100 * v:.{digits}f}%"
+    return f"{v:.{digits}g}"
+
+
+def weights(values: Any, digits: int = 4) -> str:
+    """Format a weight vector as ``(w0, w1, ...)``."""
+    return "(" + ", ".join(num(v, digits) for v in values) + ")"
+
+
+def make_environment(template_dir: str | os.PathLike[str]) -> jinja2.Environment:
+    """A Jinja2 environment with autoescaping, strict undefined and the report's filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(num=num, weights=weights, tex=tex, texblock=texblock)
+    env.globals.update(tex=tex)
+    return env
+
+
+def render_report(
+    template: str | os.PathLike[str],
+    context: Mapping[str, Any],
+    out: str | os.PathLike[str],
+) -> None:
+    """Render ``template`` with ``context`` into ``out`` atomically.
+
+    Parameters
+    ----------
+    template : path-like
+        The main template file; sibling files and subfolders can be included.
+    context : mapping
+        Template variables.
+    out : path-like
+        Destination HTML file.
+    """
+    template = Path(template)
+    env = make_environment(template.parent)
+    html = env.get_template(template.name).render(**context)
+    with atomic_open(out, "w") as f:
+        f.write(html)
+
+
+def build_context(
+    inputs: Mapping[str, str | os.PathLike[str] | list[Any]], config: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The template context: inputs named ``section__key`` become ``context[section][key]``.
+
+    Parameters
+    ----------
+    inputs : mapping
+        The report rule's named inputs (paths), e.g. ``{"p1__compare": "results/...json"}``.
+    config : mapping
+        The validated configuration, exposed as ``config`` (escaped like any other string).
+
+    Returns
+    -------
+    dict
+    """
+    context: dict[str, Any] = {"config": dict(config)}
+    for name, value in load_inputs(inputs).items():
+        section, _, key = name.partition("__")
+        if not key:
+            context[section] = value
+        else:
+            context.setdefault(section, {})[key] = value
+    return context

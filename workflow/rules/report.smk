@@ -1,0 +1,18 @@
+# The HTML report: reads only result files and renders reports/templates/hw6.html.j2.
+
+
+rule report:
+    input:
+        unpack(report_inputs),
+    output:
+        html="reports/hw6.html",
+    log:
+        "logs/report.log",
+    params:
+        template=REPORT_TEMPLATE,
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=5,
+    script:
+        "../scripts/report.py"

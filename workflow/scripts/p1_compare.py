@@ -1,0 +1,13 @@
+"""Compare the depths: the numbers behind "why does the extra layer raise the training error"."""
+
+from typing import TYPE_CHECKING
+
+from hw6lib.io import read_json, write_json
+from hw6lib.problem1 import compare_depths
+from hw6lib.runlog import job_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]):
+    write_json(snakemake.output.summary, compare_depths([read_json(f) for f in snakemake.input.fits]))

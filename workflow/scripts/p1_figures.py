@@ -1,0 +1,15 @@
+"""Draw the Problem 1 figures: fitted curves and residuals."""
+
+from typing import TYPE_CHECKING
+
+from hw6lib.io import read_json
+from hw6lib.plots import problem1_figures, save_figure
+from hw6lib.runlog import job_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]):
+    figures = problem1_figures([read_json(f) for f in snakemake.input.fits])
+    for name, fig in figures.items():
+        save_figure(fig, snakemake.output[name])

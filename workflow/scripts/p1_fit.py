@@ -1,0 +1,19 @@
+"""Fit the sigmoid chain of one depth: published reproduction, analytic fit, multi-start."""
+
+from typing import TYPE_CHECKING
+
+from hw6lib.arrays import load_array
+from hw6lib.io import write_json
+from hw6lib.problem1 import fit_depth
+from hw6lib.runlog import job_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]) as log:
+    data = load_array(snakemake.input.data)
+    depth = int(snakemake.wildcards.depth)
+    result = fit_depth(data[:, 0], data[:, 1], depth, snakemake.params.magnitudes, snakemake.params.gtol)
+    for m in result["multistart"]["minima"]:
+        log.info("depth %d minimum: MSE %.6g at %s (%d starts)", depth, m["fun"], m["weights"], m["count"])
+    write_json(snakemake.output.fit, result)

@@ -1,0 +1,18 @@
+"""Simulate the Problem 1 data: x ~ N(0, 1), y = sigmoid(x), saved as an (n, 2) array."""
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hw6lib.arrays import save_array
+from hw6lib.runlog import job_logging
+from hw6lib.simulate import simulate
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]) as log:
+    n, seed = snakemake.params.n, snakemake.params.seed
+    x, y = simulate(n, seed)
+    save_array(snakemake.output.data, np.column_stack([x, y]))
+    log.info("simulated n=%d rows with seed %d: mean x %.6f, sd x %.6f", n, seed, x.mean(), x.std())

@@ -1,0 +1,13 @@
+"""Render reports/hw6.html from the result files."""
+
+from typing import TYPE_CHECKING
+
+from hw6lib.report import build_context, render_report
+from hw6lib.runlog import job_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]):
+    context = build_context(dict(snakemake.input.items()), snakemake.config)
+    render_report(snakemake.params.template, context, snakemake.output.html)
