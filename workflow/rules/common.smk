@@ -9,7 +9,9 @@ try:
         config, load_schema(workflow.source_path("../schemas/config.schema.yaml"))
     )
 except ConfigError as err:
-    sys.exit(f"hw6: {err} (config files: {', '.join(map(str, workflow.configfiles)) or 'none'})")
+    sys.exit(
+        f"hw6: {err} (config files: {', '.join(map(str, workflow.configfiles)) or 'none'})"
+    )
 
 P1 = config["problem1"]
 

@@ -13,7 +13,15 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]) as log:
     data = load_array(snakemake.input.data)
     depth = int(snakemake.wildcards.depth)
-    result = fit_depth(data[:, 0], data[:, 1], depth, snakemake.params.magnitudes, snakemake.params.gtol)
+    result = fit_depth(
+        data[:, 0], data[:, 1], depth, snakemake.params.magnitudes, snakemake.params.gtol
+    )
     for m in result["multistart"]["minima"]:
-        log.info("depth %d minimum: MSE %.6g at %s (%d starts)", depth, m["fun"], m["weights"], m["count"])
+        log.info(
+            "depth %d minimum: MSE %.6g at %s (%d starts)",
+            depth,
+            m["fun"],
+            m["weights"],
+            m["count"],
+        )
     write_json(snakemake.output.fit, result)
