@@ -92,4 +92,17 @@ def test_fit_depth_and_compare_explain_the_gap():
     two = c["rows"][1]
     # Without biases the 2-layer net cannot reach both limits of sigmoid (0 and 1).
     assert not (abs(two["limit_minus_inf"]) < 0.05 and abs(two["limit_plus_inf"] - 1) < 0.05)
-    assert fits[1]["published"] == PROBLEM1[1]
+    assert fits[1]["published"] is None
+
+
+def test_published_numbers_apply_to_published_data_only():
+    from hw6lib.published import problem1_published
+
+    assert problem1_published(1_000_000, 3, 2) == PROBLEM1[2]
+    assert problem1_published(20_000, 3, 2) is None
+    assert problem1_published(1_000_000, 4, 1) is None
+    x, y = simulate(2_000, 3)
+    rec = fit_depth(x, y, 1, [1.0], published=PROBLEM1[1])
+    assert rec["vs_published"]["counts_equal"].keys() == {"nit", "nfev", "njev"}
+    assert rec["vs_published"]["fun_rel_diff"] >= 0
+    assert fit_depth(x, y, 1, [1.0])["vs_published"] is None

@@ -36,6 +36,7 @@ rule p1_fit:
         mem_mb=1024,
         runtime=30,
     params:
+        seed=P1["seed"],
         magnitudes=P1["multistart_magnitudes"],
         gtol=P1["gtol"],
     script:
