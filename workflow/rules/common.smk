@@ -25,6 +25,19 @@ def p1_fit_files(wildcards):
     return expand("results/problem1/fit_depth{depth}.json", depth=P1["depths"])
 
 
+def benchmark_files(wildcards):
+    """Benchmark file of every job the report depends on, labelled by job."""
+    files = {
+        "p1_simulate": "results/benchmarks/problem1/simulate.tsv",
+        "p1_gradcheck": "results/benchmarks/problem1/gradcheck.tsv",
+    }
+    for depth in P1["depths"]:
+        files[f"p1_fit_depth{depth}"] = (
+            f"results/benchmarks/problem1/fit_depth{depth}.tsv"
+        )
+    return files
+
+
 def report_inputs(wildcards):
     """Every result file the report reads, named ``section__key`` (see hw6lib.report)."""
     return {
@@ -33,4 +46,5 @@ def report_inputs(wildcards):
         "p1__gradcheck": "results/problem1/gradcheck.json",
         "p1__fig_fits": "results/problem1/fits.svg",
         "p1__fig_residuals": "results/problem1/residuals.svg",
+        "provenance": "results/provenance.json",
     }
