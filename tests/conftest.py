@@ -37,10 +37,7 @@ def repo() -> Path:
 SnakemakeRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture
-def run_snakemake(tmp_path: Path) -> SnakemakeRunner:
-    """Run the real workflow in ``tmp_path`` (``--directory``) with a config written there."""
-
+def _runner(tmp_path: Path) -> SnakemakeRunner:
     def run(
         config: dict[str, Any] | None = None,
         *args: str,
@@ -76,3 +73,21 @@ def run_snakemake(tmp_path: Path) -> SnakemakeRunner:
         return proc
 
     return run
+
+
+@pytest.fixture
+def run_snakemake(tmp_path: Path) -> SnakemakeRunner:
+    """Run the real workflow in ``tmp_path`` (``--directory``) with a config written there."""
+    return _runner(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole pipeline (default target) on the small config, run once per session.
+
+    Returns the working directory holding ``results/``, ``logs/`` and ``reports/hw6.html``.
+    Tests must not modify it.
+    """
+    wd = tmp_path_factory.mktemp("pipeline")
+    _runner(wd)(None)
+    return wd
