@@ -12,6 +12,17 @@ except ConfigError as err:
     sys.exit(f"hw6: {err} (config files: {', '.join(map(str, workflow.configfiles)) or 'none'})")
 
 P1 = config["problem1"]
+CARD = config["card"]
+TREE = config["tree"]
+
+# The stand-in is written where the real file would be read from, and goes through the same
+# loader (one code path for validation, hashing and splitting).
+CARD_SYNTHETIC_CSV = "results/card/synthetic/card_transdata.csv"
+if CARD["path"] is not None and not os.path.isfile(CARD["path"]):
+    sys.exit(
+        f"hw6: config key card.path: no such file: {CARD['path']} "
+        f"(working directory {os.getcwd()}; set it to null for the synthetic stand-in)"
+    )
 
 # The report template and the files it includes, found relative to the workflow (not the working
 # directory) so that `snakemake --directory elsewhere` works.
@@ -23,6 +34,16 @@ def p1_fit_files(wildcards):
     return expand("results/problem1/fit_depth{depth}.json", depth=P1["depths"])
 
 
+def card_csv(wildcards):
+    """The card data file: the configured real file, or the synthetic stand-in."""
+    return CARD["path"] if CARD["path"] is not None else CARD_SYNTHETIC_CSV
+
+
+def card_kind():
+    """``"real"`` when card.path is set, else ``"synthetic"``."""
+    return "real" if CARD["path"] is not None else "synthetic"
+
+
 def report_inputs(wildcards):
     """Every result file the report reads, named ``section__key`` (see hw6lib.report)."""
     return {
@@ -31,4 +52,9 @@ def report_inputs(wildcards):
         "p1__gradcheck": "results/problem1/gradcheck.json",
         "p1__fig_fits": "results/problem1/fits.svg",
         "p1__fig_residuals": "results/problem1/residuals.svg",
+        "data__summary": "results/card/split/summary.json",
+        "tree__metrics": "results/card/tree/metrics.json",
+        "tree__sweep": "results/card/tree/sweep.json",
+        "tree__timing": "results/benchmarks/card/tree_timing.json",
+        "tree__fig_sweep": "results/card/tree/depth_sweep.svg",
     }
