@@ -110,7 +110,10 @@ def depth_sweep(
 
 
 def plot_depth_sweep(records: Sequence[dict[str, Any]]) -> Figure:
-    """Test accuracy and F1 (left) and leaves (right) against the depth of the grown tree.
+    """Test error (1 - accuracy, 1 - F1; left, log scale) and leaves (right) by tree depth.
+
+    Scores near 1 differ in the third or fourth digit, so the left panel shows what is missing
+    from 1 on a log scale.
 
     Parameters
     ----------
@@ -125,23 +128,26 @@ def plot_depth_sweep(records: Sequence[dict[str, Any]]) -> Figure:
     depth = [r["depth"] for r in recs]
     with matplotlib.rc_context(_STYLE):
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
-        for key, marker in (("accuracy", "o"), ("f1", "s")):
-            ax.plot(depth, [r["test"][key] for r in recs], marker=marker, lw=1.4, label=key)
+        floor = 0.5 / max(r["n_test"] for r in recs)  # a perfect score still shows
+        for key, label, marker in (("accuracy", "1 − accuracy", "o"), ("f1", "1 − F1", "s")):
+            miss = [max(1.0 - r["test"][key], floor) for r in recs]
+            ax.plot(depth, miss, marker=marker, lw=1.4, label=label)
         for r in recs:
             if r["max_depth"] is None:
                 ax.annotate(
                     "unlimited",
-                    (r["depth"], r["test"]["f1"]),
+                    (r["depth"], max(1.0 - r["test"]["accuracy"], floor)),
                     textcoords="offset points",
-                    xytext=(0, -16),
+                    xytext=(0, -14),
                     ha="center",
                     fontsize=8,
                 )
+        ax.set_yscale("log")
         ax.set_xlabel("depth of the fitted tree")
-        ax.set_ylabel("test score")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.set_ylabel("test error (log scale)")
+        ax.legend(fontsize=8, loc="upper right")
         ax2.plot(depth, [r["leaves"] for r in recs], marker="o", lw=1.4, color="C2")
-        ax2.set_yscale("log")
+        ax2.set_ylim(bottom=0)
         ax2.set_xlabel("depth of the fitted tree")
         ax2.set_ylabel("leaves")
         fig.tight_layout()
