@@ -35,13 +35,13 @@ rule card_split:
         "results/benchmarks/card/split.tsv"
     threads: 1
     resources:
-        mem_mb=3072,
+        mem_mb=2048,
         runtime=10,
     params:
         n_train=CARD["n_train"],
         n_valid=CARD["n_valid"],
         kind=card_kind(),
-        seed=CARD["synthetic_seed"],
+        seed=card_seed(),
     script:
         "../scripts/card_split.py"
 

@@ -44,6 +44,11 @@ def card_kind():
     return "real" if CARD["path"] is not None else "synthetic"
 
 
+def card_seed():
+    """The stand-in's seed, or ``None`` for real data (so that it is not a parameter of it)."""
+    return CARD["synthetic_seed"] if CARD["path"] is None else None
+
+
 def report_inputs(wildcards):
     """Every result file the report reads, named ``section__key`` (see hw6lib.report)."""
     return {
