@@ -13,6 +13,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/problem1.smk"
+include: "workflow/rules/card.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/report.smk"
 

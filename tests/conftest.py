@@ -26,6 +26,8 @@ def small_config() -> dict[str, Any]:
             "multistart_magnitudes": [1.0, 2.0],
             "gradcheck": {"depths": [1, 2, 3], "points": 2, "rows": 2000},
         },
+        "card": {"synthetic_rows": 20000, "n_train": 10000, "n_valid": 2000},
+        "tree": {"max_depths": [2, 4, None]},
     }
 
 

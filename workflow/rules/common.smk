@@ -14,6 +14,17 @@ except ConfigError as err:
     )
 
 P1 = config["problem1"]
+CARD = config["card"]
+TREE = config["tree"]
+
+# The stand-in is written where the real file would be read from, and goes through the same
+# loader (one code path for validation, hashing and splitting).
+CARD_SYNTHETIC_CSV = "results/card/synthetic/card_transdata.csv"
+if CARD["path"] is not None and not os.path.isfile(CARD["path"]):
+    sys.exit(
+        f"hw6: config key card.path: no such file: {CARD['path']} "
+        f"(working directory {os.getcwd()}; set it to null for the synthetic stand-in)"
+    )
 
 # The report template and the files it includes, found relative to the workflow (not the working
 # directory) so that `snakemake --directory elsewhere` works.
@@ -35,7 +46,28 @@ def benchmark_files(wildcards):
         files[f"p1_fit_depth{depth}"] = (
             f"results/benchmarks/problem1/fit_depth{depth}.tsv"
         )
+    if card_kind() == "synthetic":
+        files["card_synthetic"] = "results/benchmarks/card/synthetic.tsv"
+    for job in ("split", "tree_fit", "tree_sweep"):
+        files[f"card_{job}" if job == "split" else job] = (
+            f"results/benchmarks/card/{job}.tsv"
+        )
     return files
+
+
+def card_csv(wildcards):
+    """The card data file: the configured real file, or the synthetic stand-in."""
+    return CARD["path"] if CARD["path"] is not None else CARD_SYNTHETIC_CSV
+
+
+def card_kind():
+    """``"real"`` when card.path is set, else ``"synthetic"``."""
+    return "real" if CARD["path"] is not None else "synthetic"
+
+
+def card_seed():
+    """The stand-in's seed, or ``None`` for real data (so that it is not a parameter of it)."""
+    return CARD["synthetic_seed"] if CARD["path"] is None else None
 
 
 def report_inputs(wildcards):
@@ -47,4 +79,9 @@ def report_inputs(wildcards):
         "p1__fig_fits": "results/problem1/fits.svg",
         "p1__fig_residuals": "results/problem1/residuals.svg",
         "provenance": "results/provenance.json",
+        "data__summary": "results/card/split/summary.json",
+        "tree__metrics": "results/card/tree/metrics.json",
+        "tree__sweep": "results/card/tree/sweep.json",
+        "tree__timing": "results/benchmarks/card/tree_timing.json",
+        "tree__fig_sweep": "results/card/tree/depth_sweep.svg",
     }
