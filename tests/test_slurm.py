@@ -31,8 +31,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = pytest.mark.slurm
-
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SNAKEMAKE = BIN / "snakemake"
@@ -489,6 +487,7 @@ def test_gpu_profile_is_the_slurm_profile_plus_a_gpu_for_training() -> None:
     assert train["gpu"] == 1
 
 
+@pytest.mark.slurm
 def test_pipeline_through_slurm_matches_a_local_run(
     slurm_cluster: Cluster, small_config: Path, tmp_path: Path
 ) -> None:
@@ -534,6 +533,7 @@ def test_pipeline_through_slurm_matches_a_local_run(
     assert result_jsons(local)
 
 
+@pytest.mark.slurm
 def test_gpu_job_and_failing_job(
     slurm_cluster: Cluster, small_config: Path, tmp_path: Path
 ) -> None:
