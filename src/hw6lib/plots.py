@@ -32,7 +32,9 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
     """Save a figure as SVG without a timestamp, atomically, and close it."""
     buf = io.StringIO()
     with matplotlib.rc_context(_STYLE):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(
+            buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+        )
     plt.close(fig)
     with atomic_open(path, "w") as f:
         f.write(buf.getvalue())
