@@ -3,15 +3,29 @@ import os
 import sys
 
 from hw6lib.config import ConfigError, load_schema, validate_config
+from hw6lib.preflight import check_card_file, check_config_relations
+from hw6lib.runlog import InputError
 
+# Stop before any job starts, with one line naming the key (or file, line and column), when the
+# configuration or the real data file is bad; nothing is written and earlier results stay.
 try:
     config = validate_config(
         config, load_schema(workflow.source_path("../schemas/config.schema.yaml"))
     )
+    check_config_relations(config)
 except ConfigError as err:
     sys.exit(
         f"hw6: {err} (config files: {', '.join(map(str, workflow.configfiles)) or 'none'})"
     )
+if config["card"]["path"] is not None:
+    try:
+        check_card_file(
+            config["card"]["path"],
+            config["card"]["n_train"],
+            os.path.join(".snakemake", "hw6-validated-inputs.json"),
+        )
+    except InputError as err:
+        sys.exit(f"hw6: {err}")
 
 P1 = config["problem1"]
 CARD = config["card"]
@@ -20,11 +34,6 @@ TREE = config["tree"]
 # The stand-in is written where the real file would be read from, and goes through the same
 # loader (one code path for validation, hashing and splitting).
 CARD_SYNTHETIC_CSV = "results/card/synthetic/card_transdata.csv"
-if CARD["path"] is not None and not os.path.isfile(CARD["path"]):
-    sys.exit(
-        f"hw6: config key card.path: no such file: {CARD['path']} "
-        f"(working directory {os.getcwd()}; set it to null for the synthetic stand-in)"
-    )
 
 # The report template and the files it includes, found relative to the workflow (not the working
 # directory) so that `snakemake --directory elsewhere` works.

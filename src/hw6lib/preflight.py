@@ -1,0 +1,102 @@
+"""Checks run before any job starts: relations between config keys, and the real data file.
+
+The JSON Schema checks each key on its own; these functions check what a schema cannot say
+(``n_valid < n_train < rows``, a data path that is a directory) and validate a real data file
+once, so that a bad file stops the run before any job starts and before any earlier result is
+touched. Every failure is a :class:`hw6lib.config.ConfigError` or
+:class:`hw6lib.runlog.InputError` with one line naming the key or the file, line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hw6lib.carddata import load_card_csv
+from hw6lib.config import ConfigError
+
+
+def check_config_relations(config: Mapping[str, Any]) -> None:
+    """Relations between keys of a validated configuration.
+
+    Raises
+    ------
+    ConfigError
+        ``card.n_valid`` not below ``card.n_train``, ``card.n_train`` not below the stand-in's
+        ``card.synthetic_rows``, a ``card.path`` that is missing, a directory or unreadable.
+    """
+    card = config["card"]
+    if card["n_valid"] >= card["n_train"]:
+        raise ConfigError(
+            f"config key card.n_valid: {card['n_valid']} must be smaller than card.n_train "
+            f"({card['n_train']}): the validation slice is carved from the training rows"
+        )
+    path = card.get("path")
+    if path is None:
+        if card["n_train"] >= card["synthetic_rows"]:
+            raise ConfigError(
+                f"config key card.n_train: {card['n_train']} must be smaller than "
+                f"card.synthetic_rows ({card['synthetic_rows']}) so that test rows remain"
+            )
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"config key card.path: {path} is a directory, not a CSV file")
+    if not p.is_file():
+        raise ConfigError(
+            f"config key card.path: no such file: {path} (working directory {os.getcwd()}; "
+            "set it to null for the synthetic stand-in)"
+        )
+    if not os.access(p, os.R_OK):
+        raise ConfigError(f"config key card.path: {path} is not readable")
+
+
+def check_card_file(
+    path: str | os.PathLike[str], n_train: int, cache: str | os.PathLike[str]
+) -> bool:
+    """Validate a real card data file before any job starts, once per version of the file.
+
+    The file is read and checked with :func:`hw6lib.carddata.load_card_csv` (at least
+    ``n_train + 1`` rows). A file that passed is remembered in ``cache`` by its absolute path,
+    size and modification time, so later runs (and every cluster job, which re-reads the
+    workflow) skip the read.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file named by ``card.path``.
+    n_train : int
+        ``card.n_train``.
+    cache : path-like
+        JSON file remembering validated files (e.g. under ``.snakemake/``).
+
+    Returns
+    -------
+    bool
+        ``True`` if the file was read now, ``False`` if the cache vouched for it.
+
+    Raises
+    ------
+    InputError
+        The first problem in the file, in one line (file, line, column).
+    """
+    st = os.stat(path)
+    key = f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|{n_train}"
+    cache = Path(cache)
+    try:
+        known = set(json.loads(cache.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        known = set()
+    if key in known:
+        return False
+    load_card_csv(
+        path, min_rows=n_train + 1, min_rows_reason=f"config key card.n_train = {n_train:,}, plus 1"
+    )
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(sorted(known | {key})[-20:]), encoding="utf-8")
+    os.replace(tmp, cache)
+    return True
