@@ -355,3 +355,63 @@ def test_bad_cell_line_numbers_with_bom_and_crlf(tmp_path: Path, small: pd.DataF
     lines = _set_cell(_lines(small), 45, "online_order", "1.5")
     msg = _error(_write(tmp_path, lines, bom=True, eol="\r\n"))
     assert msg.endswith("line 45, column online_order: value 1.5 is not 0 or 1")
+
+
+# Files seen in the wild that are not CSV text at all, or not quite.
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "card_transdata.csv"
+    path.write_bytes(bytes(range(256)) * 20)
+    assert "line 1: the header is not UTF-8 text" in _error(path)
+
+
+def test_utf16_file(tmp_path: Path, small: pd.DataFrame) -> None:
+    path = tmp_path / "card_transdata.csv"
+    path.write_bytes("\n".join(_lines(small)).encode("utf-16"))
+    assert "line 1: the file is UTF-16 text; save it as UTF-8" in _error(path)
+
+
+def test_gzip_file(tmp_path: Path, small: pd.DataFrame) -> None:
+    import gzip
+
+    path = tmp_path / "card_transdata.csv"
+    path.write_bytes(gzip.compress("\n".join(_lines(small)).encode()))
+    assert "line 1: the file is compressed" in _error(path)
+
+
+def test_latin1_byte_in_a_row(tmp_path: Path, small: pd.DataFrame) -> None:
+    lines = _set_cell(_lines(small), 7, "used_chip", "\xe9")
+    path = tmp_path / "card_transdata.csv"
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    assert "line 7, column used_chip: byte 0xe9 is not UTF-8 text" in _error(path)
+
+
+def test_huge_line_is_reported_briefly(tmp_path: Path, small: pd.DataFrame) -> None:
+    lines = _lines(small)
+    lines[4] = "1" * 3_000_000
+    msg = _error(_write(tmp_path, lines))
+    assert "line 5, column distance_from_home:" in msg
+    assert "(3,000,000 characters)" in msg and len(msg) < 400
+
+
+def test_huge_first_row_of_values_is_not_truncated_silently(
+    tmp_path: Path, small: pd.DataFrame
+) -> None:
+    lines = _lines(small)
+    lines[1] = ",".join(["1.0"] * 1_000_000)
+    msg = _error(_write(tmp_path, lines))
+    assert "line 2, column 9: extra value (the row has 1,000,000 values" in msg
+
+
+def test_extra_value_in_first_row(tmp_path: Path, small: pd.DataFrame) -> None:
+    lines = _lines(small)
+    lines[1] += ",1.0"
+    assert "line 2, column 9: extra value" in _error(_write(tmp_path, lines))
+
+
+def test_duplicated_header(tmp_path: Path, small: pd.DataFrame) -> None:
+    lines = _lines(small)
+    lines.insert(1, HEADER)
+    msg = _error(_write(tmp_path, lines))
+    assert "line 2, column distance_from_home: the header is repeated here" in msg

@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -220,10 +221,45 @@ def _describe(
             )
         return f"{where}: empty cell"
     if not np.isfinite(value):
-        return f"{where}: value {raw!r} is not a finite number"
+        return f"{where}: value {_clip(raw)!r} is not a finite number"
     if column in CONTINUOUS:
-        return f"{where}: value {raw} is negative ({_NOUN[column]} cannot be)"
-    return f"{where}: value {raw} is not 0 or 1"
+        return f"{where}: value {_clip(raw)} is negative ({_NOUN[column]} cannot be)"
+    return f"{where}: value {_clip(raw)} is not 0 or 1"
+
+
+def _long_row(name: str, path: str | os.PathLike[str]) -> InputError:
+    """The first data row with more values than the header has columns."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        next(f)
+        for line_no, line in enumerate(f, start=2):
+            count = line.count(",") + 1
+            if count > len(COLUMNS):
+                return InputError(
+                    f"{name} line {line_no}, column {len(COLUMNS) + 1}: extra value "
+                    f"(the row has {count:,} values, the header {len(COLUMNS)} columns)"
+                )
+    return InputError(f"{name}: a row has more values than the header has columns")
+
+
+def _not_utf8(name: str, path: str | os.PathLike[str]) -> InputError:
+    """The first line that is not valid UTF-8, with the column (1-based field) it starts in."""
+    with open(path, "rb") as f:
+        for line_no, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as err:
+                field = line[: err.start].count(b",")
+                column = COLUMNS[field] if field < len(COLUMNS) else str(field + 1)
+                return InputError(
+                    f"{name} line {line_no}, column {column}: byte 0x{line[err.start]:02x} is "
+                    "not UTF-8 text; save the file as UTF-8"
+                )
+    return InputError(f"{name}: the file is not UTF-8 text; save it as UTF-8")
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters (with its length) so that a message stays short."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _first_bad_cell(values: np.ndarray) -> tuple[int, int] | None:
@@ -249,6 +285,7 @@ def _slow_first_problem(name: str, path: str | os.PathLike[str], err: Exception)
         skip_blank_lines=False,
         encoding="utf-8",
         engine="c",
+        index_col=False,
     )
     values = np.empty(raw.shape, dtype=np.float64)
     non_numeric = np.zeros(raw.shape, dtype=bool)
@@ -265,9 +302,10 @@ def _slow_first_problem(name: str, path: str | os.PathLike[str], err: Exception)
     row, j = cell
     if non_numeric[row, j]:
         text = str(raw.iat[row, j]).strip()
-        return InputError(
-            f"{name} line {row + 2}, column {COLUMNS[j]}: value {text!r} is not a number"
-        )
+        where = f"{name} line {row + 2}, column {COLUMNS[j]}"
+        if [str(v).strip() for v in raw.iloc[row]] == list(COLUMNS):
+            return InputError(f"{where}: the header is repeated here (a second header line)")
+        return InputError(f"{where}: value {_clip(text)!r} is not a number")
     return InputError(_describe(name, path, row, j, values[row, j], len(raw)))
 
 
@@ -308,22 +346,37 @@ def load_card_csv(
         first = f.readline(1 << 16)
     if not first:
         raise InputError(f"{name} line 1: the file is empty (expected the header and rows)")
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            f"{name} line 1: the file is UTF-16 text; save it as UTF-8 (plain CSV) and retry"
+        )
+    if first.startswith(b"\x1f\x8b") or first.startswith(b"PK\x03\x04"):
+        raise InputError(f"{name} line 1: the file is compressed (gzip or zip); unpack it first")
     try:
         header = first.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:
-        raise InputError(f"{name} line 1: the header is not UTF-8 text") from None
+        raise InputError(
+            f"{name} line 1: the header is not UTF-8 text (a binary file, or another encoding?)"
+        ) from None
     _check_header(name, header)
     try:
-        frame = pd.read_csv(
-            path,
-            header=None,
-            skiprows=1,
-            names=list(COLUMNS),
-            dtype=np.float64,
-            skip_blank_lines=False,
-            encoding="utf-8",
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # pandas warns (and drops values) when the first data row is longer than the
+            # header: turn that into the error it is
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                header=None,
+                skiprows=1,
+                names=list(COLUMNS),
+                dtype=np.float64,
+                skip_blank_lines=False,
+                encoding="utf-8",
+                engine="c",
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        raise _long_row(name, path) from None
     except pd.errors.ParserError as err:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
         if m:
@@ -332,10 +385,10 @@ def load_card_csv(
                 f"(the row has {m.group(3)} values, the header {m.group(1)} columns)"
             ) from None
         raise InputError(f"{name}: cannot parse the file ({str(err).strip()})") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(name, path) from None
     except ValueError as err:
         raise _slow_first_problem(name, path, err) from None
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: the file is not UTF-8 text") from None
     n_rows = len(frame)
     if n_rows == 0:
         raise InputError(f"{name} line 2: no data rows after the header")
