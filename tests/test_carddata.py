@@ -363,6 +363,8 @@ def test_bad_cell_line_numbers_with_bom_and_crlf(tmp_path: Path, small: pd.DataF
 def test_binary_file(tmp_path: Path) -> None:
     path = tmp_path / "card_transdata.csv"
     path.write_bytes(bytes(range(256)) * 20)
+    assert "line 1: the file is binary (NUL bytes), not CSV text" in _error(path)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(128, 256)) * 20)
     assert "line 1: the header is not UTF-8 text" in _error(path)
 
 

@@ -344,6 +344,7 @@ def load_card_csv(
     name = os.fspath(path)
     with open(path, "rb") as f:
         first = f.readline(1 << 16)
+        second = f.readline(1 << 16)
     if not first:
         raise InputError(f"{name} line 1: the file is empty (expected the header and rows)")
     if first.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -352,6 +353,8 @@ def load_card_csv(
         )
     if first.startswith(b"\x1f\x8b") or first.startswith(b"PK\x03\x04"):
         raise InputError(f"{name} line 1: the file is compressed (gzip or zip); unpack it first")
+    if b"\x00" in first and not first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{name} line 1: the file is binary (NUL bytes), not CSV text")
     try:
         header = first.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:
@@ -359,6 +362,10 @@ def load_card_csv(
             f"{name} line 1: the header is not UTF-8 text (a binary file, or another encoding?)"
         ) from None
     _check_header(name, header)
+    if second.count(b",") >= len(COLUMNS):
+        # pandas would drop the extra values of a long first row with a mere warning, and
+        # takes minutes to do so for a very long one: report it at once
+        raise _long_row(name, path)
     try:
         with warnings.catch_warnings():
             # pandas warns (and drops values) when the first data row is longer than the
