@@ -10,6 +10,7 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/problem1.smk"
+include: "workflow/rules/mlp.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -327,7 +327,7 @@ def evaluate(
     M, _, h = params["W1"].shape
     n = X.shape[0]
     if chunk is None:
-        budget = 2**27 if X.is_cuda else 2**21  # elements of one hidden activation
+        budget = 2**27 if X.is_cuda else 2**18  # elements of one hidden activation
         chunk = max(256, budget // max(1, M * h))
     sums = torch.zeros(4, M, dtype=torch.float64, device=X.device)  # loss, tp, fp, fn
     with torch.no_grad():

@@ -9,11 +9,15 @@ seeds (a diverged seed counts as F1 = 0); test rows never choose anything.
 
 from __future__ import annotations
 
+import csv
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from hw6lib.io import atomic_open
 
 #: Metrics copied into the table, for each of "valid" and "test".
 METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
@@ -194,3 +198,12 @@ def heatmap_table(
                 div[i, j] = sum(r["diverged"] for r in rs)
         out[b] = {"lrs": lrs, "widths": widths, "values": vals.tolist(), "diverged": div.tolist()}
     return out
+
+
+def write_grid_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Write the grid table as CSV atomically (columns in the order of the first row)."""
+    with atomic_open(path, "w") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else list(KEY), lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: "" if v is None else v for k, v in r.items()})

@@ -1,0 +1,101 @@
+# Problem 2: the fraud MLP grid (one job per width x batch size, every learning rate and seed
+# trained at once), the collected table and the best configuration, the replicated published run,
+# and the figures.
+
+
+rule mlp_train:
+    input:
+        **CARD_SPLIT,
+    output:
+        cell="results/mlp/cells/w{width}_b{batch}.json",
+    log:
+        "logs/mlp/train_w{width}_b{batch}.log",
+    benchmark:
+        "results/benchmarks/mlp/train_w{width}_b{batch}.tsv"
+    wildcard_constraints:
+        width=r"\d+",
+        batch=r"\d+",
+    params:
+        learning_rates=MLP["learning_rates"],
+        seeds=MLP["seeds"],
+        epochs=MLP["max_epochs"],
+        momentum=MLP["momentum"],
+        device=MLP["device"],
+        n_valid=card_n_valid(),
+        cuda_graph=True,
+    threads: 2
+    resources:
+        mem_mb=2048,
+        runtime=60,
+    script:
+        "../scripts/mlp_train.py"
+
+
+rule mlp_collect:
+    input:
+        cells=mlp_cell_files,
+    output:
+        grid_csv="results/mlp/grid.csv",
+        grid_json="results/mlp/grid.json",
+        best="results/mlp/best.json",
+    log:
+        "logs/mlp/collect.log",
+    params:
+        epochs=MLP["epochs"],
+        top=5,
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=10,
+    script:
+        "../scripts/mlp_collect.py"
+
+
+rule mlp_published:
+    input:
+        **CARD_SPLIT,
+    output:
+        published="results/mlp/published.json",
+    log:
+        "logs/mlp/published.log",
+    benchmark:
+        "results/benchmarks/mlp/published.tsv"
+    params:
+        seed=MLP["published_seed"],
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=30,
+    script:
+        "../scripts/mlp_published.py"
+
+
+rule mlp_figures:
+    input:
+        grid="results/mlp/grid.json",
+        best="results/mlp/best.json",
+        published="results/mlp/published.json",
+    output:
+        heatmap=report(
+            "results/mlp/heatmap_f1.svg",
+            caption="../report/mlp_heatmap.rst",
+            category="Problem 2",
+        ),
+        curves=report(
+            "results/mlp/curves.svg",
+            caption="../report/mlp_curves.rst",
+            category="Problem 2",
+        ),
+        published=report(
+            "results/mlp/published.svg",
+            caption="../report/mlp_published.rst",
+            category="Problem 2",
+        ),
+    log:
+        "logs/mlp/figures.log",
+    threads: 1
+    resources:
+        mem_mb=1024,
+        runtime=5,
+    script:
+        "../scripts/mlp_figures.py"
