@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests workflow/scripts bench
 	$(BIN)/ruff format --check src tests workflow/scripts bench
 	$(BIN)/snakefmt --check Snakefile workflow/rules
-	$(BIN)/snakemake --lint --cores 1 >/dev/null
+	.ci/lint-snakemake $(BIN)/snakemake
 
 clean:
 	rm -rf results logs reports/hw6.html .snakemake

@@ -8,8 +8,13 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/problem1.smk"
+include: "workflow/rules/card.smk"
+include: "workflow/rules/provenance.smk"
 include: "workflow/rules/mlp.smk"
 include: "workflow/rules/report.smk"
 

@@ -1,6 +1,97 @@
-"""Shared test set-up: make the synthetic card-data fixture (tests/synthcard.py) importable."""
+"""Shared fixtures: the repository root, a small config and a Snakemake runner."""
 
+from __future__ import annotations
+
+import os
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+# tests/synthcard.py (card-like arrays for the MLP tests and benchmarks) is importable
 sys.path.insert(0, str(Path(__file__).parent))
+BIN = Path(sys.executable).parent
+
+
+def small_config() -> dict[str, Any]:
+    """A configuration that runs the whole pipeline in seconds."""
+    return {
+        "problem1": {
+            "n": 20000,
+            "seed": 3,
+            "depths": [1, 2],
+            "multistart_magnitudes": [1.0, 2.0],
+            "gradcheck": {"depths": [1, 2, 3], "points": 2, "rows": 2000},
+        },
+        "card": {"synthetic_rows": 20000, "n_train": 10000, "n_valid": 2000},
+        "tree": {"max_depths": [2, 4, None]},
+    }
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+SnakemakeRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _runner(tmp_path: Path) -> SnakemakeRunner:
+    def run(
+        config: dict[str, Any] | None = None,
+        *args: str,
+        workdir: Path | None = None,
+        check: bool = True,
+        timeout: float = 600,
+    ) -> subprocess.CompletedProcess[str]:
+        wd = workdir or tmp_path
+        wd.mkdir(parents=True, exist_ok=True)
+        cfg = wd / "config.yaml"
+        cfg.write_text(yaml.safe_dump(config if config is not None else small_config()))
+        cmd = [
+            str(BIN / "snakemake"),
+            "-s",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(wd),
+            "--configfile",
+            str(cfg),
+            "--cores",
+            "2",
+            "--workflow-profile",
+            str(REPO / "profiles" / "default"),
+            *args,
+        ]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"snakemake failed ({proc.returncode}):\n"
+                f"{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"
+            )
+        return proc
+
+    return run
+
+
+@pytest.fixture
+def run_snakemake(tmp_path: Path) -> SnakemakeRunner:
+    """Run the real workflow in ``tmp_path`` (``--directory``) with a config written there."""
+    return _runner(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole pipeline (default target) on the small config, run once per session.
+
+    Returns the working directory holding ``results/``, ``logs/`` and ``reports/hw6.html``.
+    Tests must not modify it.
+    """
+    wd = tmp_path_factory.mktemp("pipeline")
+    _runner(wd)(None)
+    return wd

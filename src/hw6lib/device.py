@@ -37,7 +37,7 @@ def resolve_device(name: str, logger: logging.Logger | None = None) -> torch.dev
     if name == "cuda" and not has_cuda:
         raise InputError(
             "config key mlp.device: 'cuda' requested but no CUDA device is available "
-            f"(torch {torch.__version__}, built with CUDA {torch.version.cuda}); use 'auto' or 'cpu'"
+            f"(torch {torch.__version__}, CUDA build {torch.version.cuda}); use 'auto' or 'cpu'"
         )
     if name == "cpu" or not has_cuda:
         if name == "auto":

@@ -41,18 +41,8 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
+from hw6lib.carddata import FEATURES
 from hw6lib.metrics import metrics_from_counts
-
-#: Feature columns of card_transdata.csv, in the order of the split arrays.
-FEATURES: tuple[str, ...] = (
-    "distance_from_home",
-    "distance_from_last_transaction",
-    "ratio_to_median_purchase_price",
-    "repeat_retailer",
-    "used_chip",
-    "used_pin_number",
-    "online_order",
-)
 
 #: Parameter names, in the order of the layers.
 PARAM_NAMES: tuple[str, ...] = ("W1", "b1", "W2", "b2", "W3", "b3")

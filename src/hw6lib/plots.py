@@ -10,12 +10,12 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-from hw6lib.chain import predict, sigmoid  # noqa: E402
-from hw6lib.io import atomic_open  # noqa: E402
+from hw6lib.chain import predict, sigmoid
+from hw6lib.io import atomic_open
 
 _STYLE = {
     "svg.hashsalt": "hw6",
@@ -32,7 +32,9 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
     """Save a figure as SVG without a timestamp, atomically, and close it."""
     buf = io.StringIO()
     with matplotlib.rc_context(_STYLE):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        fig.savefig(
+            buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+        )
     plt.close(fig)
     with atomic_open(path, "w") as f:
         f.write(buf.getvalue())
@@ -92,7 +94,7 @@ def plot_residuals(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figu
             ax.plot(xs, predict(fit["weights"], xs) - sigmoid(xs), lw=1.4, label=_label(fit))
         ax.axhline(0.0, color="black", lw=0.8)
         ax2 = ax.twinx()
-        ax2.fill_between(xs, np.exp(-xs**2 / 2) / np.sqrt(2 * np.pi), color="grey", alpha=0.15)
+        ax2.fill_between(xs, np.exp(-(xs**2) / 2) / np.sqrt(2 * np.pi), color="grey", alpha=0.15)
         ax2.set_ylabel("density of x (shaded)")
         ax2.set_ylim(bottom=0)
         ax2.grid(False)

@@ -9,7 +9,6 @@ import numpy as np
 
 from hw6lib.chain import FloatArray, limits
 from hw6lib.fit import fit_chain, multistart
-from hw6lib.published import PROBLEM1
 
 
 def fit_depth(
@@ -18,6 +17,7 @@ def fit_depth(
     depth: int,
     magnitudes: Sequence[float],
     gtol: float = 1e-5,
+    published: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every fit of one depth: the published reproduction, the analytic fit and the multi-start.
 
@@ -31,24 +31,38 @@ def fit_depth(
         Multi-start magnitudes (see :func:`hw6lib.fit.multistart_points`).
     gtol : float
         BFGS gradient tolerance.
+    published : dict, optional
+        The published fit of this depth on the same data (see
+        :func:`hw6lib.published.problem1_published`), to compare the reproduction against.
 
     Returns
     -------
     dict
         ``published_reproduction`` (finite-difference BFGS from zeros), ``analytic_from_zeros``,
         ``multistart`` (all starts, distinct minima, best), ``published`` (the seed's printed
-        numbers, or ``None`` for depths it did not fit), ``n``, and the ``limits`` of the best
-        fit at ``x -> -inf`` and ``+inf``.
+        numbers, or ``None``), ``vs_published`` (relative difference of the training error,
+        largest weight difference, whether nfev/njev/nit agree; ``None`` without published
+        numbers), ``n``, and the ``limits`` of the best fit at ``x -> -inf`` and ``+inf``.
     """
     zeros = np.zeros(depth + 1)
     repro = fit_chain(x, y, zeros, "finite-difference", gtol)
     analytic = fit_chain(x, y, zeros, "analytic", gtol)
     ms = multistart(x, y, depth, magnitudes, gtol)
     best = ms["best"]
+    vs = None
+    if published is not None:
+        vs = {
+            "fun_rel_diff": abs(repro["fun"] - published["fun"]) / abs(published["fun"]),
+            "weights_max_abs_diff": float(
+                np.max(np.abs(np.subtract(repro["weights"], published["weights"])))
+            ),
+            "counts_equal": {k: repro[k] == published[k] for k in ("nit", "nfev", "njev")},
+        }
     return {
         "depth": depth,
         "n": int(x.size),
-        "published": PROBLEM1.get(depth),
+        "published": published,
+        "vs_published": vs,
         "published_reproduction": repro,
         "analytic_from_zeros": analytic,
         "multistart": ms,

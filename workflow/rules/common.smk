@@ -9,20 +9,28 @@ try:
         config, load_schema(workflow.source_path("../schemas/config.schema.yaml"))
     )
 except ConfigError as err:
-    sys.exit(f"hw6: {err} (config files: {', '.join(map(str, workflow.configfiles)) or 'none'})")
+    sys.exit(
+        f"hw6: {err} (config files: {', '.join(map(str, workflow.configfiles)) or 'none'})"
+    )
 
 P1 = config["problem1"]
+CARD = config["card"]
+TREE = config["tree"]
+
+# The stand-in is written where the real file would be read from, and goes through the same
+# loader (one code path for validation, hashing and splitting).
+CARD_SYNTHETIC_CSV = "results/card/synthetic/card_transdata.csv"
+if CARD["path"] is not None and not os.path.isfile(CARD["path"]):
+    sys.exit(
+        f"hw6: config key card.path: no such file: {CARD['path']} "
+        f"(working directory {os.getcwd()}; set it to null for the synthetic stand-in)"
+    )
 MLP = config["mlp"]
 if max(MLP["epochs"]) > MLP["max_epochs"]:
     sys.exit(
         f"hw6: config key mlp.epochs: {max(MLP['epochs'])} exceeds mlp.max_epochs "
         f"({MLP['max_epochs']})"
     )
-
-# The train/test split of the card data (written by the data rules; see the data issue).
-CARD_SPLIT = {
-    name: f"results/card/split/{name}.npy" for name in ("X_train", "y_train", "X_test", "y_test")
-}
 
 # The report template and the files it includes, found relative to the workflow (not the working
 # directory) so that `snakemake --directory elsewhere` works.
@@ -34,10 +42,38 @@ def p1_fit_files(wildcards):
     return expand("results/problem1/fit_depth{depth}.json", depth=P1["depths"])
 
 
-def card_n_valid():
-    """Validation rows: the last ``card.n_valid`` training rows (50,000 until the card section
-    of the config exists)."""
-    return int(config.get("card", {}).get("n_valid", 50000))
+def benchmark_files(wildcards):
+    """Benchmark file of every job the report depends on, labelled by job."""
+    files = {
+        "p1_simulate": "results/benchmarks/problem1/simulate.tsv",
+        "p1_gradcheck": "results/benchmarks/problem1/gradcheck.tsv",
+    }
+    for depth in P1["depths"]:
+        files[f"p1_fit_depth{depth}"] = (
+            f"results/benchmarks/problem1/fit_depth{depth}.tsv"
+        )
+    if card_kind() == "synthetic":
+        files["card_synthetic"] = "results/benchmarks/card/synthetic.tsv"
+    for job in ("split", "tree_fit", "tree_sweep"):
+        files[f"card_{job}" if job == "split" else job] = (
+            f"results/benchmarks/card/{job}.tsv"
+        )
+    return files
+
+
+def card_csv(wildcards):
+    """The card data file: the configured real file, or the synthetic stand-in."""
+    return CARD["path"] if CARD["path"] is not None else CARD_SYNTHETIC_CSV
+
+
+def card_kind():
+    """``"real"`` when card.path is set, else ``"synthetic"``."""
+    return "real" if CARD["path"] is not None else "synthetic"
+
+
+def card_seed():
+    """The stand-in's seed, or ``None`` for real data (so that it is not a parameter of it)."""
+    return CARD["synthetic_seed"] if CARD["path"] is None else None
 
 
 def mlp_cell_files(wildcards):
@@ -57,6 +93,12 @@ def report_inputs(wildcards):
         "p1__gradcheck": "results/problem1/gradcheck.json",
         "p1__fig_fits": "results/problem1/fits.svg",
         "p1__fig_residuals": "results/problem1/residuals.svg",
+        "provenance": "results/provenance.json",
+        "data__summary": "results/card/split/summary.json",
+        "tree__metrics": "results/card/tree/metrics.json",
+        "tree__sweep": "results/card/tree/sweep.json",
+        "tree__timing": "results/benchmarks/card/tree_timing.json",
+        "tree__fig_sweep": "results/card/tree/depth_sweep.svg",
         "mlp__grid": "results/mlp/grid.csv",
         "mlp__best": "results/mlp/best.json",
         "mlp__published": "results/mlp/published.json",

@@ -5,7 +5,10 @@
 
 rule mlp_train:
     input:
-        **CARD_SPLIT,
+        X_train=rules.card_split.output.X_train,
+        y_train=rules.card_split.output.y_train,
+        X_test=rules.card_split.output.X_test,
+        y_test=rules.card_split.output.y_test,
     output:
         cell="results/mlp/cells/w{width}_b{batch}.json",
     log:
@@ -21,7 +24,7 @@ rule mlp_train:
         epochs=MLP["max_epochs"],
         momentum=MLP["momentum"],
         device=MLP["device"],
-        n_valid=card_n_valid(),
+        n_valid=CARD["n_valid"],
         cuda_graph=True,
     threads: 2
     resources:
@@ -53,7 +56,10 @@ rule mlp_collect:
 
 rule mlp_published:
     input:
-        **CARD_SPLIT,
+        X_train=rules.card_split.output.X_train,
+        y_train=rules.card_split.output.y_train,
+        X_test=rules.card_split.output.X_test,
+        y_test=rules.card_split.output.y_test,
     output:
         published="results/mlp/published.json",
     log:

@@ -9,13 +9,13 @@ rule p1_simulate:
         "logs/problem1/simulate.log",
     benchmark:
         "results/benchmarks/problem1/simulate.tsv"
-    params:
-        n=P1["n"],
-        seed=P1["seed"],
     threads: 1
     resources:
         mem_mb=1024,
         runtime=10,
+    params:
+        n=P1["n"],
+        seed=P1["seed"],
     script:
         "../scripts/p1_simulate.py"
 
@@ -31,13 +31,14 @@ rule p1_fit:
         "results/benchmarks/problem1/fit_depth{depth}.tsv"
     wildcard_constraints:
         depth=r"\d+",
-    params:
-        magnitudes=P1["multistart_magnitudes"],
-        gtol=P1["gtol"],
     threads: 1
     resources:
         mem_mb=1024,
         runtime=30,
+    params:
+        seed=P1["seed"],
+        magnitudes=P1["multistart_magnitudes"],
+        gtol=P1["gtol"],
     script:
         "../scripts/p1_fit.py"
 
@@ -51,12 +52,12 @@ rule p1_gradcheck:
         "logs/problem1/gradcheck.log",
     benchmark:
         "results/benchmarks/problem1/gradcheck.tsv"
-    params:
-        **P1["gradcheck"],
     threads: 1
     resources:
         mem_mb=1024,
         runtime=10,
+    params:
+        **P1["gradcheck"],
     script:
         "../scripts/p1_gradcheck.py"
 

@@ -8,11 +8,11 @@ rule report:
         html="reports/hw6.html",
     log:
         "logs/report.log",
-    params:
-        template=REPORT_TEMPLATE,
     threads: 1
     resources:
         mem_mb=1024,
         runtime=5,
+    params:
+        template=REPORT_TEMPLATE,
     script:
         "../scripts/report.py"

@@ -10,4 +10,6 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    write_json(snakemake.output.summary, compare_depths([read_json(f) for f in snakemake.input.fits]))
+    write_json(
+        snakemake.output.summary, compare_depths([read_json(f) for f in snakemake.input.fits])
+    )

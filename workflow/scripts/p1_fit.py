@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from hw6lib.arrays import load_array
 from hw6lib.io import write_json
 from hw6lib.problem1 import fit_depth
+from hw6lib.published import problem1_published
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
@@ -13,7 +14,15 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]) as log:
     data = load_array(snakemake.input.data)
     depth = int(snakemake.wildcards.depth)
-    result = fit_depth(data[:, 0], data[:, 1], depth, snakemake.params.magnitudes, snakemake.params.gtol)
+    p = snakemake.params
+    published = problem1_published(len(data), p.seed, depth)
+    result = fit_depth(data[:, 0], data[:, 1], depth, p.magnitudes, p.gtol, published)
     for m in result["multistart"]["minima"]:
-        log.info("depth %d minimum: MSE %.6g at %s (%d starts)", depth, m["fun"], m["weights"], m["count"])
+        log.info(
+            "depth %d minimum: MSE %.6g at %s (%d starts)",
+            depth,
+            m["fun"],
+            m["weights"],
+            m["count"],
+        )
     write_json(snakemake.output.fit, result)

@@ -1,0 +1,385 @@
+"""The Problem 2 data, ``card_transdata.csv``: a faithful synthetic stand-in and a loader.
+
+The real file (1,000,000 rows, the Kaggle dataset "Credit Card Fraud" by Dhanush Narayanan R.) is
+public but not shipped. :func:`generate_card_data` draws a stand-in with the same columns, size
+and statistical structure as measured on the real file (design.md §4); :func:`write_card_csv`
+writes it in the real file's format; :func:`load_card_csv` reads either, checks every cell and
+reports the first problem in one line naming the file, the line (1-based, the header is line 1,
+as a text editor counts) and the column, e.g.
+``card_transdata.csv line 1207, column used_chip: value 2 is not 0 or 1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hw6lib.io import atomic_open
+from hw6lib.runlog import InputError
+
+#: Columns of the file, in order; the last is the label.
+COLUMNS: tuple[str, ...] = (
+    "distance_from_home",
+    "distance_from_last_transaction",
+    "ratio_to_median_purchase_price",
+    "repeat_retailer",
+    "used_chip",
+    "used_pin_number",
+    "online_order",
+    "fraud",
+)
+#: The seven features, in file order.
+FEATURES: tuple[str, ...] = COLUMNS[:-1]
+#: The label.
+LABEL: str = COLUMNS[-1]
+#: Non-negative continuous columns (distances and a ratio).
+CONTINUOUS: tuple[str, ...] = COLUMNS[:3]
+#: Columns that must be 0 or 1 (``1.0``/``0.0`` accepted).
+BINARY: tuple[str, ...] = COLUMNS[3:]
+
+#: Log-normal parameters (log-mean, log-sd) measured on a 50,000-row prefix of the real file.
+LOGNORMAL: dict[str, tuple[float, float]] = {
+    "distance_from_home": (2.31, 1.40),
+    "distance_from_last_transaction": (0.00, 1.80),
+    "ratio_to_median_purchase_price": (0.00, 1.09),
+}
+#: ``repeat_retailer`` is exactly 1 when ``distance_from_home`` exceeds this.
+REPEAT_RETAILER_THRESHOLD: float = 1.9
+#: Probabilities of the independent flags.
+FLAG_RATES: dict[str, float] = {"used_chip": 0.35, "used_pin_number": 0.10, "online_order": 0.65}
+#: The label rule's score threshold (see :func:`fraud_score`).
+FRAUD_SCORE_THRESHOLD: int = 8
+#: Share of labels that disagree with the rule in the real file (3 of 49,999 rows).
+LABEL_NOISE: float = 3 / 49_999
+
+_NOUN = {
+    "distance_from_home": "a distance",
+    "distance_from_last_transaction": "a distance",
+    "ratio_to_median_purchase_price": "a ratio",
+}
+
+
+def fraud_score(frame: pd.DataFrame) -> np.ndarray:
+    """The score behind the label: ``3A + 2B + 2C + 2D + E + 3F + G``.
+
+    With ``A = ratio > 4``, ``B = distance_from_home > 100``, ``C = distance_from_last_transaction
+    > 50``, ``D = online_order``, ``E = not used_chip``, ``F = not used_pin_number``,
+    ``G = not repeat_retailer``. On the real file, ``fraud == (score >= 8)`` in 49,996 of 49,999
+    rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The columns of :data:`FEATURES`.
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    return (
+        3 * (frame["ratio_to_median_purchase_price"].to_numpy() > 4)
+        + 2 * (frame["distance_from_home"].to_numpy() > 100)
+        + 2 * (frame["distance_from_last_transaction"].to_numpy() > 50)
+        + 2 * (frame["online_order"].to_numpy() == 1)
+        + 1 * (frame["used_chip"].to_numpy() == 0)
+        + 3 * (frame["used_pin_number"].to_numpy() == 0)
+        + 1 * (frame["repeat_retailer"].to_numpy() == 0)
+    )
+
+
+def generate_card_data(n: int, seed: int, label_noise: float = LABEL_NOISE) -> pd.DataFrame:
+    """Draw a synthetic stand-in for ``card_transdata.csv``.
+
+    The three continuous columns are log-normal with the parameters of :data:`LOGNORMAL`;
+    ``repeat_retailer`` is 1 exactly when ``distance_from_home > 1.9``; ``used_chip``,
+    ``used_pin_number`` and ``online_order`` are independent Bernoulli draws with the rates of
+    :data:`FLAG_RATES`; ``fraud`` is ``score >= 8`` (:func:`fraud_score`), flipped with
+    probability ``label_noise``. About 8.7% of the rows are fraud.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows, at least 1.
+    seed : int
+        Seed of ``numpy.random.default_rng``; the same seed gives the same rows.
+    label_noise : float
+        Probability that a label disagrees with the rule (default: the real file's 3/49,999).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`COLUMNS`, all float64 (binary columns hold 0.0 and 1.0), as in
+        the real file.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    if not 0.0 <= label_noise <= 1.0:
+        raise ValueError(f"label_noise must be in [0, 1], got {label_noise}")
+    rng = np.random.default_rng(seed)
+    data: dict[str, np.ndarray] = {}
+    for col, (mu, sd) in LOGNORMAL.items():
+        data[col] = np.exp(rng.normal(mu, sd, n))
+    data["repeat_retailer"] = (data["distance_from_home"] > REPEAT_RETAILER_THRESHOLD).astype(
+        np.float64
+    )
+    for col, p in FLAG_RATES.items():
+        data[col] = (rng.random(n) < p).astype(np.float64)
+    frame = pd.DataFrame({c: data[c] for c in FEATURES})
+    label = fraud_score(frame) >= FRAUD_SCORE_THRESHOLD
+    label ^= rng.random(n) < label_noise
+    frame[LABEL] = label.astype(np.float64)
+    return frame
+
+
+def write_card_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write rows in the real file's format, atomically.
+
+    Header line, ``\\n`` line ends, floats with the shortest round-trip digits (up to 17), binary
+    columns as ``1.0``/``0.0``, no index.
+    """
+    with atomic_open(path, "w") as f:
+        frame.loc[:, list(COLUMNS)].to_csv(f, index=False, lineterminator="\n")
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, as 64 hex digits."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _raw_line(path: str | os.PathLike[str], line: int) -> str:
+    """Text of 1-based ``line`` (BOM and line end removed; ``""`` past the end)."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline=None) as f:
+        for text in itertools.islice(f, line - 1, line):
+            return text.rstrip("\r\n")
+    return ""
+
+
+def _check_header(name: str, header: str) -> None:
+    """Raise :class:`InputError` unless ``header`` names :data:`COLUMNS` in order."""
+    got = [h.strip().strip('"').strip() for h in header.split(",")]
+    want = list(COLUMNS)
+    if got == want:
+        return
+    if not set(got) & set(want):
+        raise InputError(
+            f"{name} line 1: no header: expected {','.join(want)!r}, found {header[:80]!r}"
+        )
+    missing = [c for c in want if c not in got]
+    if missing:
+        raise InputError(
+            f"{name} line 1, column {missing[0]}: missing from the header "
+            f"(expected columns, in order: {', '.join(want)})"
+        )
+    for i, g in enumerate(got):
+        if g not in want:
+            raise InputError(
+                f"{name} line 1, column {i + 1} ({g or 'empty name'}): unexpected extra column "
+                f"(expected columns, in order: {', '.join(want)})"
+            )
+    for i, g in enumerate(got):
+        if got.index(g) != i:
+            raise InputError(f"{name} line 1, column {i + 1} ({g}): duplicate column")
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        if g != w:
+            raise InputError(
+                f"{name} line 1, column {i + 1}: found {g} where {w} belongs (columns reordered; "
+                f"expected order: {', '.join(want)})"
+            )
+    raise AssertionError("unreachable: header mismatch not classified")  # pragma: no cover
+
+
+def _describe(
+    name: str, path: str | os.PathLike[str], row: int, col: int, value: float, n_rows: int
+) -> str:
+    """One-line message for the bad cell at data ``row`` (0-based) and column index ``col``."""
+    line = row + 2
+    column = COLUMNS[col]
+    cells = _raw_line(path, line).split(",")
+    raw = cells[col].strip() if col < len(cells) else ""
+    where = f"{name} line {line}, column {column}"
+    if raw == "":
+        filled = [c for c in cells if c.strip() != ""]
+        if not any(c.strip() for c in cells):
+            return f"{where}: empty line (no values)"
+        tail_empty = all(c.strip() == "" for c in cells[col:]) and len(filled) == col
+        if row == n_rows - 1 and tail_empty:
+            return (
+                f"{where}: empty cell; the file is cut off mid-row (the last line has "
+                f"{len(filled)} of {len(COLUMNS)} values)"
+            )
+        return f"{where}: empty cell"
+    if not np.isfinite(value):
+        return f"{where}: value {raw!r} is not a finite number"
+    if column in CONTINUOUS:
+        return f"{where}: value {raw} is negative ({_NOUN[column]} cannot be)"
+    return f"{where}: value {raw} is not 0 or 1"
+
+
+def _first_bad_cell(values: np.ndarray) -> tuple[int, int] | None:
+    """Row and column of the first invalid cell in file order, or ``None``."""
+    bad = ~np.isfinite(values)
+    bad[:, :3] |= values[:, :3] < 0
+    bad[:, 3:] |= (values[:, 3:] != 0) & (values[:, 3:] != 1)
+    if not bad.any():
+        return None
+    flat = int(np.flatnonzero(bad.ravel())[0])
+    return divmod(flat, values.shape[1])
+
+
+def _slow_first_problem(name: str, path: str | os.PathLike[str], err: Exception) -> InputError:
+    """The first problem in file order after the fast parse failed on a non-numeric cell."""
+    raw = pd.read_csv(
+        path,
+        header=None,
+        skiprows=1,
+        names=list(COLUMNS),
+        dtype=object,
+        na_filter=False,
+        skip_blank_lines=False,
+        encoding="utf-8",
+        engine="c",
+    )
+    values = np.empty(raw.shape, dtype=np.float64)
+    non_numeric = np.zeros(raw.shape, dtype=bool)
+    for j, col in enumerate(COLUMNS):
+        text = raw[col].astype(str).str.strip()
+        coerced = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        # pandas' NA spellings (NaN, nan, NA, ...) parse to NaN and are reported as not finite.
+        nan_word = text.str.lower().isin(["nan", "-nan", "na", "n/a", "null", "none", "<na>"])
+        non_numeric[:, j] = np.isnan(coerced) & (text != "").to_numpy() & ~nan_word.to_numpy()
+        values[:, j] = coerced
+    cell = _first_bad_cell(values)
+    if cell is None:
+        return InputError(f"{name}: cannot read the file as numbers ({err})")
+    row, j = cell
+    if non_numeric[row, j]:
+        text = str(raw.iat[row, j]).strip()
+        return InputError(
+            f"{name} line {row + 2}, column {COLUMNS[j]}: value {text!r} is not a number"
+        )
+    return InputError(_describe(name, path, row, j, values[row, j], len(raw)))
+
+
+def load_card_csv(
+    path: str | os.PathLike[str], min_rows: int = 1, min_rows_reason: str = ""
+) -> pd.DataFrame:
+    """Read and validate ``card_transdata.csv`` (or a file in its format).
+
+    Accepted: a UTF-8 byte-order mark, ``\\n`` or ``\\r\\n`` line ends, binary values written
+    ``1``/``0`` or ``1.0``/``0.0``, floats with any number of digits. Rejected, with one line
+    naming the file, the line (header = line 1) and the column of the first problem: an empty
+    file or a header only; missing, extra, duplicate or reordered columns; an empty cell or a
+    short row (a file cut off mid-row is named as such); a non-numeric cell; NaN or infinity; a
+    negative distance or ratio; a binary column or label other than 0/1; more values in a row
+    than columns; fewer than ``min_rows`` data rows.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file; messages name it as given.
+    min_rows : int
+        Least number of data rows accepted.
+    min_rows_reason : str
+        Why ``min_rows`` rows are needed, appended to that message (e.g. the config key).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`COLUMNS` in order, float64, one row per data line in file order.
+
+    Raises
+    ------
+    InputError
+        On the first problem found.
+    """
+    name = os.fspath(path)
+    with open(path, "rb") as f:
+        first = f.readline(1 << 16)
+    if not first:
+        raise InputError(f"{name} line 1: the file is empty (expected the header and rows)")
+    try:
+        header = first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise InputError(f"{name} line 1: the header is not UTF-8 text") from None
+    _check_header(name, header)
+    try:
+        frame = pd.read_csv(
+            path,
+            header=None,
+            skiprows=1,
+            names=list(COLUMNS),
+            dtype=np.float64,
+            skip_blank_lines=False,
+            encoding="utf-8",
+            engine="c",
+        )
+    except pd.errors.ParserError as err:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if m:
+            raise InputError(
+                f"{name} line {m.group(2)}, column {int(m.group(1)) + 1}: extra value "
+                f"(the row has {m.group(3)} values, the header {m.group(1)} columns)"
+            ) from None
+        raise InputError(f"{name}: cannot parse the file ({str(err).strip()})") from None
+    except ValueError as err:
+        raise _slow_first_problem(name, path, err) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: the file is not UTF-8 text") from None
+    n_rows = len(frame)
+    if n_rows == 0:
+        raise InputError(f"{name} line 2: no data rows after the header")
+    values = frame.to_numpy()
+    cell = _first_bad_cell(values)
+    if cell is not None:
+        row, col = cell
+        raise InputError(_describe(name, path, row, col, values[row, col], n_rows))
+    if n_rows < min_rows:
+        reason = f" ({min_rows_reason})" if min_rows_reason else ""
+        raise InputError(
+            f"{name} line {n_rows + 2}: the file ends after {n_rows:,} data rows; at least "
+            f"{min_rows:,} are needed{reason}"
+        )
+    return frame
+
+
+def describe_features(
+    frame: pd.DataFrame, columns: Sequence[str] = COLUMNS
+) -> list[dict[str, Any]]:
+    """Summary statistics of each column, for the report's data table.
+
+    Returns
+    -------
+    list of dict
+        Per column: ``column``, ``kind`` (continuous/binary), ``mean``, ``sd``, ``min``,
+        ``median``, ``max`` and, for continuous columns, ``log_mean`` and ``log_sd`` (of the
+        positive values).
+    """
+    out = []
+    for col in columns:
+        v = frame[col].to_numpy(dtype=np.float64)
+        rec: dict[str, Any] = {
+            "column": col,
+            "kind": "continuous" if col in CONTINUOUS else "binary",
+            "mean": float(v.mean()),
+            "sd": float(v.std()),
+            "min": float(v.min()),
+            "median": float(np.median(v)),
+            "max": float(v.max()),
+        }
+        if col in CONTINUOUS:
+            logs = np.log(v[v > 0])
+            rec["log_mean"] = float(logs.mean()) if logs.size else None
+            rec["log_sd"] = float(logs.std()) if logs.size else None
+        out.append(rec)
+    return out

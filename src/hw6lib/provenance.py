@@ -1,0 +1,142 @@
+"""Provenance of a run: software versions, git state, configuration and per-rule timings.
+
+Kept apart from the results: nothing in a result table depends on the date or the machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = (
+    "snakemake",
+    "numpy",
+    "scipy",
+    "torch",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "matplotlib",
+    "jinja2",
+    "latex2mathml",
+    "jsonschema",
+    "snakemake-executor-plugin-slurm",
+)
+
+
+def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
+    """Installed versions of ``names`` ("not installed" where absent)."""
+    out = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_state(repo: str | os.PathLike[str]) -> dict[str, Any]:
+    """Commit and dirtiness of the git checkout at ``repo`` (``None`` values outside git)."""
+
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(
+                ["git", "-C", str(repo), *args],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=10,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def read_benchmarks(files: Mapping[str, str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """Wall time and peak memory of each job from Snakemake's benchmark TSV files.
+
+    Parameters
+    ----------
+    files : mapping
+        Job label to benchmark file path.
+
+    Returns
+    -------
+    list of dict
+        ``job``, ``seconds``, ``max_rss_mb`` (peak resident memory; ``None`` if not measured),
+        sorted by job label.
+    """
+    rows = []
+    for job, path in sorted(files.items()):
+        with open(path, encoding="utf-8", newline="") as f:
+            rec = next(csv.DictReader(f, delimiter="\t"))
+
+        def number(key: str, rec: dict[str, str] = rec) -> float | None:
+            try:
+                return float(rec[key])
+            except (KeyError, TypeError, ValueError):
+                return None
+
+        rows.append({"job": job, "seconds": number("s"), "max_rss_mb": number("max_rss")})
+    return rows
+
+
+def collect_provenance(
+    config: Mapping[str, Any],
+    repo: str | os.PathLike[str],
+    benchmarks: Mapping[str, str | os.PathLike[str]],
+    snakemake_version: str,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Everything needed to say how, when and with what a report was made.
+
+    Parameters
+    ----------
+    config : mapping
+        The validated configuration.
+    repo : path-like
+        Folder of the workflow (for git).
+    benchmarks : mapping
+        Job label to benchmark file.
+    snakemake_version : str
+        Version of the running Snakemake.
+    now : datetime, optional
+        Timestamp to record (UTC now by default).
+
+    Returns
+    -------
+    dict
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    return {
+        "created_utc": now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "config": dict(config),
+        "git": git_state(repo),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "snakemake": snakemake_version,
+        "packages": package_versions(),
+        "jobs": read_benchmarks(benchmarks),
+    }
+
+
+def relative_label(path: str | os.PathLike[str], root: str = "results/benchmarks") -> str:
+    """A job label from a benchmark path: ``results/benchmarks/problem1/fit_depth2.tsv`` ->
+    ``problem1/fit_depth2``."""
+    p = Path(path)
+    try:
+        p = p.relative_to(root)
+    except ValueError:
+        pass
+    return str(p.with_suffix(""))

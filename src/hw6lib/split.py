@@ -1,0 +1,141 @@
+"""The homework's train/test split of the card data, in file order, with a validation slice.
+
+Train = the first ``n_train`` rows, test = the rest (the split of the previous homework; no
+shuffling). The last ``n_valid`` training rows form the validation slice that the MLP uses for
+model selection; the decision tree trains on all ``n_train`` rows, as the homework says. Test
+rows are never used to choose anything.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hw6lib.carddata import COLUMNS, FEATURES, LABEL, describe_features, file_sha256, load_card_csv
+from hw6lib.runlog import InputError
+
+
+def split_card(
+    frame: pd.DataFrame, n_train: int, n_valid: int
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Split validated card rows into train and test arrays, in file order.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows from :func:`hw6lib.carddata.load_card_csv` (columns :data:`~hw6lib.carddata.COLUMNS`).
+    n_train : int
+        Number of training rows (the first rows of the file); at least one row must remain for
+        the test set.
+    n_valid : int
+        Size of the validation slice, the last ``n_valid`` training rows; ``0 <= n_valid <
+        n_train``.
+
+    Returns
+    -------
+    arrays : dict
+        ``X_train``, ``X_test`` (float32, shape ``(rows, 7)``, columns in file order) and
+        ``y_train``, ``y_test`` (uint8).
+    summary : dict
+        ``columns``, ``features``, ``label``, ``rows`` (per split, with ``valid`` and
+        ``train_fit`` = train minus valid), ``n_valid``, ``fraud_rate`` (per split and for the
+        validation slice), ``feature_means`` (per split, by column), ``features_summary`` (all
+        rows, from :func:`~hw6lib.carddata.describe_features`).
+
+    Raises
+    ------
+    InputError
+        When the sizes do not fit the data (naming the config key).
+    """
+    n = len(frame)
+    if not 1 <= n_train < n:
+        raise InputError(
+            f"config key card.n_train: {n_train:,} must be at least 1 and less than the "
+            f"{n:,} data rows (the test set needs at least one row)"
+        )
+    if not 0 <= n_valid < n_train:
+        raise InputError(
+            f"config key card.n_valid: {n_valid:,} must be at least 0 and less than "
+            f"card.n_train = {n_train:,}"
+        )
+    X = frame.loc[:, list(FEATURES)].to_numpy(dtype=np.float32)
+    y = frame[LABEL].to_numpy().astype(np.uint8)
+    arrays = {
+        "X_train": X[:n_train],
+        "y_train": y[:n_train],
+        "X_test": X[n_train:],
+        "y_test": y[n_train:],
+    }
+    parts = {
+        "train": slice(0, n_train),
+        "train_fit": slice(0, n_train - n_valid),
+        "valid": slice(n_train - n_valid, n_train),
+        "test": slice(n_train, n),
+        "all": slice(0, n),
+    }
+    values = frame.loc[:, list(FEATURES)]
+    summary: dict[str, Any] = {
+        "columns": list(COLUMNS),
+        "features": list(FEATURES),
+        "label": LABEL,
+        "n_train": n_train,
+        "n_valid": n_valid,
+        "rows": {k: s.stop - s.start for k, s in parts.items()},
+        "fraud_rate": {
+            k: float(y[s].mean()) if s.stop > s.start else None for k, s in parts.items()
+        },
+        "fraud_count": {k: int(y[s].sum()) for k, s in parts.items()},
+        "feature_means": {
+            k: {c: float(v) for c, v in values.iloc[s].mean().items()}
+            for k, s in parts.items()
+            if s.stop > s.start
+        },
+        "features_summary": describe_features(frame),
+    }
+    return arrays, summary
+
+
+def split_card_file(
+    path: str | os.PathLike[str],
+    n_train: int,
+    n_valid: int,
+    kind: str,
+    seed: int | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Load, validate, hash and split a card CSV: everything the ``card_split`` rule does.
+
+    Parameters
+    ----------
+    path : path-like
+        The real ``card_transdata.csv`` or the stand-in written by
+        :func:`hw6lib.carddata.write_card_csv`.
+    n_train, n_valid : int
+        As in :func:`split_card`; the file must have at least ``n_train + 1`` rows.
+    kind : {"real", "synthetic"}
+        Recorded in the summary's ``source``.
+    seed : int, optional
+        The stand-in's seed, recorded for ``kind == "synthetic"``.
+
+    Returns
+    -------
+    arrays, summary
+        As :func:`split_card`; ``summary["source"]`` holds ``kind``, ``path``, ``rows``,
+        ``sha256`` (of the file's bytes) and ``seed`` (``None`` for real data).
+    """
+    if kind not in {"real", "synthetic"}:
+        raise ValueError(f"kind must be 'real' or 'synthetic', got {kind!r}")
+    frame = load_card_csv(
+        path, min_rows=n_train + 1, min_rows_reason=f"config key card.n_train = {n_train:,}, plus 1"
+    )
+    arrays, summary = split_card(frame, n_train, n_valid)
+    summary["source"] = {
+        "kind": kind,
+        "path": os.fspath(path),
+        "rows": len(frame),
+        "sha256": file_sha256(path),
+        "seed": seed if kind == "synthetic" else None,
+    }
+    return arrays, summary

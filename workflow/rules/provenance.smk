@@ -1,0 +1,18 @@
+# Provenance: software versions, git state, configuration and every job's wall time and memory.
+
+
+rule provenance:
+    input:
+        unpack(benchmark_files),
+    output:
+        provenance="results/provenance.json",
+    log:
+        "logs/provenance.log",
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=5,
+    params:
+        repo=workflow.basedir,
+    script:
+        "../scripts/provenance.py"

@@ -1,0 +1,33 @@
+"""Fit decision trees over the configured depth limits and score each on the test rows."""
+
+from typing import TYPE_CHECKING
+
+from hw6lib.arrays import load_array
+from hw6lib.io import write_json
+from hw6lib.runlog import job_logging
+from hw6lib.tree import depth_sweep, simplest_enough
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]) as log:
+    arrays = {k: load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")}
+    p = snakemake.params
+    records, seconds = depth_sweep(**arrays, max_depths=p.max_depths, seed=p.seed)
+    write_json(
+        snakemake.output.sweep,
+        {"seed": p.seed, "trees": records, "enough": simplest_enough(records)},
+    )
+    pairs = list(zip(records, seconds, strict=True))
+    timing = [{"max_depth": r["max_depth"], "fit_seconds": s} for r, s in pairs]
+    write_json(snakemake.output.timing, {"trees": timing})
+    for r, s in pairs:
+        log.info(
+            "max_depth %s: depth %d, %d leaves, test accuracy %.6f, F1 %.6f, fit %.2f s",
+            r["max_depth"],
+            r["depth"],
+            r["leaves"],
+            r["test"]["accuracy"],
+            r["test"]["f1"],
+            s,
+        )
