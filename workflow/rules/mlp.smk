@@ -26,7 +26,7 @@ rule mlp_train:
         device=MLP["device"],
         n_valid=CARD["n_valid"],
         cuda_graph=True,
-    threads: 2
+    threads: 1
     resources:
         mem_mb=2048,
         runtime=60,
