@@ -172,3 +172,10 @@ def test_device_choice_logs_gpu_fallback(caplog) -> None:
         assert "training runs on the CPU" in caplog.text
         assert "no CUDA device available" in caplog.text
     assert cell_device("cpu").type == "cpu"
+
+
+def test_input_width_is_the_feature_count() -> None:
+    from hw6lib.carddata import FEATURES
+    from hw6lib.mlp import N_IN
+
+    assert len(FEATURES) == N_IN

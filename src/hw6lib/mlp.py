@@ -41,8 +41,11 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
-from hw6lib.carddata import FEATURES
 from hw6lib.metrics import metrics_from_counts
+
+#: Number of input features (the 7 columns of :data:`hw6lib.carddata.FEATURES`; not imported
+#: from there so that this module needs only numpy and torch, e.g. on a bare GPU machine).
+N_IN: int = 7
 
 #: Parameter names, in the order of the layers.
 PARAM_NAMES: tuple[str, ...] = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -103,7 +106,7 @@ def fit_standardizer(X_train: ArrayLike) -> Standardizer:
 def init_params(
     width: int,
     seeds: Sequence[int],
-    n_in: int = len(FEATURES),
+    n_in: int = N_IN,
     device: torch.device | str = "cpu",
 ) -> Params:
     """Initial parameters of ``len(seeds)`` models, each drawn from its own seed.
