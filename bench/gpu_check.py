@@ -22,15 +22,13 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cardlike import card_like, standardised  # noqa: E402
+from cardlike import card_like, standardised
 
-from hw6lib.mlp import evaluate, train_models  # noqa: E402
+from hw6lib.mlp import evaluate, train_models
 
 
 def max_diff(a: dict, b: dict, m: int | None = None) -> float:
-    return max(
-        float(np.max(np.abs((a[k] if m is None else a[k][m : m + 1]) - b[k]))) for k in a
-    )
+    return max(float(np.max(np.abs((a[k] if m is None else a[k][m : m + 1]) - b[k]))) for k in a)
 
 
 def main() -> None:
@@ -48,7 +46,9 @@ def main() -> None:
         sys.exit(2)
     dev = torch.device("cuda")
     out["device"] = torch.cuda.get_device_name(dev)
-    print(f"device {out['device']}, torch {torch.__version__}, CUDA {torch.version.cuda}", flush=True)
+    print(
+        f"device {out['device']}, torch {torch.__version__}, CUDA {torch.version.cuda}", flush=True
+    )
 
     # 1. correctness, small
     X, y = card_like(40_000, seed=1)
@@ -60,14 +60,22 @@ def main() -> None:
     e = train_models(X, y, ev, 16, lrs, seeds, 500, 2, device=dev, cuda_graph=False)
     alone = train_models(X, y, {}, 16, [lrs[2]], [seeds[2]], 500, 2, device=dev, cuda_graph=True)
     pc = {k: torch.from_numpy(v).to(dev) for k, v in g["params"].items()}
-    s_gpu = evaluate(pc, torch.from_numpy(X[:5000]).to(dev), torch.from_numpy(y[:5000].astype(np.float32)).view(-1, 1).to(dev))
+    s_gpu = evaluate(
+        pc,
+        torch.from_numpy(X[:5000]).to(dev),
+        torch.from_numpy(y[:5000].astype(np.float32)).view(-1, 1).to(dev),
+    )
     pcpu = {k: torch.from_numpy(v) for k, v in g["params"].items()}
-    s_cpu = evaluate(pcpu, torch.from_numpy(X[:5000]), torch.from_numpy(y[:5000].astype(np.float32)).view(-1, 1))
+    s_cpu = evaluate(
+        pcpu, torch.from_numpy(X[:5000]), torch.from_numpy(y[:5000].astype(np.float32)).view(-1, 1)
+    )
     out["correctness"] = {
         "graph_used": g["cuda_graph"],
         "graph_vs_eager_max_param_diff": max_diff(g["params"], e["params"]),
         "batched_vs_alone_max_param_diff": max_diff(g["params"], alone["params"], 2),
-        "cuda_vs_cpu_scores_max_f1_diff": max(abs(a["f1"] - b["f1"]) for a, b in zip(s_gpu, s_cpu)),
+        "cuda_vs_cpu_scores_max_f1_diff": max(
+            abs(a["f1"] - b["f1"]) for a, b in zip(s_gpu, s_cpu, strict=True)
+        ),
         "valid_f1": [m["epochs"][-1]["valid"]["f1"] for m in g["models"]],
         "seconds": time.perf_counter() - t,
     }

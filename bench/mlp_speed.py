@@ -29,9 +29,9 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cardlike import card_like, standardised  # noqa: E402
+from cardlike import card_like, standardised
 
-from hw6lib.mlp import train_models  # noqa: E402
+from hw6lib.mlp import train_models
 
 H, BATCH = 16, 500
 
@@ -137,9 +137,13 @@ def main() -> None:
         f"single vs published {ratios['single_vs_published']:.1f}x (target >= 5)"
     )
     if args.json:
-        table = [{"loop": r[0], "seconds_per_model_epoch": r[1], "epoch_fraction": r[3]} for r in rows]
+        table = [
+            {"loop": r[0], "seconds_per_model_epoch": r[1], "epoch_fraction": r[3]} for r in rows
+        ]
         Path(args.json).write_text(
-            json.dumps({"rows": args.rows, "device": args.device, "table": table, **ratios}, indent=2)
+            json.dumps(
+                {"rows": args.rows, "device": args.device, "table": table, **ratios}, indent=2
+            )
         )
 
 

@@ -1,4 +1,4 @@
-"""Card-like arrays for the MLP tests and benchmarks, from :func:`hw6lib.carddata.generate_card_data`."""
+"""Card-like arrays for the MLP tests, from :func:`hw6lib.carddata.generate_card_data`."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import logging
 import numpy as np
 import pytest
 import torch
+from synthcard import synth_card
 from torch import nn
 
 from hw6lib.mlp import (
@@ -21,7 +22,6 @@ from hw6lib.mlp import (
     train_models,
 )
 from hw6lib.runlog import InputError
-from synthcard import synth_card
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ def test_learning_rate_zero_means_no_change(data) -> None:
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
 def test_cuda_requested_without_cuda_is_a_clear_error() -> None:
-    with pytest.raises(InputError, match="mlp.device.*no CUDA device"):
+    with pytest.raises(InputError, match=r"mlp\.device.*no CUDA device"):
         cell_device("cuda", 0)
 
 

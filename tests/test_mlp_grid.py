@@ -5,16 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from synthcard import synth_card
 from torch import nn
 
 from hw6lib.mlpgrid import best_summary, grid_rows, heatmap_table
 from hw6lib.replication import published_test_loop, replicate_published
-from synthcard import synth_card
 
 
 def _metrics(f1: float) -> dict:
     return {k: f1 for k in ("loss", "accuracy", "precision", "recall", "f1")} | {
-        "tp": 1, "fp": 0, "tn": 1, "fn": 0
+        "tp": 1,
+        "fp": 0,
+        "tn": 1,
+        "fn": 0,
     }
 
 
@@ -22,21 +25,42 @@ def _cell(width: int, batch: int, models: list[tuple[float, int, list, list]]) -
     out = []
     for lr, seed, valid, test in models:
         epochs = [
-            {"epoch": e + 1, "train_loss": 0.1, "diverged": v is None,
-             "valid": None if v is None else _metrics(v), "test": None if t is None else _metrics(t)}
+            {
+                "epoch": e + 1,
+                "train_loss": 0.1,
+                "diverged": v is None,
+                "valid": None if v is None else _metrics(v),
+                "test": None if t is None else _metrics(t),
+            }
             for e, (v, t) in enumerate(zip(valid, test, strict=True))
         ]
         div = next((e["epoch"] for e in epochs if e["diverged"]), None)
         out.append({"lr": lr, "seed": seed, "diverged_epoch": div, "epochs": epochs})
-    return {"width": width, "batch_size": batch, "momentum": 0.0, "epochs": len(models[0][2]),
-            "n_fit": 8, "n_valid": 2, "n_test": 3, "models": out}
+    return {
+        "width": width,
+        "batch_size": batch,
+        "momentum": 0.0,
+        "epochs": len(models[0][2]),
+        "n_fit": 8,
+        "n_valid": 2,
+        "n_test": 3,
+        "models": out,
+    }
 
 
 def test_best_is_chosen_on_validation_never_on_test() -> None:
     cells = [
         # lr 0.1: better on validation; lr 1.0: much better on test
-        _cell(4, 10, [(0.1, 0, [0.5, 0.9], [0.1, 0.2]), (0.1, 1, [0.5, 0.8], [0.1, 0.2]),
-                      (1.0, 0, [0.6, 0.7], [0.99, 0.99]), (1.0, 1, [0.6, 0.7], [0.99, 0.99])]),
+        _cell(
+            4,
+            10,
+            [
+                (0.1, 0, [0.5, 0.9], [0.1, 0.2]),
+                (0.1, 1, [0.5, 0.8], [0.1, 0.2]),
+                (1.0, 0, [0.6, 0.7], [0.99, 0.99]),
+                (1.0, 1, [0.6, 0.7], [0.99, 0.99]),
+            ],
+        ),
     ]
     best = best_summary(cells, [1, 2])
     b = best["best"]
@@ -50,12 +74,20 @@ def test_best_is_chosen_on_validation_never_on_test() -> None:
 
 def test_diverged_seeds_count_as_zero_and_show_in_the_table() -> None:
     cells = [
-        _cell(4, 10, [(0.1, 0, [0.5, 0.6], [0.5, 0.6]), (0.1, 1, [0.5, 0.6], [0.5, 0.6]),
-                      (9.0, 0, [0.9, None], [0.9, None]), (9.0, 1, [0.9, 0.9], [0.9, 0.9])]),
+        _cell(
+            4,
+            10,
+            [
+                (0.1, 0, [0.5, 0.6], [0.5, 0.6]),
+                (0.1, 1, [0.5, 0.6], [0.5, 0.6]),
+                (9.0, 0, [0.9, None], [0.9, None]),
+                (9.0, 1, [0.9, 0.9], [0.9, 0.9]),
+            ],
+        ),
     ]
     rows = grid_rows(cells, [1, 2])
     assert len(rows) == 8
-    bad = [r for r in rows if r["lr"] == 9.0 and r["seed"] == 0 and r["epochs"] == 2][0]
+    bad = next(r for r in rows if r["lr"] == 9.0 and r["seed"] == 0 and r["epochs"] == 2)
     assert bad["diverged"] and bad["valid_f1"] is None and bad["diverged_epoch"] == 2
     best = best_summary(cells, [1, 2])
     # lr 9 at 2 epochs scores (0 + 0.9) / 2 = 0.45 < 0.6; at 1 epoch it wins with 0.9

@@ -7,7 +7,6 @@ import json
 
 import pytest
 import torch
-
 from conftest import small_config
 
 
@@ -26,9 +25,7 @@ def test_mlp_grid_through_snakemake(pipeline_run) -> None:
     assert {"valid_f1", "test_f1", "test_accuracy", "diverged"} <= set(rows[0])
     best = json.loads((wd / "results/mlp/best.json").read_text())
     b = best["best"]
-    top_valid = max(
-        s["score"] for s in best["top"]
-    )
+    top_valid = max(s["score"] for s in best["top"])
     assert b["score"] == top_valid and b["epochs"] in mlp["epochs"]
     assert b["test_f1"]["n"] == 2
     pub = json.loads((wd / "results/mlp/published.json").read_text())

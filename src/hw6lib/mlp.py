@@ -136,7 +136,9 @@ def init_params(
         rng = np.random.default_rng([int(seed), 1])
         for layer, (fan_in, fan_out) in enumerate(shapes, start=1):
             bound = 1.0 / math.sqrt(fan_in)
-            w = rng.uniform(-bound, bound, size=(fan_out, fan_in)).T  # nn.Linear's layout, transposed
+            w = rng.uniform(
+                -bound, bound, size=(fan_out, fan_in)
+            ).T  # nn.Linear's layout, transposed
             b = rng.uniform(-bound, bound, size=(1, fan_out))
             out[f"W{layer}"].append(w.astype(np.float32))
             out[f"b{layer}"].append(b.astype(np.float32))
@@ -337,7 +339,7 @@ def evaluate(
     sums_np = sums.cpu().numpy()
     out = []
     for m in range(M):
-        tp, fp, fn = (int(round(v)) for v in sums_np[1:, m])
+        tp, fp, fn = (round(float(v)) for v in sums_np[1:, m])
         rec = metrics_from_counts({"tp": tp, "fp": fp, "fn": fn, "tn": n - tp - fp - fn})
         rec["loss"] = float(sums_np[0, m] / n) if n else float("nan")
         out.append(rec)

@@ -150,9 +150,7 @@ def best_summary(
             curve.append(point)
         leaders.append({**s, "curve": curve})
     best = dict(leaders[0])
-    best["rows"] = [
-        r for r in rows if all(r[k] == best[k] for k in KEY)
-    ]
+    best["rows"] = [r for r in rows if all(r[k] == best[k] for k in KEY)]
     n_models = sum(len(c["models"]) for c in cells)
     first = cells[0]
     return {
@@ -162,7 +160,9 @@ def best_summary(
         "ties: fewer epochs, narrower, larger batch, smaller learning rate",
         "n_configurations": len(summaries),
         "n_models": n_models,
-        "n_diverged_models": sum(m["diverged_epoch"] is not None for c in cells for m in c["models"]),
+        "n_diverged_models": sum(
+            m["diverged_epoch"] is not None for c in cells for m in c["models"]
+        ),
         "epochs_considered": [int(e) for e in epochs],
         "n_fit": first["n_fit"],
         "n_valid": first["n_valid"],

@@ -97,9 +97,13 @@ def plot_published(published: dict[str, Any], best: dict[str, Any]) -> Figure:
 
     with matplotlib.rc_context(_STYLE):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
-        ax1.plot(range(1, len(pub["accuracy"]) + 1), pub["accuracy"], "k-o", ms=3, label="published")
+        ax1.plot(
+            range(1, len(pub["accuracy"]) + 1), pub["accuracy"], "k-o", ms=3, label="published"
+        )
         ax1.plot(ep, [r["printed"]["accuracy"] for r in rec], "C1-o", ms=3, label="replication")
-        ax1.plot(ce, [pct(p["test_accuracy"]) for p in curve], "C0-o", ms=3, label="best 2-ReLU MLP")
+        ax1.plot(
+            ce, [pct(p["test_accuracy"]) for p in curve], "C0-o", ms=3, label="best 2-ReLU MLP"
+        )
         ax1.set_ylabel("test accuracy (%)")
         ax1.set_xlabel("epoch")
         ax1.legend(fontsize=8)
@@ -123,7 +127,9 @@ def plot_published(published: dict[str, Any], best: dict[str, Any]) -> Figure:
             "C1--",
             label="replication, all test rows",
         )
-        ax2.plot(ce, [pct(p["test_precision"]) for p in curve], "C0-o", ms=3, label="best 2-ReLU MLP")
+        ax2.plot(
+            ce, [pct(p["test_precision"]) for p in curve], "C0-o", ms=3, label="best 2-ReLU MLP"
+        )
         ax2.set_ylabel("test precision (%)")
         ax2.set_xlabel("epoch")
         ax2.legend(fontsize=7)

@@ -45,9 +45,7 @@ def published_model(n_in: int, hidden: int, seed: int) -> nn.Sequential:
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return nn.Sequential(
-            nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 1), nn.Sigmoid()
-        )
+        return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 1), nn.Sigmoid())
 
 
 def published_test_loop(
@@ -158,9 +156,7 @@ def replicate_published(
                     "recall_last_batch": test["recall_last_batch"],
                 },
                 "correct": test["correct"],
-                "last_batch": metrics_from_counts(
-                    confusion_counts(yte[last:].numpy(), last_pred)
-                ),
+                "last_batch": metrics_from_counts(confusion_counts(yte[last:].numpy(), last_pred)),
             }
         )
         log.info(

@@ -18,6 +18,10 @@ rule mlp_train:
     wildcard_constraints:
         width=r"\d+",
         batch=r"\d+",
+    threads: 1
+    resources:
+        mem_mb=2048,
+        runtime=60,
     params:
         learning_rates=MLP["learning_rates"],
         seeds=MLP["seeds"],
@@ -26,10 +30,6 @@ rule mlp_train:
         device=MLP["device"],
         n_valid=CARD["n_valid"],
         cuda_graph=True,
-    threads: 1
-    resources:
-        mem_mb=2048,
-        runtime=60,
     script:
         "../scripts/mlp_train.py"
 
@@ -43,13 +43,13 @@ rule mlp_collect:
         best="results/mlp/best.json",
     log:
         "logs/mlp/collect.log",
-    params:
-        epochs=MLP["epochs"],
-        top=5,
     threads: 1
     resources:
         mem_mb=2048,
         runtime=10,
+    params:
+        epochs=MLP["epochs"],
+        top=5,
     script:
         "../scripts/mlp_collect.py"
 
@@ -66,12 +66,12 @@ rule mlp_published:
         "logs/mlp/published.log",
     benchmark:
         "results/benchmarks/mlp/published.tsv"
-    params:
-        seed=MLP["published_seed"],
     threads: 1
     resources:
         mem_mb=2048,
         runtime=30,
+    params:
+        seed=MLP["published_seed"],
     script:
         "../scripts/mlp_published.py"
 

@@ -16,7 +16,12 @@ with job_logging(snakemake.log[0]) as log:
     b = best["best"]
     log.info(
         "best: width %d, lr %g, batch %d, %d epochs: valid F1 %.4f, test F1 %.4f",
-        b["width"], b["lr"], b["batch_size"], b["epochs"], b["valid_f1"]["mean"], b["test_f1"]["mean"],
+        b["width"],
+        b["lr"],
+        b["batch_size"],
+        b["epochs"],
+        b["valid_f1"]["mean"],
+        b["test_f1"]["mean"],
     )
     write_grid_csv(snakemake.output.grid_csv, rows)
     write_json(snakemake.output.grid_json, rows)
