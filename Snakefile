@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/problem1.smk"
 include: "workflow/rules/card.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/mlp.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+# tests/synthcard.py (card-like arrays for the MLP tests and benchmarks) is importable
+sys.path.insert(0, str(Path(__file__).parent))
 BIN = Path(sys.executable).parent
 
 
@@ -28,6 +30,14 @@ def small_config() -> dict[str, Any]:
         },
         "card": {"synthetic_rows": 20000, "n_train": 10000, "n_valid": 2000},
         "tree": {"max_depths": [2, 4, None]},
+        "mlp": {
+            "widths": [4, 8],
+            "learning_rates": [0.1, 1.0],
+            "batch_sizes": [256],
+            "seeds": [0, 1],
+            "epochs": [1, 2],
+            "max_epochs": 2,
+        },
     }
 
 

@@ -30,6 +30,12 @@ def test_relations(cfg, start):
         check_config_relations(cfg)
 
 
+def test_epochs_beyond_training():
+    cfg = {**card(), "mlp": {"epochs": [1, 20], "max_epochs": 10}}
+    with pytest.raises(ConfigError, match=r"^config key mlp\.epochs: 20 exceeds mlp\.max_epochs"):
+        check_config_relations(cfg)
+
+
 def test_path_problems(tmp_path):
     with pytest.raises(ConfigError, match=r"card\.path: .* is a directory"):
         check_config_relations(card(path=str(tmp_path)))

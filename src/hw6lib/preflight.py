@@ -25,9 +25,15 @@ def check_config_relations(config: Mapping[str, Any]) -> None:
     Raises
     ------
     ConfigError
-        ``card.n_valid`` not below ``card.n_train``, ``card.n_train`` not below the stand-in's
+        ``mlp.epochs`` above ``mlp.max_epochs``, ``card.n_valid`` not below ``card.n_train``, ``card.n_train`` not below the stand-in's
         ``card.synthetic_rows``, a ``card.path`` that is missing, a directory or unreadable.
     """
+    mlp = config.get("mlp")
+    if mlp is not None and max(mlp["epochs"]) > mlp["max_epochs"]:
+        raise ConfigError(
+            f"config key mlp.epochs: {max(mlp['epochs'])} exceeds mlp.max_epochs "
+            f"({mlp['max_epochs']}); every reported epoch count must be trained"
+        )
     card = config["card"]
     if card["n_valid"] >= card["n_train"]:
         raise ConfigError(

@@ -34,6 +34,7 @@ TREE = config["tree"]
 # The stand-in is written where the real file would be read from, and goes through the same
 # loader (one code path for validation, hashing and splitting).
 CARD_SYNTHETIC_CSV = "results/card/synthetic/card_transdata.csv"
+MLP = config["mlp"]
 
 # The report template and the files it includes, found relative to the workflow (not the working
 # directory) so that `snakemake --directory elsewhere` works.
@@ -79,6 +80,15 @@ def card_seed():
     return CARD["synthetic_seed"] if CARD["path"] is None else None
 
 
+def mlp_cell_files(wildcards):
+    """Per-epoch records of every (width, batch size) cell of the MLP grid."""
+    return expand(
+        "results/mlp/cells/w{width}_b{batch}.json",
+        width=MLP["widths"],
+        batch=MLP["batch_sizes"],
+    )
+
+
 def report_inputs(wildcards):
     """Every result file the report reads, named ``section__key`` (see hw6lib.report)."""
     return {
@@ -93,4 +103,10 @@ def report_inputs(wildcards):
         "tree__sweep": "results/card/tree/sweep.json",
         "tree__timing": "results/benchmarks/card/tree_timing.json",
         "tree__fig_sweep": "results/card/tree/depth_sweep.svg",
+        "mlp__grid": "results/mlp/grid.csv",
+        "mlp__best": "results/mlp/best.json",
+        "mlp__published": "results/mlp/published.json",
+        "mlp__fig_heatmap": "results/mlp/heatmap_f1.svg",
+        "mlp__fig_curves": "results/mlp/curves.svg",
+        "mlp__fig_published": "results/mlp/published.svg",
     }

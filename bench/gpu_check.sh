@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One prepared GPU check of the MLP trainer, for a lent H100/H200 (run from the repository root):
+#   bash bench/gpu_check.sh            # results go to $OUT (or bench/out/gpu if OUT is unset)
+# Needs python3 with torch (CUDA build) and numpy; scikit-learn is optional. Uses .venv/bin/python
+# when it exists and can see CUDA, else python3. Total time budget: under 5 minutes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT="${OUT:-bench/out/gpu}"
+mkdir -p "$OUT"
+exec > >(tee "$OUT/gpu_check.log") 2>&1
+
+PY=python3
+if [ -x .venv/bin/python ] && .venv/bin/python -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    PY=.venv/bin/python
+fi
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
+echo "== environment ($(date -u +%FT%TZ))"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+"$PY" - <<'PY'
+import sys
+print("python", sys.version.split()[0])
+for mod in ("numpy", "torch", "sklearn"):
+    try:
+        m = __import__(mod)
+        print(mod, m.__version__)
+    except ImportError:
+        print(mod, "MISSING")
+import torch
+print("cuda available:", torch.cuda.is_available(), "torch CUDA", torch.version.cuda)
+PY
+"$PY" -c 'import numpy, torch' || { echo "gpu_check: numpy/torch missing; carry a venv"; exit 2; }
+
+echo "== 1+2. correctness on CUDA and the full-size grid (256 models x 20 epochs, 1,000,000 rows)"
+timeout 200 "$PY" bench/gpu_check.py --out "$OUT" --rows 1000000 --models 256 --epochs 20
+rc_grid=$?
+
+echo "== 3. speed benchmark on CUDA (published loop and scikit-learn on the CPU, timed on a part of an epoch)"
+timeout 75 "$PY" bench/mlp_speed.py --device cuda --threads 0 --rows 1000000 --max-seconds 8 \
+    --models 256 --json "$OUT/mlp_speed_cuda.json"
+rc_bench=$?
+echo "== done: grid rc=$rc_grid, benchmark rc=$rc_bench; files in $OUT"
+ls -l "$OUT"

@@ -1,0 +1,688 @@
+"""The fraud classifier: a two-ReLU-layer perceptron trained with plain SGD, many models at once.
+
+The model is ``Linear(7, h) -> ReLU -> Linear(h, h) -> ReLU -> Linear(h, 1)``; it returns logits
+and is trained on ``BCEWithLogitsLoss`` (no sigmoid layer: the loss applies it, stably).
+
+Many models are trained as one: every parameter carries a leading *model* dimension ``M`` and
+the layers are batched matrix products (``torch.baddbmm``). Model ``m`` has its own learning
+rate, its own seed (initial weights and the shuffling of every epoch) and sees its own
+mini-batches, so it follows exactly the path it would follow alone; only the arithmetic is
+shared. The forward and backward passes are written out by hand (three ``baddbmm``, five
+``bmm``): no autograd graph per step, a fixed sequence of kernels that a CUDA graph can capture
+and replay per mini-batch (:func:`train_models` with ``cuda_graph=True`` on a CUDA device).
+
+Conventions
+-----------
+* Weights are stored as ``(M, fan_in, fan_out)`` (the transpose of ``nn.Linear.weight``), biases
+  as ``(M, 1, fan_out)``; both are drawn as ``nn.Linear`` draws them,
+  ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, from ``numpy.random.default_rng([seed, 1])`` on the CPU,
+  so a seed gives the same initial model on every device.
+* Each epoch's order of the training rows is ``torch.randperm`` from a generator seeded with
+  ``seed`` on the training device (the CPU order is deterministic; a CUDA run draws other,
+  equally random orders). Models that share a seed share initial weights and orders (common
+  random numbers across learning rates).
+* After every epoch a model whose training loss or parameters are not finite is marked diverged
+  at that epoch; its learning rate becomes 0 (its parameters stop moving, and are meaningless)
+  and its later records hold no metrics. The other models go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from numpy.typing import ArrayLike, NDArray
+from torch import nn
+
+from hw6lib.metrics import metrics_from_counts
+
+#: Number of input features (the 7 columns of :data:`hw6lib.carddata.FEATURES`; not imported
+#: from there so that this module needs only numpy and torch, e.g. on a bare GPU machine).
+N_IN: int = 7
+
+#: Parameter names, in the order of the layers.
+PARAM_NAMES: tuple[str, ...] = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+Params = dict[str, torch.Tensor]
+
+
+# --------------------------------------------------------------------------------------------
+# Standardisation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Column means and standard deviations of the training rows."""
+
+    mean: NDArray[np.float64]
+    scale: NDArray[np.float64]
+
+    def transform(self, X: ArrayLike) -> NDArray[np.float32]:
+        """``(X - mean) / scale`` in float32."""
+        X = np.asarray(X, dtype=np.float64)
+        return ((X - self.mean) / self.scale).astype(np.float32)
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """Plain lists, for JSON."""
+        return {"mean": [float(v) for v in self.mean], "scale": [float(v) for v in self.scale]}
+
+
+def fit_standardizer(X_train: ArrayLike) -> Standardizer:
+    """Means and (population) standard deviations of the training rows' columns.
+
+    A constant column gets scale 1 (it is centred, not blown up).
+
+    Parameters
+    ----------
+    X_train : array_like, shape (n, p)
+        The rows the models are trained on (never validation or test rows).
+
+    Returns
+    -------
+    Standardizer
+    """
+    X = np.asarray(X_train, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X_train must be a non-empty 2-d array, got shape {X.shape}")
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale[~(scale > 0)] = 1.0
+    return Standardizer(mean=mean, scale=scale)
+
+
+# --------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------
+
+
+def init_params(
+    width: int,
+    seeds: Sequence[int],
+    n_in: int = N_IN,
+    device: torch.device | str = "cpu",
+) -> Params:
+    """Initial parameters of ``len(seeds)`` models, each drawn from its own seed.
+
+    Parameters
+    ----------
+    width : int
+        Units in each of the two hidden layers.
+    seeds : sequence of int
+        One seed per model; equal seeds give equal models.
+    n_in : int
+        Number of input features.
+    device : torch.device or str
+        Where the tensors live.
+
+    Returns
+    -------
+    dict
+        ``W1 (M, n_in, h)``, ``b1 (M, 1, h)``, ``W2 (M, h, h)``, ``b2 (M, 1, h)``,
+        ``W3 (M, h, 1)``, ``b3 (M, 1, 1)``, float32.
+    """
+    if width < 1:
+        raise ValueError(f"width must be at least 1, got {width}")
+    shapes = [(n_in, width), (width, width), (width, 1)]
+    out: dict[str, list[NDArray[np.float32]]] = {k: [] for k in PARAM_NAMES}
+    for seed in seeds:
+        rng = np.random.default_rng([int(seed), 1])
+        for layer, (fan_in, fan_out) in enumerate(shapes, start=1):
+            bound = 1.0 / math.sqrt(fan_in)
+            w = rng.uniform(
+                -bound, bound, size=(fan_out, fan_in)
+            ).T  # nn.Linear's layout, transposed
+            b = rng.uniform(-bound, bound, size=(1, fan_out))
+            out[f"W{layer}"].append(w.astype(np.float32))
+            out[f"b{layer}"].append(b.astype(np.float32))
+    return {
+        k: torch.from_numpy(np.ascontiguousarray(np.stack(v))).to(device) for k, v in out.items()
+    }
+
+
+def forward_logits(params: Params, X: torch.Tensor) -> torch.Tensor:
+    """Logits of every model on rows ``X``.
+
+    Parameters
+    ----------
+    params : dict
+        As returned by :func:`init_params` (``M`` models).
+    X : torch.Tensor, shape (n, p) or (M, n, p)
+        The same rows for every model, or each model's own rows.
+
+    Returns
+    -------
+    torch.Tensor, shape (M, n)
+    """
+    M, p, h = params["W1"].shape
+    if X.dim() == 2:
+        # one matrix product for all models: (n, p) @ (p, M*h) -> (n, M, h) -> (M, n, h)
+        w1 = params["W1"].permute(1, 0, 2).reshape(p, M * h)
+        z1 = (X @ w1).view(X.shape[0], M, h).transpose(0, 1) + params["b1"]
+    else:
+        z1 = torch.baddbmm(params["b1"], X, params["W1"])
+    a1 = torch.relu(z1)
+    a2 = torch.relu(torch.baddbmm(params["b2"], a1, params["W2"]))
+    return torch.baddbmm(params["b3"], a2, params["W3"]).squeeze(-1)
+
+
+def to_module(params: Params, m: int) -> nn.Sequential:
+    """Model ``m`` as a plain ``nn.Sequential`` (for checks and for use outside the pipeline).
+
+    Returns
+    -------
+    torch.nn.Sequential
+        ``Linear(p, h), ReLU, Linear(h, h), ReLU, Linear(h, 1)`` on the CPU, float32, returning
+        logits; train it with ``nn.BCEWithLogitsLoss``.
+    """
+    _, p, h = params["W1"].shape
+    net = nn.Sequential(nn.Linear(p, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 1))
+    with torch.no_grad():
+        for layer, lin in zip((1, 2, 3), (net[0], net[2], net[4]), strict=True):
+            lin.weight.copy_(params[f"W{layer}"][m].T.cpu())
+            lin.bias.copy_(params[f"b{layer}"][m, 0].cpu())
+    return net
+
+
+def loss_and_grads(
+    params: Params, xb: torch.Tensor, yb: torch.Tensor
+) -> tuple[torch.Tensor, Params]:
+    """Mean ``BCEWithLogitsLoss`` of every model on its own mini-batch, and its gradient.
+
+    The backward pass written out (``B`` rows, ``s`` the logistic function):
+    ``d3 = (s(z3) - y) / B``, ``gW3 = a2' d3``, ``d2 = d3 W3' * 1[z2 > 0]``, ``gW2 = a1' d2``,
+    ``d1 = d2 W2' * 1[z1 > 0]``, ``gW1 = x' d1``, bias gradients the column sums of the ``d``.
+
+    Parameters
+    ----------
+    params : dict
+        ``M`` models.
+    xb : torch.Tensor, shape (M, B, p)
+        Each model's mini-batch.
+    yb : torch.Tensor, shape (M, B, 1)
+        Its 0/1 labels (float).
+
+    Returns
+    -------
+    loss : torch.Tensor, shape (M,)
+        Mean loss of each model on its batch.
+    grads : dict
+        Gradients, shaped like ``params``.
+    """
+    B = xb.shape[1]
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in PARAM_NAMES)
+    z1 = torch.baddbmm(b1, xb, W1)
+    a1 = torch.relu(z1)
+    z2 = torch.baddbmm(b2, a1, W2)
+    a2 = torch.relu(z2)
+    z3 = torch.baddbmm(b3, a2, W3)
+    loss = F.binary_cross_entropy_with_logits(z3, yb, reduction="none").mean(dim=(1, 2))
+    d3 = torch.sigmoid(z3).sub_(yb).div_(B)
+    gW3 = torch.bmm(a2.transpose(1, 2), d3)
+    gb3 = d3.sum(dim=1, keepdim=True)
+    d2 = torch.ops.aten.threshold_backward(torch.bmm(d3, W3.transpose(1, 2)), a2, 0)
+    gW2 = torch.bmm(a1.transpose(1, 2), d2)
+    gb2 = d2.sum(dim=1, keepdim=True)
+    d1 = torch.ops.aten.threshold_backward(torch.bmm(d2, W2.transpose(1, 2)), a1, 0)
+    gW1 = torch.bmm(xb.transpose(1, 2), d1)
+    gb1 = d1.sum(dim=1, keepdim=True)
+    return loss, {"W1": gW1, "b1": gb1, "W2": gW2, "b2": gb2, "W3": gW3, "b3": gb3}
+
+
+def sgd_step(
+    params: Params,
+    grads: Params,
+    neg_lr: torch.Tensor,
+    momentum: float = 0.0,
+    buffers: Params | None = None,
+) -> None:
+    """One SGD update, in place, each model with its own learning rate.
+
+    ``torch.optim.SGD`` semantics (no dampening, no weight decay, no Nesterov): with momentum
+    ``mu > 0``, ``buf = mu * buf + g`` (``buf`` starts at 0, so the first step uses ``g``) and
+    ``p -= lr * buf``; with ``mu = 0``, ``p -= lr * g``.
+
+    Parameters
+    ----------
+    params, grads : dict
+        Parameters (updated in place) and their gradients.
+    neg_lr : torch.Tensor, shape (M, 1, 1)
+        Minus each model's learning rate (0 freezes a model).
+    momentum : float
+        Momentum coefficient.
+    buffers : dict, optional
+        Momentum buffers shaped like ``params``, updated in place; required when momentum > 0.
+    """
+    for k in PARAM_NAMES:
+        g = grads[k]
+        if momentum:
+            assert buffers is not None
+            g = buffers[k].mul_(momentum).add_(g)
+        params[k].addcmul_(neg_lr, g)
+
+
+# --------------------------------------------------------------------------------------------
+# Training many models at once
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    params: Params
+    buffers: Params | None
+    neg_lr: torch.Tensor  # (M, 1, 1)
+    loss_sum: torch.Tensor  # (M,), summed over the epoch's rows
+    X: torch.Tensor  # (n, p)
+    y: torch.Tensor  # (n, 1)
+    umap: torch.Tensor  # (M,) model -> row of the per-seed permutations
+    momentum: float
+
+
+def _train_step(state: _State, idx: torch.Tensor) -> None:
+    """One SGD step of every model; ``idx`` (U, B) holds the rows of each seed's batch."""
+    rows = idx.index_select(0, state.umap)  # (M, B)
+    xb = state.X[rows]  # (M, B, p)
+    yb = state.y[rows]  # (M, B, 1)
+    loss, grads = loss_and_grads(state.params, xb, yb)
+    state.loss_sum.add_(loss, alpha=float(rows.shape[1]))
+    sgd_step(state.params, grads, state.neg_lr, state.momentum, state.buffers)
+
+
+def evaluate(
+    params: Params, X: torch.Tensor, y: torch.Tensor, chunk: int | None = None
+) -> list[dict[str, Any]]:
+    """Loss and classification metrics of every model on rows ``(X, y)``.
+
+    The prediction is fraud when the logit is positive (probability above 1/2); the metrics
+    come from :func:`hw6lib.metrics.metrics_from_counts`.
+
+    Parameters
+    ----------
+    params : dict
+        ``M`` models.
+    X : torch.Tensor, shape (n, p)
+        Standardised rows, on the models' device.
+    y : torch.Tensor, shape (n, 1)
+        0/1 labels (float).
+    chunk : int, optional
+        Rows per forward pass (bounds memory); chosen from the device and ``M`` by default.
+
+    Returns
+    -------
+    list of dict
+        Per model: ``loss`` (mean BCE) and the entries of ``metrics_from_counts``.
+    """
+    M, _, h = params["W1"].shape
+    n = X.shape[0]
+    if chunk is None:
+        budget = 2**27 if X.is_cuda else 2**18  # elements of one hidden activation
+        chunk = max(256, budget // max(1, M * h))
+    sums = torch.zeros(4, M, dtype=torch.float64, device=X.device)  # loss, tp, fp, fn
+    with torch.no_grad():
+        for s in range(0, n, chunk):
+            z = forward_logits(params, X[s : s + chunk])  # (M, c)
+            t = y[s : s + chunk, 0].unsqueeze(0).expand_as(z)
+            pred = z > 0
+            pos = t > 0.5
+            bce = F.binary_cross_entropy_with_logits(z, t, reduction="none")
+            sums[0] += bce.sum(dim=1, dtype=torch.float64)
+            sums[1] += (pred & pos).sum(dim=1)
+            sums[2] += (pred & ~pos).sum(dim=1)
+            sums[3] += (~pred & pos).sum(dim=1)
+    sums_np = sums.cpu().numpy()
+    out = []
+    for m in range(M):
+        tp, fp, fn = (round(float(v)) for v in sums_np[1:, m])
+        rec = metrics_from_counts({"tp": tp, "fp": fp, "fn": fn, "tn": n - tp - fp - fn})
+        rec["loss"] = float(sums_np[0, m] / n) if n else float("nan")
+        out.append(rec)
+    return out
+
+
+def _capture_graph(state: _State, idx_static: torch.Tensor, log: logging.Logger) -> Any:
+    """Capture one training step as a CUDA graph; ``None`` (and a log line) if it fails.
+
+    Warm-up steps run on a side stream (as CUDA graphs require) on the live state, so the state
+    is saved first and restored after capture: capture itself executes nothing.
+    """
+    saved = {k: v.clone() for k, v in state.params.items()}
+    saved_buf = {k: v.clone() for k, v in (state.buffers or {}).items()}
+    saved_loss = state.loss_sum.clone()
+    graph = None
+    try:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                _train_step(state, idx_static)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            _train_step(state, idx_static)
+    except Exception as err:  # pragma: no cover - needs a GPU
+        log.warning("CUDA graph capture failed (%s); training with eager kernels", err)
+        graph = None
+    finally:
+        torch.cuda.synchronize()
+        with torch.no_grad():
+            for k, v in saved.items():
+                state.params[k].copy_(v)
+            for k, v in saved_buf.items():
+                assert state.buffers is not None
+                state.buffers[k].copy_(v)
+            state.loss_sum.copy_(saved_loss)
+    return graph
+
+
+def train_models(
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
+    width: int,
+    learning_rates: Sequence[float],
+    seeds: Sequence[int],
+    batch_size: int,
+    epochs: int,
+    momentum: float = 0.0,
+    device: torch.device | str = "cpu",
+    cuda_graph: bool = True,
+    logger: logging.Logger | None = None,
+) -> dict[str, Any]:
+    """Train ``M = len(learning_rates)`` models of one width and batch size at once.
+
+    Parameters
+    ----------
+    X_train : array_like, shape (n, p)
+        Training rows, already standardised.
+    y_train : array_like, shape (n,)
+        0/1 labels.
+    eval_sets : mapping
+        Name (e.g. ``"valid"``, ``"test"``) to ``(X, y)``, scored after every epoch.
+    width : int
+        Units per hidden layer.
+    learning_rates, seeds : sequence
+        Model ``m`` has learning rate ``learning_rates[m]`` and seed ``seeds[m]``.
+    batch_size : int
+        Rows per mini-batch (the last batch of an epoch holds the remainder).
+    epochs : int
+        Number of passes over the training rows.
+    momentum : float
+        SGD momentum (0: plain SGD).
+    device : torch.device or str
+        Training device.
+    cuda_graph : bool
+        On a CUDA device, capture the training step once as a CUDA graph and replay it per
+        full mini-batch (falls back to eager kernels if capture fails). Ignored on the CPU.
+    logger : logging.Logger, optional
+        Progress messages.
+
+    Returns
+    -------
+    dict
+        ``models``: per model ``lr``, ``seed``, ``diverged_epoch`` (``None`` if never) and
+        ``epochs`` (one record per epoch: ``epoch``, ``train_loss``, ``diverged`` and per eval set
+        the metrics of :func:`evaluate`, or ``None`` once diverged); ``params``: the final
+        parameters as numpy arrays; ``train_seconds`` and ``eval_seconds`` (wall-clock, for logs
+        and benchmarks only: not for result files); ``cuda_graph`` (whether a graph was used).
+    """
+    log = logger or logging.getLogger("hw6")
+    device = torch.device(device)
+    if len(learning_rates) != len(seeds) or not learning_rates:
+        raise ValueError("learning_rates and seeds must be non-empty and of equal length")
+    if batch_size < 1 or epochs < 0:
+        raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+    Xn = np.ascontiguousarray(X_train, dtype=np.float32)
+    n, p = Xn.shape
+    if n == 0:
+        raise ValueError("no training rows")
+    M = len(learning_rates)
+    useeds = sorted(set(int(s) for s in seeds))
+    umap = torch.tensor([useeds.index(int(s)) for s in seeds], dtype=torch.long, device=device)
+
+    def to_dev(X: ArrayLike, y: ArrayLike) -> tuple[torch.Tensor, torch.Tensor]:
+        Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).to(device)
+        yt = torch.from_numpy(np.asarray(y, dtype=np.float32).reshape(-1, 1)).to(device)
+        return Xt, yt
+
+    X, y = to_dev(Xn, y_train)
+    evals = {name: to_dev(*xy) for name, xy in eval_sets.items()}
+    params = init_params(width, seeds, p, device)
+    lr = torch.tensor(learning_rates, dtype=torch.float32, device=device).view(M, 1, 1)
+    state = _State(
+        params=params,
+        buffers={k: torch.zeros_like(v) for k, v in params.items()} if momentum else None,
+        neg_lr=-lr,
+        loss_sum=torch.zeros(M, dtype=torch.float32, device=device),
+        X=X,
+        y=y,
+        umap=umap,
+        momentum=float(momentum),
+    )
+    gens = [torch.Generator(device=device).manual_seed(s) for s in useeds]
+    n_full, rest = divmod(n, batch_size)
+    graph = None
+    idx_static = None
+    if device.type == "cuda" and cuda_graph and n_full > 0:
+        idx_static = torch.zeros(len(useeds), batch_size, dtype=torch.long, device=device)
+        graph = _capture_graph(state, idx_static, log)
+    records: list[list[dict[str, Any]]] = [[] for _ in range(M)]
+    diverged: list[int | None] = [None] * M
+    t_train = t_eval = 0.0
+    for epoch in range(1, epochs + 1):
+        _sync(device)
+        t0 = time.perf_counter()
+        perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
+        state.loss_sum.zero_()
+        with torch.no_grad():
+            for b in range(n_full):
+                sl = perms[:, b * batch_size : (b + 1) * batch_size]
+                if graph is not None:
+                    assert idx_static is not None
+                    idx_static.copy_(sl)
+                    graph.replay()
+                else:
+                    _train_step(state, sl)
+            if rest:
+                _train_step(state, perms[:, n_full * batch_size :])
+        train_loss = (state.loss_sum / n).cpu().numpy()
+        finite = torch.stack(
+            [torch.isfinite(v).flatten(1).all(dim=1) for v in state.params.values()]
+        ).all(dim=0)
+        finite_np = finite.cpu().numpy() & np.isfinite(train_loss)
+        _sync(device)
+        t1 = time.perf_counter()
+        scores = {name: evaluate(state.params, Xe, ye) for name, (Xe, ye) in evals.items()}
+        _sync(device)
+        t_train += t1 - t0
+        t_eval += time.perf_counter() - t1
+        newly = [m for m in range(M) if diverged[m] is None and not finite_np[m]]
+        for m in newly:
+            diverged[m] = epoch
+        if newly:
+            alive = torch.tensor(
+                [d is None for d in diverged], dtype=torch.float32, device=device
+            ).view(M, 1, 1)
+            state.neg_lr.mul_(alive)
+            if state.buffers is not None:
+                for v in state.buffers.values():
+                    v.mul_(alive)
+            log.warning(
+                "epoch %d: %d model(s) diverged (lr %s), frozen",
+                epoch,
+                len(newly),
+                [learning_rates[m] for m in newly],
+            )
+        for m in range(M):
+            dead = diverged[m] is not None
+            rec: dict[str, Any] = {
+                "epoch": epoch,
+                "train_loss": float(train_loss[m]) if diverged[m] in (None, epoch) else None,
+                "diverged": dead,
+            }
+            for name in evals:
+                rec[name] = None if dead else scores[name][m]
+            records[m].append(rec)
+        alive_f1 = [
+            scores["valid"][m]["f1"] for m in range(M) if diverged[m] is None and "valid" in scores
+        ]
+        log.info(
+            "epoch %d: train %.2fs, eval %.2fs; best valid F1 %s",
+            epoch,
+            t1 - t0,
+            time.perf_counter() - t1,
+            f"{max(alive_f1):.4f}" if alive_f1 else "-",
+        )
+    return {
+        "models": [
+            {
+                "lr": float(learning_rates[m]),
+                "seed": int(seeds[m]),
+                "diverged_epoch": diverged[m],
+                "epochs": records[m],
+            }
+            for m in range(M)
+        ],
+        "params": {k: v.cpu().numpy() for k, v in state.params.items()},
+        "train_seconds": t_train,
+        "eval_seconds": t_eval,
+        "cuda_graph": graph is not None,
+    }
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+# --------------------------------------------------------------------------------------------
+# One grid cell, from the split arrays
+# --------------------------------------------------------------------------------------------
+
+
+def split_valid(n_train: int, n_valid: int) -> tuple[slice, slice]:
+    """Rows used to fit and rows held out for validation: the last ``n_valid`` training rows.
+
+    Raises
+    ------
+    ValueError
+        Unless ``0 < n_valid < n_train``.
+    """
+    if not 0 < n_valid < n_train:
+        raise ValueError(f"n_valid must lie strictly between 0 and {n_train}, got {n_valid}")
+    return slice(0, n_train - n_valid), slice(n_train - n_valid, n_train)
+
+
+def train_cell(
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
+    n_valid: int,
+    width: int,
+    batch_size: int,
+    learning_rates: Sequence[float],
+    seeds: Sequence[int],
+    epochs: int,
+    momentum: float = 0.0,
+    device: torch.device | str = "cpu",
+    cuda_graph: bool = True,
+    logger: logging.Logger | None = None,
+) -> dict[str, Any]:
+    """Every (learning rate x seed) model of one (width, batch size) cell of the grid.
+
+    The last ``n_valid`` training rows are the validation rows; the models are trained on the
+    others, standardised with those rows' means and deviations only; validation and test rows
+    are scored after every epoch.
+
+    Returns
+    -------
+    dict
+        ``width``, ``batch_size``, ``momentum``, ``epochs``, ``n_fit``, ``n_valid``, ``n_test``,
+        ``standardizer``, and ``models`` (see :func:`train_models`); no timings, so that equal
+        configurations give equal files.
+    """
+    X_train = np.asarray(X_train)
+    fit, valid = split_valid(X_train.shape[0], n_valid)
+    y_train = np.asarray(y_train).ravel()
+    st = fit_standardizer(X_train[fit])
+    lrs = [float(lr) for lr in learning_rates for _ in seeds]
+    sds = [int(s) for _ in learning_rates for s in seeds]
+    out = train_models(
+        st.transform(X_train[fit]),
+        y_train[fit],
+        {
+            "valid": (st.transform(X_train[valid]), y_train[valid]),
+            "test": (st.transform(X_test), np.asarray(y_test).ravel()),
+        },
+        width=width,
+        learning_rates=lrs,
+        seeds=sds,
+        batch_size=batch_size,
+        epochs=epochs,
+        momentum=momentum,
+        device=device,
+        cuda_graph=cuda_graph,
+        logger=logger,
+    )
+    (logger or logging.getLogger("hw6")).info(
+        "cell w%d b%d: %d models x %d epochs, training %.1fs, scoring %.1fs",
+        width,
+        batch_size,
+        len(lrs),
+        epochs,
+        out["train_seconds"],
+        out["eval_seconds"],
+    )
+    return {
+        "width": int(width),
+        "batch_size": int(batch_size),
+        "momentum": float(momentum),
+        "epochs": int(epochs),
+        "n_fit": int(fit.stop),
+        "n_valid": int(n_valid),
+        "n_test": int(np.asarray(X_test).shape[0]),
+        "standardizer": st.to_dict(),
+        "models": out["models"],
+    }
+
+
+def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) -> torch.device:
+    """The device of one training job: the configured name, and what the scheduler granted.
+
+    Parameters
+    ----------
+    name : {"auto", "cpu", "cuda"}
+        ``mlp.device`` from the config (see :func:`hw6lib.device.resolve_device`).
+    gpus : int
+        GPUs the job was given (Snakemake's ``gpu`` resource, set by a GPU profile).
+    logger : logging.Logger, optional
+        Where to say which device was used and why.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    hw6lib.runlog.InputError
+        For ``cuda`` without a CUDA device, or an unknown name.
+    """
+    from hw6lib.device import resolve_device
+
+    log = logger or logging.getLogger("hw6")
+    dev = resolve_device(name, log)
+    if gpus and dev.type != "cuda":
+        log.warning(
+            "the job was given %d GPU(s) but training runs on the CPU (device %r, CUDA %s)",
+            gpus,
+            name,
+            "available" if torch.cuda.is_available() else "not available",
+        )
+    return dev

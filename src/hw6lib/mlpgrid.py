@@ -1,0 +1,209 @@
+"""The MLP grid put together: one tidy table of every configuration, and the best one.
+
+A *configuration* is (width, learning rate, batch size, epochs); each is trained once per seed.
+The table has one row per (configuration, seed), with validation and test metrics read off the
+per-epoch records of the cell files (:func:`hw6lib.mlp.train_cell`): the number of epochs is a
+grid dimension without retraining. The best configuration maximises the mean validation F1 over
+seeds (a diverged seed counts as F1 = 0); test rows never choose anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from hw6lib.io import atomic_open
+
+#: Metrics copied into the table, for each of "valid" and "test".
+METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
+#: Metrics summarised as mean and standard deviation over seeds.
+SUMMARY_METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1")
+KEY: tuple[str, ...] = ("width", "lr", "batch_size", "epochs")
+
+
+def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[dict[str, Any]]:
+    """One row per (width, lr, batch size, epochs, seed), sorted by those keys.
+
+    Parameters
+    ----------
+    cells : sequence of dict
+        Cell results of :func:`hw6lib.mlp.train_cell`.
+    epochs : sequence of int
+        Epoch counts to tabulate (each at most the epochs trained).
+
+    Returns
+    -------
+    list of dict
+        Keys ``width``, ``lr``, ``batch_size``, ``epochs``, ``seed``, ``diverged``,
+        ``diverged_epoch``, ``train_loss`` and ``valid_<metric>`` / ``test_<metric>`` for every
+        metric in :data:`METRICS` (``None`` once a model has diverged).
+    """
+    rows = []
+    for cell in cells:
+        for e in epochs:
+            if not 1 <= e <= cell["epochs"]:
+                raise ValueError(f"epoch count {e} outside 1..{cell['epochs']} (cell trained)")
+        for model in cell["models"]:
+            for e in epochs:
+                rec = model["epochs"][e - 1]
+                row: dict[str, Any] = {
+                    "width": cell["width"],
+                    "lr": model["lr"],
+                    "batch_size": cell["batch_size"],
+                    "epochs": e,
+                    "seed": model["seed"],
+                    "diverged": bool(rec["diverged"]),
+                    "diverged_epoch": model["diverged_epoch"],
+                    "train_loss": rec["train_loss"],
+                }
+                for split in ("valid", "test"):
+                    for k in METRICS:
+                        row[f"{split}_{k}"] = None if rec[split] is None else rec[split][k]
+                rows.append(row)
+    rows.sort(key=lambda r: (r["width"], r["lr"], r["batch_size"], r["epochs"], r["seed"]))
+    return rows
+
+
+def _mean_sd(values: Sequence[float | None]) -> dict[str, Any]:
+    v = np.array([np.nan if x is None else float(x) for x in values], dtype=np.float64)
+    ok = v[np.isfinite(v)]
+    return {
+        "mean": float(ok.mean()) if ok.size else None,
+        "sd": float(ok.std(ddof=1)) if ok.size > 1 else None,
+        "n": int(ok.size),
+    }
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per configuration: mean and sd over seeds of every summary metric, validation and test.
+
+    The selection score ``score`` is the mean validation F1 with diverged seeds counted as 0.
+
+    Returns
+    -------
+    list of dict
+        Sorted best first (ties: fewer epochs, narrower, larger batch, smaller lr).
+    """
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r[k] for k in KEY), []).append(r)
+    out = []
+    for key, rs in groups.items():
+        rs = sorted(rs, key=lambda r: r["seed"])
+        s: dict[str, Any] = dict(zip(KEY, key, strict=True))
+        s["seeds"] = [r["seed"] for r in rs]
+        s["n_diverged"] = sum(r["diverged"] for r in rs)
+        s["score"] = float(np.mean([r["valid_f1"] or 0.0 for r in rs]))
+        for split in ("valid", "test"):
+            for k in SUMMARY_METRICS:
+                s[f"{split}_{k}"] = _mean_sd([r[f"{split}_{k}"] for r in rs])
+        out.append(s)
+    out.sort(key=lambda s: (-s["score"], s["epochs"], s["width"], -s["batch_size"], s["lr"]))
+    return out
+
+
+def best_summary(
+    cells: Sequence[dict[str, Any]], epochs: Sequence[int], top: int = 5
+) -> dict[str, Any]:
+    """The best configuration on validation F1, with its test metrics and learning curves.
+
+    Parameters
+    ----------
+    cells : sequence of dict
+        Cell results of :func:`hw6lib.mlp.train_cell`.
+    epochs : sequence of int
+        Epoch counts that are candidates for selection.
+    top : int
+        Number of leading configurations whose learning curves are kept.
+
+    Returns
+    -------
+    dict
+        ``best`` (the winner's summary: mean and sd over seeds, per-seed rows), ``top`` (the
+        leading summaries, each with ``curve``: per epoch, mean over seeds of validation and test
+        F1 and accuracy and of the training loss), ``selection`` (how it was chosen),
+        ``n_configurations``, ``n_models`` and ``n_diverged_models``, and the data sizes; what
+        the comparison with the decision tree needs is ``best.test_accuracy`` and
+        ``best.test_f1`` (mean, sd, n) and ``n_test``.
+    """
+    rows = grid_rows(cells, epochs)
+    summaries = summarise(rows)
+    by_cell = {(c["width"], c["batch_size"]): c for c in cells}
+    leaders = []
+    for s in summaries[:top]:
+        cell = by_cell[(s["width"], s["batch_size"])]
+        models = [m for m in cell["models"] if m["lr"] == s["lr"]]
+        curve = []
+        for e in range(1, cell["epochs"] + 1):
+            recs = [m["epochs"][e - 1] for m in models]
+            point: dict[str, Any] = {"epoch": e}
+            point["train_loss"] = _mean_sd([r["train_loss"] for r in recs])["mean"]
+            for split in ("valid", "test"):
+                for k in ("f1", "accuracy", "precision", "recall", "loss"):
+                    vals = [None if r[split] is None else r[split][k] for r in recs]
+                    point[f"{split}_{k}"] = _mean_sd(vals)["mean"]
+            curve.append(point)
+        leaders.append({**s, "curve": curve})
+    best = dict(leaders[0])
+    best["rows"] = [r for r in rows if all(r[k] == best[k] for k in KEY)]
+    n_models = sum(len(c["models"]) for c in cells)
+    first = cells[0]
+    return {
+        "best": best,
+        "top": leaders,
+        "selection": "highest mean validation F1 over seeds (diverged seeds count as 0); "
+        "ties: fewer epochs, narrower, larger batch, smaller learning rate",
+        "n_configurations": len(summaries),
+        "n_models": n_models,
+        "n_diverged_models": sum(
+            m["diverged_epoch"] is not None for c in cells for m in c["models"]
+        ),
+        "epochs_considered": [int(e) for e in epochs],
+        "n_fit": first["n_fit"],
+        "n_valid": first["n_valid"],
+        "n_test": first["n_test"],
+        "momentum": first["momentum"],
+    }
+
+
+def heatmap_table(
+    rows: Sequence[dict[str, Any]], epochs: int, metric: str = "valid_f1"
+) -> dict[int, dict[str, Any]]:
+    """Mean ``metric`` over seeds on a (learning rate x width) grid, one per batch size.
+
+    Returns
+    -------
+    dict
+        Batch size to ``{"lrs": [...], "widths": [...], "values": [[...]] (lr rows, width
+        columns; NaN where every seed diverged), "diverged": [[count, ...]]}``.
+    """
+    out: dict[int, dict[str, Any]] = {}
+    sel = [r for r in rows if r["epochs"] == epochs]
+    for b in sorted({r["batch_size"] for r in sel}):
+        rb = [r for r in sel if r["batch_size"] == b]
+        lrs = sorted({r["lr"] for r in rb})
+        widths = sorted({r["width"] for r in rb})
+        vals = np.full((len(lrs), len(widths)), math.nan)
+        div = np.zeros((len(lrs), len(widths)), dtype=int)
+        for i, lr in enumerate(lrs):
+            for j, w in enumerate(widths):
+                rs = [r for r in rb if r["lr"] == lr and r["width"] == w]
+                v = [r[metric] for r in rs if r[metric] is not None]
+                vals[i, j] = float(np.mean(v)) if v else math.nan
+                div[i, j] = sum(r["diverged"] for r in rs)
+        out[b] = {"lrs": lrs, "widths": widths, "values": vals.tolist(), "diverged": div.tolist()}
+    return out
+
+
+def write_grid_csv(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Write the grid table as CSV atomically (columns in the order of the first row)."""
+    with atomic_open(path, "w") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else list(KEY), lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: "" if v is None else v for k, v in r.items()})

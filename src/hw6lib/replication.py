@@ -1,0 +1,180 @@
+"""The published Problem 2 run, replicated faithfully, defects included (design notes §2-§3).
+
+The published setup: ``Linear(7, 10) -> ReLU -> Linear(10, 1) -> Sigmoid``, trained on the raw
+(unstandardised) features in their file order (no shuffling), batches of 500, plain SGD with
+learning rate 0.01, for 10 epochs, with ``nn.CrossEntropyLoss`` applied to the ``(batch,)``
+vector of sigmoid outputs and the float labels. On a 1-d input that loss treats the whole batch
+as *one* sample whose "classes" are the rows and whose soft target is the label vector: it is not
+a binary loss. Its test loop assigns (``=``) rather than adds (``+=``) the per-batch true and
+false positives and false negatives, so the printed precision and recall are those of the last
+test batch only.
+
+:func:`replicate_published` re-runs exactly that and records, after every epoch, what the
+published code would print and the correct full-test metrics of the same model.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike
+from torch import nn
+
+from hw6lib.metrics import classification_metrics, confusion_counts, metrics_from_counts
+from hw6lib.published import PROBLEM2_EPOCHS
+
+#: The published hyper-parameters.
+PUBLISHED_SETUP: dict[str, Any] = {
+    "hidden": 10,
+    "lr": 0.01,
+    "batch_size": 500,
+    "epochs": 10,
+    "loss": "nn.CrossEntropyLoss on the (batch,) sigmoid outputs",
+    "shuffle": False,
+    "standardised": False,
+}
+
+
+def published_model(n_in: int, hidden: int, seed: int) -> nn.Sequential:
+    """The published network, initialised by torch's defaults from ``seed``.
+
+    The global torch generator is forked, seeded and restored, so no global state leaks.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 1), nn.Sigmoid())
+
+
+def published_test_loop(
+    model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int
+) -> dict[str, Any]:
+    """The published test loop, with its assignment bug, beside the correct counts.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (%, as printed: correct over all rows), ``precision_last_batch`` and
+        ``recall_last_batch`` (%, from the last batch's counts, ``None`` where the published
+        code would divide 0 by 0), ``last_batch_counts``, and ``correct`` (the metrics of
+        :func:`hw6lib.metrics.classification_metrics` on every test row).
+    """
+    correct = 0
+    total = 0
+    preds = []
+    true_poss = false_poss = false_negs = 0
+    with torch.no_grad():
+        for s in range(0, X.shape[0], batch_size):
+            xb, yb = X[s : s + batch_size], y[s : s + batch_size]
+            outputs = model(xb).squeeze()
+            predicted = (outputs > 0.5).float()
+            total += yb.size(0)
+            correct += int((predicted == yb).sum())
+            # the published defect: "=" where "+=" was meant, so only the last batch survives
+            true_poss = int(((predicted == 1) & (yb == 1)).sum())
+            false_poss = int(((predicted == 1) & (yb == 0)).sum())
+            false_negs = int(((predicted == 0) & (yb == 1)).sum())
+            preds.append(predicted)
+    pred = torch.cat(preds).numpy()
+    return {
+        "accuracy": 100.0 * correct / total,
+        "precision_last_batch": (
+            100.0 * true_poss / (true_poss + false_poss) if true_poss + false_poss else None
+        ),
+        "recall_last_batch": (
+            100.0 * true_poss / (true_poss + false_negs) if true_poss + false_negs else None
+        ),
+        "last_batch_counts": {"tp": true_poss, "fp": false_poss, "fn": false_negs},
+        "correct": classification_metrics(y.numpy(), pred),
+    }
+
+
+def replicate_published(
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
+    seed: int = 0,
+    logger: logging.Logger | None = None,
+) -> dict[str, Any]:
+    """Train the published model the published way and score it as published and correctly.
+
+    Parameters
+    ----------
+    X_train, y_train : array_like
+        All training rows, raw features, in file order (the published run used no validation
+        split and no scaling).
+    X_test, y_test : array_like
+        Test rows.
+    seed : int
+        Seed of the initial weights (the published code set none).
+    logger : logging.Logger, optional
+        Progress messages.
+
+    Returns
+    -------
+    dict
+        ``setup``, ``seed``, ``epochs`` (per epoch: ``train_loss`` (mean of the batch losses,
+        as the published loss defines it), ``printed`` (what the published code would print),
+        ``correct`` (full-test metrics), ``last_batch`` (metrics of the last test batch alone)),
+        ``published`` (the published per-epoch numbers), ``n_train``, ``n_test``.
+    """
+    log = logger or logging.getLogger("hw6")
+    setup = PUBLISHED_SETUP
+    Xtr = torch.from_numpy(np.ascontiguousarray(X_train, dtype=np.float32))
+    ytr = torch.from_numpy(np.asarray(y_train, dtype=np.float32).ravel())
+    Xte = torch.from_numpy(np.ascontiguousarray(X_test, dtype=np.float32))
+    yte = torch.from_numpy(np.asarray(y_test, dtype=np.float32).ravel())
+    model = published_model(Xtr.shape[1], setup["hidden"], seed)
+    loss_fn = nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=setup["lr"])
+    bs = setup["batch_size"]
+    records = []
+    for epoch in range(1, setup["epochs"] + 1):
+        losses = []
+        for s in range(0, Xtr.shape[0], bs):  # DataLoader(shuffle=False) yields these batches
+            xb, yb = Xtr[s : s + bs], ytr[s : s + bs]
+            outputs = model(xb).squeeze()
+            loss = loss_fn(outputs, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        test = published_test_loop(model, Xte, yte, bs)
+        last = Xte.shape[0] - ((Xte.shape[0] - 1) % bs + 1)
+        with torch.no_grad():
+            last_pred = (model(Xte[last:]).squeeze(-1) > 0.5).numpy()
+        records.append(
+            {
+                "epoch": epoch,
+                "train_loss": float(np.mean(losses)),
+                "printed": {
+                    "accuracy": test["accuracy"],
+                    "precision_last_batch": test["precision_last_batch"],
+                    "recall_last_batch": test["recall_last_batch"],
+                },
+                "correct": test["correct"],
+                "last_batch": metrics_from_counts(confusion_counts(yte[last:].numpy(), last_pred)),
+            }
+        )
+        log.info(
+            "published replication epoch %d: printed accuracy %.1f%%, last-batch precision %s; "
+            "full-test precision %.3f, recall %.3f, F1 %.3f",
+            epoch,
+            test["accuracy"],
+            test["precision_last_batch"],
+            test["correct"]["precision"],
+            test["correct"]["recall"],
+            test["correct"]["f1"],
+        )
+    return {
+        "setup": setup,
+        "seed": int(seed),
+        "epochs": records,
+        "published": PROBLEM2_EPOCHS,
+        "n_train": int(Xtr.shape[0]),
+        "n_test": int(Xte.shape[0]),
+        "test_batch_size": bs,
+    }

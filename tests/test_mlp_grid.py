@@ -1,0 +1,142 @@
+"""The MLP grid table, the choice of the best configuration, and the published replication."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from synthcard import synth_card
+from torch import nn
+
+from hw6lib.mlpgrid import best_summary, grid_rows, heatmap_table
+from hw6lib.replication import published_test_loop, replicate_published
+
+
+def _metrics(f1: float) -> dict:
+    return {k: f1 for k in ("loss", "accuracy", "precision", "recall", "f1")} | {
+        "tp": 1,
+        "fp": 0,
+        "tn": 1,
+        "fn": 0,
+    }
+
+
+def _cell(width: int, batch: int, models: list[tuple[float, int, list, list]]) -> dict:
+    out = []
+    for lr, seed, valid, test in models:
+        epochs = [
+            {
+                "epoch": e + 1,
+                "train_loss": 0.1,
+                "diverged": v is None,
+                "valid": None if v is None else _metrics(v),
+                "test": None if t is None else _metrics(t),
+            }
+            for e, (v, t) in enumerate(zip(valid, test, strict=True))
+        ]
+        div = next((e["epoch"] for e in epochs if e["diverged"]), None)
+        out.append({"lr": lr, "seed": seed, "diverged_epoch": div, "epochs": epochs})
+    return {
+        "width": width,
+        "batch_size": batch,
+        "momentum": 0.0,
+        "epochs": len(models[0][2]),
+        "n_fit": 8,
+        "n_valid": 2,
+        "n_test": 3,
+        "models": out,
+    }
+
+
+def test_best_is_chosen_on_validation_never_on_test() -> None:
+    cells = [
+        # lr 0.1: better on validation; lr 1.0: much better on test
+        _cell(
+            4,
+            10,
+            [
+                (0.1, 0, [0.5, 0.9], [0.1, 0.2]),
+                (0.1, 1, [0.5, 0.8], [0.1, 0.2]),
+                (1.0, 0, [0.6, 0.7], [0.99, 0.99]),
+                (1.0, 1, [0.6, 0.7], [0.99, 0.99]),
+            ],
+        ),
+    ]
+    best = best_summary(cells, [1, 2])
+    b = best["best"]
+    assert (b["lr"], b["epochs"]) == (0.1, 2)
+    assert b["valid_f1"]["mean"] == pytest.approx(0.85)
+    assert b["valid_f1"]["sd"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
+    assert b["test_f1"]["mean"] == pytest.approx(0.2)
+    assert [p["epoch"] for p in b["curve"]] == [1, 2]
+    assert best["n_models"] == 4 and best["n_configurations"] == 4
+
+
+def test_diverged_seeds_count_as_zero_and_show_in_the_table() -> None:
+    cells = [
+        _cell(
+            4,
+            10,
+            [
+                (0.1, 0, [0.5, 0.6], [0.5, 0.6]),
+                (0.1, 1, [0.5, 0.6], [0.5, 0.6]),
+                (9.0, 0, [0.9, None], [0.9, None]),
+                (9.0, 1, [0.9, 0.9], [0.9, 0.9]),
+            ],
+        ),
+    ]
+    rows = grid_rows(cells, [1, 2])
+    assert len(rows) == 8
+    bad = next(r for r in rows if r["lr"] == 9.0 and r["seed"] == 0 and r["epochs"] == 2)
+    assert bad["diverged"] and bad["valid_f1"] is None and bad["diverged_epoch"] == 2
+    best = best_summary(cells, [1, 2])
+    # lr 9 at 2 epochs scores (0 + 0.9) / 2 = 0.45 < 0.6; at 1 epoch it wins with 0.9
+    assert (best["best"]["lr"], best["best"]["epochs"]) == (9.0, 1)
+    assert best["n_diverged_models"] == 1
+    hm = heatmap_table(rows, 2)
+    assert hm[10]["diverged"] == [[0], [1]]
+
+
+def test_published_test_loop_reports_the_last_batch_only() -> None:
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn(1500, 7, generator=gen)
+    y = (X[:, 0] > 0.5).float()
+    y[1000:] = (X[1000:, 1] > 0.0).float()  # the last batch follows another rule
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(7, 1), nn.Sigmoid())
+        with torch.no_grad():
+            model[0].weight.zero_()
+            model[0].weight[0, 0] = 10.0
+            model[0].bias.fill_(-5.0)
+    out = published_test_loop(model, X, y, 500)
+    pred = (X[:, 0] > 0.5).numpy()
+    yy = y.numpy().astype(bool)
+    last = slice(1000, 1500)
+    tp = int((pred[last] & yy[last]).sum())
+    fp = int((pred[last] & ~yy[last]).sum())
+    assert out["precision_last_batch"] == pytest.approx(100 * tp / (tp + fp))
+    assert out["correct"]["tp"] == int((pred & yy).sum())
+    assert out["precision_last_batch"] != pytest.approx(100 * out["correct"]["precision"])
+    assert out["accuracy"] == pytest.approx(100 * out["correct"]["accuracy"])
+
+
+def test_published_loss_is_cross_entropy_over_the_batch() -> None:
+    # what nn.CrossEntropyLoss does with a (batch,) vector of probabilities and float targets
+    p = torch.tensor([0.2, 0.9, 0.4])
+    t = torch.tensor([0.0, 1.0, 1.0])
+    expected = -(t * torch.log_softmax(p, dim=0)).sum()
+    assert nn.CrossEntropyLoss()(p, t).item() == pytest.approx(expected.item())
+
+
+def test_replication_records_printed_and_correct_metrics() -> None:
+    X, y = synth_card(4000, seed=3)
+    out = replicate_published(X[:3000], y[:3000], X[3000:], y[3000:], seed=0)
+    assert len(out["epochs"]) == 10 and out["setup"]["hidden"] == 10
+    for r in out["epochs"]:
+        lb = r["last_batch"]
+        if r["printed"]["precision_last_batch"] is not None:
+            assert r["printed"]["precision_last_batch"] == pytest.approx(100 * lb["precision"])
+        assert r["printed"]["accuracy"] == pytest.approx(100 * r["correct"]["accuracy"])
+    assert out["published"]["accuracy"][0] == 89.4
+    assert replicate_published(X[:3000], y[:3000], X[3000:], y[3000:], seed=0) == out

@@ -1,0 +1,20 @@
+"""Draw the MLP figures: F1 heatmaps, learning curves of the best, the published replication."""
+
+from typing import TYPE_CHECKING
+
+from hw6lib.io import read_json
+from hw6lib.mlpplots import mlp_figures
+from hw6lib.plots import save_figure
+from hw6lib.runlog import job_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]):
+    figures = mlp_figures(
+        read_json(snakemake.input.grid),
+        read_json(snakemake.input.best),
+        read_json(snakemake.input.published),
+    )
+    for name, fig in figures.items():
+        save_figure(fig, snakemake.output[name])

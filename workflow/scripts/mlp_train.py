@@ -1,0 +1,35 @@
+"""Train every (learning rate x seed) MLP of one (width, batch size) cell; score every epoch."""
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from hw6lib.arrays import load_array
+from hw6lib.io import write_json
+from hw6lib.mlp import cell_device, train_cell
+from hw6lib.runlog import job_logging
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]) as log:
+    torch.set_num_threads(snakemake.threads)
+    p = snakemake.params
+    device = cell_device(p.device, int(snakemake.resources.get("gpu", 0) or 0), log)
+    result = train_cell(
+        load_array(snakemake.input.X_train),
+        load_array(snakemake.input.y_train),
+        load_array(snakemake.input.X_test),
+        load_array(snakemake.input.y_test),
+        n_valid=p.n_valid,
+        width=int(snakemake.wildcards.width),
+        batch_size=int(snakemake.wildcards.batch),
+        learning_rates=p.learning_rates,
+        seeds=p.seeds,
+        epochs=p.epochs,
+        momentum=p.momentum,
+        device=device,
+        cuda_graph=p.cuda_graph,
+        logger=log,
+    )
+    write_json(snakemake.output.cell, result)
