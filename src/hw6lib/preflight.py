@@ -25,8 +25,9 @@ def check_config_relations(config: Mapping[str, Any]) -> None:
     Raises
     ------
     ConfigError
-        ``mlp.epochs`` above ``mlp.max_epochs``, ``card.n_valid`` not below ``card.n_train``, ``card.n_train`` not below the stand-in's
-        ``card.synthetic_rows``, a ``card.path`` that is missing, a directory or unreadable.
+        ``mlp.epochs`` above ``mlp.max_epochs``, ``card.n_valid`` not below ``card.n_train``,
+        ``card.n_train`` not below the stand-in's ``card.synthetic_rows``, a ``card.path``
+        that is missing, a directory or unreadable.
     """
     mlp = config.get("mlp")
     if mlp is not None and max(mlp["epochs"]) > mlp["max_epochs"]:
