@@ -126,6 +126,16 @@ def main() -> None:
         f"{'MET' if gg['train_seconds'] <= 5 and gg['models'] >= 256 else 'NOT MET'}",
         flush=True,
     )
+    # 2b. mini-batches per graph replay: training seconds per epoch (2 epochs, no scoring)
+    sweep = {}
+    for steps in (1, 16, 64, 256):
+        mlp.GRAPH_STEPS = steps
+        torch.cuda.synchronize()
+        r = train_models(Xtr, ytr, {}, args.width, lrs, sds, args.batch, 2, device=dev)
+        sweep[steps] = r["train_seconds"] / 2
+    mlp.GRAPH_STEPS = 64
+    out["graph_steps_sweep_seconds_per_epoch"] = sweep
+    print("graph steps per replay -> s/epoch:", json.dumps(sweep), flush=True)
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "gpu_check.json").write_text(json.dumps(out, indent=2) + "\n")
 

@@ -346,11 +346,20 @@ def evaluate(
     return out
 
 
-def _capture_graph(state: _State, idx_static: torch.Tensor, log: logging.Logger) -> Any:
-    """Capture one training step as a CUDA graph; ``None`` (and a log line) if it fails.
+def _graph_steps(state: _State, idx_static: torch.Tensor, steps: int) -> None:
+    """``steps`` training steps reading consecutive ``B``-row slices of ``idx_static``."""
+    batch = idx_static.shape[1] // steps
+    for k in range(steps):
+        _train_step(state, idx_static[:, k * batch : (k + 1) * batch])
 
-    Warm-up steps run on a side stream (as CUDA graphs require) on the live state, so the state
-    is saved first and restored after capture: capture itself executes nothing.
+
+def _capture_graph(state: _State, idx_static: torch.Tensor, steps: int, log: logging.Logger) -> Any:
+    """Capture ``steps`` training steps as one CUDA graph; ``None`` (and a log line) on failure.
+
+    ``idx_static`` (U, steps * B) holds the rows of the next ``steps`` mini-batches of every
+    seed; each replay runs all of them with one launch, so the per-batch cost is the kernels'
+    alone (no Python, no launch overhead). Warm-up runs on a side stream (as CUDA graphs
+    require) on the live state, so the state is saved first and restored after capture.
     """
     saved = {k: v.clone() for k, v in state.params.items()}
     saved_buf = {k: v.clone() for k, v in (state.buffers or {}).items()}
@@ -360,12 +369,11 @@ def _capture_graph(state: _State, idx_static: torch.Tensor, log: logging.Logger)
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
-            for _ in range(3):
-                _train_step(state, idx_static)
+            _graph_steps(state, idx_static, min(steps, 3))
         torch.cuda.current_stream().wait_stream(side)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
-            _train_step(state, idx_static)
+            _graph_steps(state, idx_static, steps)
     except Exception as err:  # pragma: no cover - needs a GPU
         log.warning("CUDA graph capture failed (%s); training with eager kernels", err)
         graph = None
@@ -379,6 +387,10 @@ def _capture_graph(state: _State, idx_static: torch.Tensor, log: logging.Logger)
                 state.buffers[k].copy_(v)
             state.loss_sum.copy_(saved_loss)
     return graph
+
+
+#: Mini-batches per CUDA-graph replay (fewer replays, but a longer capture).
+GRAPH_STEPS = 64
 
 
 def train_models(
@@ -418,8 +430,9 @@ def train_models(
     device : torch.device or str
         Training device.
     cuda_graph : bool
-        On a CUDA device, capture the training step once as a CUDA graph and replay it per
-        full mini-batch (falls back to eager kernels if capture fails). Ignored on the CPU.
+        On a CUDA device, capture :data:`GRAPH_STEPS` training steps once as a CUDA graph and
+        replay it per group of full mini-batches (the leftover batches run eagerly; falls back
+        to eager kernels if capture fails). Ignored on the CPU.
     logger : logging.Logger, optional
         Progress messages.
 
@@ -469,9 +482,10 @@ def train_models(
     n_full, rest = divmod(n, batch_size)
     graph = None
     idx_static = None
+    steps = min(GRAPH_STEPS, n_full)
     if device.type == "cuda" and cuda_graph and n_full > 0:
-        idx_static = torch.zeros(len(useeds), batch_size, dtype=torch.long, device=device)
-        graph = _capture_graph(state, idx_static, log)
+        idx_static = torch.zeros(len(useeds), steps * batch_size, dtype=torch.long, device=device)
+        graph = _capture_graph(state, idx_static, steps, log)
     records: list[list[dict[str, Any]]] = [[] for _ in range(M)]
     diverged: list[int | None] = [None] * M
     t_train = t_eval = 0.0
@@ -481,14 +495,16 @@ def train_models(
         perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
         state.loss_sum.zero_()
         with torch.no_grad():
-            for b in range(n_full):
-                sl = perms[:, b * batch_size : (b + 1) * batch_size]
-                if graph is not None:
-                    assert idx_static is not None
-                    idx_static.copy_(sl)
+            done = 0
+            if graph is not None:  # whole groups of `steps` batches, one replay each
+                assert idx_static is not None
+                span = steps * batch_size
+                for _ in range(n_full // steps):
+                    idx_static.copy_(perms[:, done * batch_size : done * batch_size + span])
                     graph.replay()
-                else:
-                    _train_step(state, sl)
+                    done += steps
+            for b in range(done, n_full):
+                _train_step(state, perms[:, b * batch_size : (b + 1) * batch_size])
             if rest:
                 _train_step(state, perms[:, n_full * batch_size :])
         train_loss = (state.loss_sum / n).cpu().numpy()
