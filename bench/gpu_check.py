@@ -24,6 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cardlike import card_like, standardised
 
+from hw6lib import mlp
 from hw6lib.mlp import evaluate, train_models
 
 
