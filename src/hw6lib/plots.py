@@ -122,3 +122,45 @@ def problem1_figures(fits: Sequence[dict[str, Any]]) -> dict[str, Figure]:
         if f["depth"] == 2:
             curves.append(f["published_reproduction"])
     return {"fits": plot_fits(curves), "residuals": plot_residuals(curves)}
+
+
+def plot_confusion(summary: dict[str, Any]) -> Figure:
+    """Confusion matrices on the test rows: the best MLP (mean over seeds) and the tree.
+
+    Parameters
+    ----------
+    summary : dict
+        :func:`hw6lib.summary.build_summary`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    p2 = summary["problem2"]
+    panels = [
+        ("best MLP (mean over seeds)", p2["mlp"]["test_confusion"]),
+        ("decision tree", p2["tree"]["test_confusion"]),
+    ]
+    with matplotlib.rc_context(_STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+        for ax, (title, c) in zip(axes, panels, strict=True):
+            m = np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]], dtype=float)
+            total = m.sum()
+            ax.imshow(m / total if total else m, cmap="Blues", vmin=0, vmax=1)
+            for (i, j), v in np.ndenumerate(m):
+                share = v / total if total else float("nan")
+                ax.text(
+                    j,
+                    i,
+                    f"{v:,.0f}\n({share:.2%})",
+                    ha="center",
+                    va="center",
+                    color="white" if share > 0.5 else "black",
+                    fontsize=9,
+                )
+            ax.set_xticks([0, 1], ["predicted fraud", "predicted not"])
+            ax.set_yticks([0, 1], ["fraud", "not fraud"])
+            ax.grid(False)
+            ax.set_title(title, fontsize=10)
+        fig.tight_layout()
+    return fig

@@ -98,6 +98,8 @@ def report_inputs(wildcards):
         "p1__fig_fits": "results/problem1/fits.svg",
         "p1__fig_residuals": "results/problem1/residuals.svg",
         "provenance": "results/provenance.json",
+        "summary": "results/summary.json",
+        "fig_confusion": "results/report/confusion.svg",
         "data__summary": "results/card/split/summary.json",
         "tree__metrics": "results/card/tree/metrics.json",
         "tree__sweep": "results/card/tree/sweep.json",

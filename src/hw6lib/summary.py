@@ -1,0 +1,119 @@
+"""The answers at the top of the report: one record per homework question, with its numbers.
+
+Every number here is copied from a result file (the Problem 1 fits and comparison, the split
+summary, the decision tree's metrics and the MLP grid's best configuration); the report's
+summary shows these and nothing else, and a test checks them against the result files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+CONFUSION_KEYS = ("tp", "fp", "tn", "fn")
+
+
+def mean_confusion(rows: Sequence[dict[str, Any]], split: str = "test") -> dict[str, float]:
+    """Mean confusion counts over the seeds of one MLP configuration (diverged seeds skipped).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Grid rows of one configuration (``best.rows`` of :func:`hw6lib.mlpgrid.best_summary`).
+    split : {"valid", "test"}
+        Which rows' counts.
+
+    Returns
+    -------
+    dict
+        ``tp``, ``fp``, ``tn``, ``fn`` averaged over the seeds that did not diverge, and ``seeds``.
+    """
+    ok = [r for r in rows if r.get(f"{split}_tp") is not None]
+    out: dict[str, float] = {
+        k: (sum(float(r[f"{split}_{k}"]) for r in ok) / len(ok)) if ok else float("nan")
+        for k in CONFUSION_KEYS
+    }
+    out["seeds"] = len(ok)
+    return out
+
+
+def build_summary(
+    fits: Sequence[dict[str, Any]],
+    compare: dict[str, Any],
+    card: dict[str, Any],
+    tree: dict[str, Any],
+    mlp_best: dict[str, Any],
+) -> dict[str, Any]:
+    """Collect the numbers that answer each homework question.
+
+    Parameters
+    ----------
+    fits : sequence of dict
+        Per-depth Problem 1 results (:func:`hw6lib.problem1.fit_depth`).
+    compare : dict
+        :func:`hw6lib.problem1.compare_depths`.
+    card : dict
+        The split summary (``results/card/split/summary.json``).
+    tree : dict
+        The default tree's metrics (``results/card/tree/metrics.json``).
+    mlp_best : dict
+        :func:`hw6lib.mlpgrid.best_summary`.
+
+    Returns
+    -------
+    dict
+        ``problem1``: per depth, the published-recipe fit from zeros and the best multi-start
+        minimum (weights, training MSE); ``problem2``: the data source, the best MLP
+        configuration with its validation/test accuracy and F1 (mean over seeds), the tree's
+        test accuracy and F1, ``mlp_minus_tree_f1`` and ``mlp_beats_tree``.
+    """
+    by_depth = {f["depth"]: f for f in fits}
+    nets = []
+    for depth in sorted(by_depth):
+        f = by_depth[depth]
+        nets.append(
+            {
+                "depth": depth,
+                "zeros_weights": f["published_reproduction"]["weights"],
+                "zeros_mse": f["published_reproduction"]["fun"],
+                "best_weights": f["multistart"]["best"]["weights"],
+                "best_mse": f["multistart"]["best"]["fun"],
+                "n_minima": len(f["multistart"]["minima"]),
+            }
+        )
+    two = next(r for r in compare["rows"] if r["depth"] == 2)
+    b = mlp_best["best"]
+    tt = tree["test"]
+    diff = b["test_f1"]["mean"] - tt["f1"]
+    return {
+        "problem1": {
+            "nets": nets,
+            "one_layer_contains_truth": compare.get("one_layer_contains_truth"),
+            "two_layer_limits": [two["limit_minus_inf"], two["limit_plus_inf"]],
+        },
+        "problem2": {
+            "source": card["source"],
+            "rows": {k: card["rows"][k] for k in ("train", "test")},
+            "mlp": {
+                "width": b["width"],
+                "lr": b["lr"],
+                "batch_size": b["batch_size"],
+                "epochs": b["epochs"],
+                "seeds": len(b["seeds"]),
+                "valid_f1": b["valid_f1"]["mean"],
+                "test_accuracy": b["test_accuracy"]["mean"],
+                "test_f1": b["test_f1"]["mean"],
+                "test_f1_sd": b["test_f1"]["sd"],
+                "test_confusion": mean_confusion(b["rows"], "test"),
+            },
+            "tree": {
+                "test_accuracy": tt["accuracy"],
+                "test_f1": tt["f1"],
+                "depth": tree["depth"],
+                "leaves": tree["leaves"],
+                "test_confusion": {k: tt[k] for k in CONFUSION_KEYS},
+            },
+            "mlp_minus_tree_f1": diff,
+            "mlp_beats_tree": bool(diff > 0),
+        },
+    }

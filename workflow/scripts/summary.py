@@ -1,0 +1,21 @@
+"""Collect the numbers that answer each homework question (the report's opening summary)."""
+
+from typing import TYPE_CHECKING
+
+from hw6lib.io import read_json, write_json
+from hw6lib.runlog import job_logging
+from hw6lib.summary import build_summary
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]):
+    i = snakemake.input
+    summary = build_summary(
+        [read_json(f) for f in i.fits],
+        read_json(i.compare),
+        read_json(i.card),
+        read_json(i.tree),
+        read_json(i.mlp_best),
+    )
+    write_json(snakemake.output.summary, summary)
