@@ -47,3 +47,106 @@ def test_required_tables_are_filled(page):
         match = [t for c, t in tables.items() if c.startswith(caption_start)]
         assert match, f"no table captioned {caption_start!r}"
         assert len(match[0].findall("./tbody/tr")) >= 1, caption_start
+
+
+def test_summary_numbers_equal_the_result_files(page, pipeline_run):
+    import json
+    import math
+
+    from hw6lib.report import num
+    from hw6lib.summary import build_summary
+
+    res = pipeline_run / "results"
+
+    def load(rel):
+        return json.loads((res / rel).read_text())
+
+    summary = load("summary.json")
+    fits = [load(f"problem1/fit_depth{d}.json") for d in (1, 2)]
+    rebuilt = build_summary(
+        fits,
+        load("problem1/compare.json"),
+        load("card/split/summary.json"),
+        load("card/tree/metrics.json"),
+        load("mlp/best.json"),
+    )
+    assert json.loads(json.dumps(rebuilt)) == summary
+
+    def numbers(obj):
+        if isinstance(obj, bool):
+            return
+        if isinstance(obj, int | float):
+            yield float(obj)
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                yield from numbers(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                yield from numbers(v)
+
+    known = list(numbers(summary))
+    section = page[page.index('<section id="answers"') : page.index("</section>")]
+    values = re.findall(r'<data value="([^"]+)">([^<]+)</data>', section)
+    assert len(values) >= 20
+    for raw, shown in values:
+        x = float(raw)
+        assert any(math.isclose(x, k, rel_tol=0, abs_tol=0) or x == -k for k in known), raw
+        assert shown in {num(x, d, s) for d in range(1, 8) for s in ("g", "e", "f", "%")}, shown
+    # the headline numbers are there
+    assert repr(summary["problem1"]["nets"][1]["best_mse"]) in section
+    assert repr(summary["problem2"]["mlp"]["test_f1"]) in section
+    assert repr(summary["problem2"]["tree"]["test_f1"]) in section
+
+
+def test_snakemake_report_zip(pipeline_run, tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import REPO
+
+    out = tmp_path / "report.zip"
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "snakemake"),
+            "-s",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(pipeline_run),
+            "--configfile",
+            str(pipeline_run / "config.yaml"),
+            "--report",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    names = zipfile.ZipFile(out).namelist()
+    for fig in ("fits.svg", "residuals.svg", "confusion.svg", "depth_sweep.svg"):
+        assert any(n.endswith(fig) for n in names), fig
+
+
+def test_data_strings_are_escaped(pipeline_run, tmp_path):
+    """A data path holding markup appears escaped in the report, never as markup.
+
+    Snakemake itself rejects ``<name>`` in a configured file path (it reads it as a path
+    variable), so the markup is planted in the split summary's recorded source path of a copy
+    of the session run, and the report is rebuilt from it.
+    """
+    import json
+    import shutil
+
+    from conftest import _runner
+
+    run = tmp_path / "run"
+    shutil.copytree(pipeline_run, run, symlinks=True)
+    summary = run / "results" / "card" / "split" / "summary.json"
+    data = json.loads(summary.read_text())
+    data["source"]["path"] = "<script>alert(1)</script>.csv"
+    summary.write_text(json.dumps(data))
+    _runner(run)(None, "reports/hw6.html", "--rerun-triggers", "mtime")
+    html = (run / "reports" / "hw6.html").read_text()
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.csv" in html
