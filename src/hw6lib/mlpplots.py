@@ -31,7 +31,8 @@ def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:
         n = max(1, len(tables))
         fig, axes = plt.subplots(1, n, figsize=(3.2 * n + 0.8, 3.2), squeeze=False)
         im = None
-        for ax, (b, t) in zip(axes[0], sorted(tables.items()), strict=False):
+        fig.subplots_adjust(wspace=0.3)
+        for k, (ax, (b, t)) in enumerate(zip(axes[0], sorted(tables.items()), strict=False)):
             vals = np.array(t["values"], dtype=float)
             im = ax.imshow(
                 np.ma.masked_invalid(vals), vmin=0.0, vmax=1.0, cmap="viridis", origin="lower"
@@ -53,7 +54,8 @@ def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:
             ax.set_xticks(range(len(t["widths"])), [str(w) for w in t["widths"]])
             ax.set_yticks(range(len(t["lrs"])), [f"{lr:g}" for lr in t["lrs"]])
             ax.set_xlabel("hidden width h")
-            ax.set_ylabel("learning rate")
+            if k == 0:
+                ax.set_ylabel("learning rate")
             ax.set_title(f"batch {b}, {epochs} epoch{'s' if epochs != 1 else ''}", fontsize=10)
         if im is not None:
             fig.colorbar(im, ax=list(axes[0]), shrink=0.85, label="validation F1 (mean over seeds)")
