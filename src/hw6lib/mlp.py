@@ -283,46 +283,10 @@ class _State:
     y: torch.Tensor  # (n, 1)
     umap: torch.Tensor  # (M,) model -> row of the per-seed permutations
     momentum: float
-    compiled: Any = None  # torch.compile(_plain_step) for full mini-batches, or None
 
 
-def _plain_step(
-    W1: torch.Tensor,
-    b1: torch.Tensor,
-    W2: torch.Tensor,
-    b2: torch.Tensor,
-    W3: torch.Tensor,
-    b3: torch.Tensor,
-    neg_lr: torch.Tensor,
-    loss_sum: torch.Tensor,
-    X: torch.Tensor,
-    y: torch.Tensor,
-    umap: torch.Tensor,
-    idx: torch.Tensor,
-) -> None:
-    """One plain-SGD step (no momentum) on bare tensors, updated in place: the function that
-    :func:`torch.compile` fuses on a GPU (see ``compile_step`` of :func:`train_models`)."""
-    params = {"W1": W1, "b1": b1, "W2": W2, "b2": b2, "W3": W3, "b3": b3}
-    rows = idx.index_select(0, umap)
-    loss, grads = loss_and_grads(params, X[rows], y[rows])
-    loss_sum.add_(loss, alpha=float(rows.shape[1]))
-    for k in PARAM_NAMES:
-        params[k].addcmul_(neg_lr, grads[k])
-
-
-def _train_step(state: _State, idx: torch.Tensor, fused: bool = True) -> None:
-    """One SGD step of every model; ``idx`` (U, B) holds the rows of each seed's batch.
-
-    With ``fused`` and a compiled step in ``state`` (plain SGD only), the step runs as
-    TorchInductor's fused kernels; otherwise eagerly.
-    """
-    if fused and state.compiled is not None and state.buffers is None:
-        p = state.params
-        state.compiled(
-            p["W1"], p["b1"], p["W2"], p["b2"], p["W3"], p["b3"],
-            state.neg_lr, state.loss_sum, state.X, state.y, state.umap, idx,
-        )  # fmt: skip
-        return
+def _train_step(state: _State, idx: torch.Tensor) -> None:
+    """One SGD step of every model; ``idx`` (U, B) holds the rows of each seed's batch."""
     rows = idx.index_select(0, state.umap)  # (M, B)
     xb = state.X[rows]  # (M, B, p)
     yb = state.y[rows]  # (M, B, 1)
@@ -441,7 +405,6 @@ def train_models(
     momentum: float = 0.0,
     device: torch.device | str = "cpu",
     cuda_graph: bool = True,
-    compile_step: bool = False,
     logger: logging.Logger | None = None,
 ) -> dict[str, Any]:
     """Train ``M = len(learning_rates)`` models of one width and batch size at once.
@@ -470,10 +433,6 @@ def train_models(
         On a CUDA device, capture :data:`GRAPH_STEPS` training steps once as a CUDA graph and
         replay it per group of full mini-batches (the leftover batches run eagerly; falls back
         to eager kernels if capture fails). Ignored on the CPU.
-    compile_step : bool
-        Run the full mini-batches of plain SGD (momentum 0) through ``torch.compile`` of the
-        training step, which fuses its small elementwise and reduction kernels (worth it on a
-        GPU, where the step is bound by the number of kernels; compiling costs seconds once).
     logger : logging.Logger, optional
         Progress messages.
 
@@ -518,7 +477,6 @@ def train_models(
         y=y,
         umap=umap,
         momentum=float(momentum),
-        compiled=torch.compile(_plain_step, dynamic=False) if compile_step else None,
     )
     gens = [torch.Generator(device=device).manual_seed(s) for s in useeds]
     n_full, rest = divmod(n, batch_size)
@@ -547,8 +505,8 @@ def train_models(
                     done += steps
             for b in range(done, n_full):
                 _train_step(state, perms[:, b * batch_size : (b + 1) * batch_size])
-            if rest:  # another shape: eager, so that the compiled step is not recompiled
-                _train_step(state, perms[:, n_full * batch_size :], fused=False)
+            if rest:
+                _train_step(state, perms[:, n_full * batch_size :])
         train_loss = (state.loss_sum / n).cpu().numpy()
         finite = torch.stack(
             [torch.isfinite(v).flatten(1).all(dim=1) for v in state.params.values()]
