@@ -62,6 +62,12 @@ def benchmark_files(wildcards):
         files[f"card_{job}" if job == "split" else job] = (
             f"results/benchmarks/card/{job}.tsv"
         )
+    for width in MLP["widths"]:
+        for batch in MLP["batch_sizes"]:
+            files[f"mlp_train_w{width}_b{batch}"] = (
+                f"results/benchmarks/mlp/train_w{width}_b{batch}.tsv"
+            )
+    files["mlp_published"] = "results/benchmarks/mlp/published.tsv"
     return files
 
 

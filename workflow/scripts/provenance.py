@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 with job_logging(snakemake.log[0]):
     info = collect_provenance(
-        snakemake.config, snakemake.params.repo, dict(snakemake.input.items()), smk.__version__
+        snakemake.config,
+        snakemake.params.repo,
+        {k: v for k, v in snakemake.input.items() if k != "summary"},
+        smk.__version__,
     )
     write_json(snakemake.output.provenance, info)
