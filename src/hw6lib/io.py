@@ -8,6 +8,7 @@ new one is complete.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import math
 import os
@@ -35,6 +36,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if "b" in mode:
@@ -53,6 +55,27 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove temporaries of ``path`` left by a writer that was killed (SIGKILL, power loss).
+
+    :func:`atomic_open` removes its temporary on any exception, but a process killed outright
+    cannot; the next writer of the same file (the job's rerun: Snakemake lets one job at a time
+    write an output) removes them, so that a rerun leaves no debris.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    path = Path(path)
+    removed = []
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+            removed.append(stale)
+    return removed
 
 
 def _clean(obj: Any) -> Any:

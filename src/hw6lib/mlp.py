@@ -21,9 +21,12 @@ Conventions
   ``seed`` on the training device (the CPU order is deterministic; a CUDA run draws other,
   equally random orders). Models that share a seed share initial weights and orders (common
   random numbers across learning rates).
-* After every epoch a model whose training loss or parameters are not finite is marked diverged
-  at that epoch; its learning rate becomes 0 (its parameters stop moving, and are meaningless)
-  and its later records hold no metrics. The other models go on.
+* After every epoch a model is marked diverged at that epoch when its training loss or
+  parameters are not finite, or when the epoch's mean training loss exceeds
+  :data:`DIVERGENCE_FACTOR` times the loss of its initial weights on the training rows (SGD
+  steps so large that they overshoot: with a learning rate of 1000 the loss stays finite but
+  grows to some 50 times its start). Its learning rate becomes 0 (its parameters stop moving,
+  and are meaningless) and its later records hold no metrics. The other models go on.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ from hw6lib.metrics import metrics_from_counts
 #: Number of input features (the 7 columns of :data:`hw6lib.carddata.FEATURES`; not imported
 #: from there so that this module needs only numpy and torch, e.g. on a bare GPU machine).
 N_IN: int = 7
+
+#: A model whose epoch-mean training loss exceeds this multiple of its initial loss diverged.
+DIVERGENCE_FACTOR: float = 2.0
 
 #: Parameter names, in the order of the layers.
 PARAM_NAMES: tuple[str, ...] = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -439,7 +445,8 @@ def train_models(
     Returns
     -------
     dict
-        ``models``: per model ``lr``, ``seed``, ``diverged_epoch`` (``None`` if never) and
+        ``models``: per model ``lr``, ``seed``, ``diverged_epoch`` (``None`` if never),
+        ``initial_train_loss`` (mean loss of the initial weights on the training rows) and
         ``epochs`` (one record per epoch: ``epoch``, ``train_loss``, ``diverged`` and per eval set
         the metrics of :func:`evaluate`, or ``None`` once diverged); ``params``: the final
         parameters as numpy arrays; ``train_seconds`` and ``eval_seconds`` (wall-clock, for logs
@@ -488,6 +495,7 @@ def train_models(
         graph = _capture_graph(state, idx_static, steps, log)
     records: list[list[dict[str, Any]]] = [[] for _ in range(M)]
     diverged: list[int | None] = [None] * M
+    initial_loss = np.array([r["loss"] for r in evaluate(state.params, X, y)])
     t_train = t_eval = 0.0
     for epoch in range(1, epochs + 1):
         _sync(device)
@@ -511,7 +519,11 @@ def train_models(
         finite = torch.stack(
             [torch.isfinite(v).flatten(1).all(dim=1) for v in state.params.values()]
         ).all(dim=0)
-        finite_np = finite.cpu().numpy() & np.isfinite(train_loss)
+        finite_np = (
+            finite.cpu().numpy()
+            & np.isfinite(train_loss)
+            & (train_loss <= DIVERGENCE_FACTOR * initial_loss)
+        )
         _sync(device)
         t1 = time.perf_counter()
         scores = {name: evaluate(state.params, Xe, ye) for name, (Xe, ye) in evals.items()}
@@ -561,6 +573,7 @@ def train_models(
                 "lr": float(learning_rates[m]),
                 "seed": int(seeds[m]),
                 "diverged_epoch": diverged[m],
+                "initial_train_loss": float(initial_loss[m]),
                 "epochs": records[m],
             }
             for m in range(M)

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hw6lib.carddata import load_card_csv
+from hw6lib.carddata import LABEL, load_card_csv
 from hw6lib.config import ConfigError
+from hw6lib.split import check_label_classes
 
 
 def check_config_relations(config: Mapping[str, Any]) -> None:
@@ -62,14 +63,18 @@ def check_config_relations(config: Mapping[str, Any]) -> None:
 
 
 def check_card_file(
-    path: str | os.PathLike[str], n_train: int, cache: str | os.PathLike[str]
+    path: str | os.PathLike[str],
+    n_train: int,
+    cache: str | os.PathLike[str],
+    n_valid: int = 0,
 ) -> bool:
     """Validate a real card data file before any job starts, once per version of the file.
 
     The file is read and checked with :func:`hw6lib.carddata.load_card_csv` (at least
-    ``n_train + 1`` rows). A file that passed is remembered in ``cache`` by its absolute path,
-    size and modification time, so later runs (and every cluster job, which re-reads the
-    workflow) skip the read.
+    ``n_train + 1`` rows), and its training rows must hold both classes and its validation rows
+    a fraud case (:func:`hw6lib.split.check_label_classes`). A file that passed is remembered
+    in ``cache`` by its absolute path, size and modification time, so later runs (and every
+    cluster job, which re-reads the workflow) skip the read.
 
     Parameters
     ----------
@@ -79,6 +84,8 @@ def check_card_file(
         ``card.n_train``.
     cache : path-like
         JSON file remembering validated files (e.g. under ``.snakemake/``).
+    n_valid : int
+        ``card.n_valid``.
 
     Returns
     -------
@@ -91,7 +98,7 @@ def check_card_file(
         The first problem in the file, in one line (file, line, column).
     """
     st = os.stat(path)
-    key = f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|{n_train}"
+    key = f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}|{n_train}|{n_valid}"
     cache = Path(cache)
     try:
         known = set(json.loads(cache.read_text(encoding="utf-8")))
@@ -99,9 +106,10 @@ def check_card_file(
         known = set()
     if key in known:
         return False
-    load_card_csv(
+    frame = load_card_csv(
         path, min_rows=n_train + 1, min_rows_reason=f"config key card.n_train = {n_train:,}, plus 1"
     )
+    check_label_classes(frame[LABEL].to_numpy()[:n_train], n_valid, os.fspath(path))
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(sorted(known | {key})[-20:]), encoding="utf-8")

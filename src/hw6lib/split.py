@@ -131,6 +131,7 @@ def split_card_file(
         path, min_rows=n_train + 1, min_rows_reason=f"config key card.n_train = {n_train:,}, plus 1"
     )
     arrays, summary = split_card(frame, n_train, n_valid)
+    check_label_classes(arrays["y_train"], n_valid, os.fspath(path))
     summary["source"] = {
         "kind": kind,
         "path": os.fspath(path),
@@ -139,3 +140,47 @@ def split_card_file(
         "seed": seed if kind == "synthetic" else None,
     }
     return arrays, summary
+
+
+def check_label_classes(y_train: np.ndarray, n_valid: int, name: str) -> None:
+    """Refuse training rows from which no classifier can be learnt or chosen.
+
+    The MLP learns from the first ``n_train - n_valid`` rows (the tree from all ``n_train``) and
+    is chosen on validation F1. Rows that hold only one class teach nothing (every model
+    predicts that class, and the comparison with the tree is void), and validation rows without
+    a fraud case leave F1 undefined, so no model could be chosen: both are errors, not results.
+
+    Parameters
+    ----------
+    y_train : numpy.ndarray
+        The 0/1 labels of the training rows, in file order.
+    n_valid : int
+        ``card.n_valid``: the last ``n_valid`` training rows are the validation slice.
+    name : str
+        The data file, as the message names it.
+
+    Raises
+    ------
+    InputError
+        One line naming the file, the lines concerned (header = line 1) and the config keys.
+    """
+    y = np.asarray(y_train).ravel()
+    n_train = y.shape[0]
+    n_fit = n_train - n_valid
+    fit = y[:n_fit]
+    if n_fit > 0 and not fit.any():
+        raise InputError(
+            f"{name}: the training rows (lines 2-{n_fit + 1}) hold no fraud case; no classifier "
+            "can be learnt from them (use the whole file, or larger card.n_train)"
+        )
+    if n_fit > 0 and fit.all():
+        raise InputError(
+            f"{name}: the training rows (lines 2-{n_fit + 1}) are all fraud cases; no classifier "
+            "can be learnt from them (use the whole file, or larger card.n_train)"
+        )
+    if n_valid > 0 and not y[n_fit:].any():
+        raise InputError(
+            f"{name}: the validation rows (lines {n_fit + 2}-{n_train + 1}, the last "
+            f"card.n_valid = {n_valid:,} training rows) hold no fraud case, so validation F1 is "
+            "undefined and no network can be chosen (raise card.n_valid)"
+        )

@@ -23,6 +23,7 @@ if config["card"]["path"] is not None:
             config["card"]["path"],
             config["card"]["n_train"],
             os.path.join(".snakemake", "hw6-validated-inputs.json"),
+            n_valid=config["card"]["n_valid"],
         )
     except InputError as err:
         sys.exit(f"hw6: {err}")
