@@ -42,6 +42,22 @@ MLP = config["mlp"]
 REPORT_TEMPLATE = os.path.join(workflow.basedir, "reports", "templates", "hw6.html.j2")
 
 
+def report_template_digest():
+    """SHA-256 of every template file: a parameter of the report rule, so that editing a
+    template (or the stylesheet) rebuilds the report."""
+    import hashlib
+
+    h = hashlib.sha256()
+    root = os.path.dirname(REPORT_TEMPLATE)
+    for folder, _, names in sorted(os.walk(root)):
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            h.update(os.path.relpath(path, root).encode())
+            with open(path, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()
+
+
 def p1_fit_files(wildcards):
     """Fit results of every configured depth."""
     return expand("results/problem1/fit_depth{depth}.json", depth=P1["depths"])

@@ -52,5 +52,6 @@ rule report:
         runtime=5,
     params:
         template=REPORT_TEMPLATE,
+        template_digest=report_template_digest(),
     script:
         "../scripts/report.py"
