@@ -46,6 +46,28 @@ def repo() -> Path:
     return REPO
 
 
+#: Environment of the Snakemake runs of the tests.
+SNAKEMAKE_ENV = {**os.environ, "PYTHONHASHSEED": "0"}
+
+
+def snakemake_cmd(workdir: Path, configfile: Path, *args: str) -> list[str]:
+    """The command that runs the real workflow in ``workdir`` with ``configfile``."""
+    return [
+        str(BIN / "snakemake"),
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--cores",
+        "2",
+        "--workflow-profile",
+        str(REPO / "profiles" / "default"),
+        *args,
+    ]
+
+
 SnakemakeRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -61,22 +83,13 @@ def _runner(tmp_path: Path) -> SnakemakeRunner:
         wd.mkdir(parents=True, exist_ok=True)
         cfg = wd / "config.yaml"
         cfg.write_text(yaml.safe_dump(config if config is not None else small_config()))
-        cmd = [
-            str(BIN / "snakemake"),
-            "-s",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(wd),
-            "--configfile",
-            str(cfg),
-            "--cores",
-            "2",
-            "--workflow-profile",
-            str(REPO / "profiles" / "default"),
-            *args,
-        ]
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        proc = subprocess.run(
+            snakemake_cmd(wd, cfg, *args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=SNAKEMAKE_ENV,
+        )
         if check and proc.returncode != 0:
             raise AssertionError(
                 f"snakemake failed ({proc.returncode}):\n"

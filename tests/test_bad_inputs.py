@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import BIN, REPO, small_config
+from conftest import SNAKEMAKE_ENV, small_config, snakemake_cmd
 
 from hw6lib.carddata import COLUMNS, generate_card_data
 
@@ -266,21 +265,9 @@ CONFIG_CASES: dict[str, tuple[Callable[[dict, Path], None], str]] = {
 
 
 def _snakemake(wd: Path, config: Path) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        str(BIN / "snakemake"),
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(wd),
-        "--configfile",
-        str(config),
-        "--cores",
-        "2",
-        "--workflow-profile",
-        str(REPO / "profiles" / "default"),
-    ]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(
+        snakemake_cmd(wd, config), capture_output=True, text=True, timeout=300, env=SNAKEMAKE_ENV
+    )
 
 
 def _check_refused(good_run: tuple[Path, dict], cfg: dict, tmp_path: Path, expect: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import psutil
 import pytest
 import yaml
-from conftest import BIN, REPO, _runner, small_config
+from conftest import SNAKEMAKE_ENV, _runner, small_config, snakemake_cmd
 
 pytestmark = pytest.mark.workflow
 
@@ -77,20 +77,8 @@ def _start(wd: Path) -> subprocess.Popen[str]:
     cfg = wd / "config.yaml"
     wd.mkdir(parents=True, exist_ok=True)
     cfg.write_text(yaml.safe_dump(slow_config()))
-    cmd = [
-        str(BIN / "snakemake"),
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(wd),
-        "--configfile",
-        str(cfg),
-        "--cores",
-        "2",
-        "--workflow-profile",
-        str(REPO / "profiles" / "default"),
-    ]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    cmd = snakemake_cmd(wd, cfg)
+    env = SNAKEMAKE_ENV
     # its own session and process group, as a terminal gives a command (Ctrl-C reaches all)
     return subprocess.Popen(
         cmd,
