@@ -1,38 +1,24 @@
-"""Card-like rows for the benchmarks, with numpy alone (design notes §4).
+"""Card-like rows for the benchmarks: the pipeline's own stand-in generator and standardiser.
 
-The pipeline's generator is :func:`hw6lib.carddata.generate_card_data` (it needs pandas); this
-one follows the same recipe without it, so that the benchmarks also run on a bare GPU machine
-that has only numpy and torch.
+Thin wrappers around :func:`hw6lib.carddata.generate_card_data` and
+:func:`hw6lib.mlp.fit_standardizer`, returning the arrays the trainers take.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from hw6lib.carddata import FEATURES, LABEL, generate_card_data
+from hw6lib.mlp import fit_standardizer
+
 
 def card_like(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` rows: features (float32, the 7 columns in file order) and fraud labels (uint8)."""
-    rng = np.random.default_rng(seed)
-    home = np.exp(rng.normal(2.31, 1.40, n))
-    last = np.exp(rng.normal(0.0, 1.80, n))
-    ratio = np.exp(rng.normal(0.0, 1.09, n))
-    repeat = (home > 1.9).astype(np.float64)
-    chip = (rng.random(n) < 0.35).astype(np.float64)
-    pin = (rng.random(n) < 0.10).astype(np.float64)
-    online = (rng.random(n) < 0.65).astype(np.float64)
-    score = (
-        3 * (ratio > 4)
-        + 2 * (home > 100)
-        + 2 * (last > 50)
-        + 2 * online
-        + (1 - chip)
-        + 3 * (1 - pin)
-        + (1 - repeat)
-    )
-    X = np.column_stack([home, last, ratio, repeat, chip, pin, online]).astype(np.float32)
-    return X, (score >= 8).astype(np.uint8)
+    frame = generate_card_data(n, seed)
+    X = frame[list(FEATURES)].to_numpy(dtype=np.float32)
+    return X, frame[LABEL].to_numpy().astype(np.uint8)
 
 
 def standardised(X: np.ndarray) -> np.ndarray:
-    """Columns centred and scaled (float32)."""
-    return ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    """Columns centred and scaled by their own means and deviations (float32)."""
+    return fit_standardizer(X).transform(X)

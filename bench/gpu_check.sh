@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One prepared GPU check of the MLP trainer, for a lent H100/H200 (run from the repository root):
 #   bash bench/gpu_check.sh            # results go to $OUT (or bench/out/gpu if OUT is unset)
-# Needs python3 with torch (CUDA build) and numpy; scikit-learn is optional. Uses .venv/bin/python
+# Needs python3 with torch (CUDA build) numpy and pandas (the stand-in generator); scikit-learn is optional. Uses .venv/bin/python
 # when it exists and can see CUDA, else python3. Total time budget: under 5 minutes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 "$PY" - <<'PY'
 import sys
 print("python", sys.version.split()[0])
-for mod in ("numpy", "torch", "sklearn"):
+for mod in ("numpy", "pandas", "torch", "sklearn"):
     try:
         m = __import__(mod)
         print(mod, m.__version__)
@@ -28,7 +28,7 @@ for mod in ("numpy", "torch", "sklearn"):
 import torch
 print("cuda available:", torch.cuda.is_available(), "torch CUDA", torch.version.cuda)
 PY
-"$PY" -c 'import numpy, torch' || { echo "gpu_check: numpy/torch missing; carry a venv"; exit 2; }
+"$PY" -c 'import numpy, pandas, torch' || { echo "gpu_check: numpy/pandas/torch missing; carry a venv"; exit 2; }
 
 echo "== 1+2. correctness on CUDA and the full-size grid (256 models x 20 epochs, 1,000,000 rows)"
 timeout 200 "$PY" bench/gpu_check.py --out "$OUT" --rows 1000000 --models 256 --epochs 20

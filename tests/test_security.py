@@ -64,26 +64,25 @@ def test_no_unsafe_deserialisation(pattern: str, why: str) -> None:
     assert hits == [], f"{why}: {hits}"
 
 
-def test_torch_load_only_with_weights_only() -> None:
+def _calls_without(call_pattern: str, required: str) -> list[str]:
+    """Every call matching ``call_pattern`` in the sources whose argument list lacks
+    ``required``."""
     hits = []
     for p in SOURCES:
         text = p.read_text(encoding="utf-8")
-        for m in re.finditer(r"\btorch\.load\(", text):
+        for m in re.finditer(call_pattern, text):
             call = text[m.start() : text.find(")", m.start()) + 1]
-            if "weights_only=True" not in call:
+            if required not in call:
                 hits.append(f"{p.relative_to(REPO)}: {call}")
-    assert hits == []
+    return hits
+
+
+def test_torch_load_only_with_weights_only() -> None:
+    assert _calls_without(r"\btorch\.load\(", "weights_only=True") == []
 
 
 def test_every_np_load_refuses_pickles() -> None:
-    hits = []
-    for p in SOURCES:
-        text = p.read_text(encoding="utf-8")
-        for m in re.finditer(r"\b(np|numpy)\.load\(", text):
-            call = text[m.start() : text.find(")", m.start()) + 1]
-            if "allow_pickle=False" not in call:
-                hits.append(f"{p.relative_to(REPO)}: {call}")
-    assert hits == []
+    assert _calls_without(r"\b(np|numpy)\.load\(", "allow_pickle=False") == []
 
 
 def test_pickled_array_is_refused(tmp_path: Path) -> None:

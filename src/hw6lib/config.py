@@ -39,17 +39,11 @@ def _fill_defaults(instance: Any, schema: Mapping[str, Any]) -> None:
 
 
 def _key(error: jsonschema.ValidationError) -> str:
+    """Dotted path of the offending key (for an unknown key, the unknown key itself)."""
     path = [str(p) for p in error.absolute_path]
-    if error.validator == "additionalProperties":
-        extra = sorted(
-            set(error.instance) - set(error.schema.get("properties", {}))
-            if isinstance(error.instance, dict)
-            else []
-        )
-        path = [*path, extra[0]] if extra else path
-        return ".".join(path) or "<top level>"
-    if error.validator == "required":
-        return ".".join(path) or "<top level>"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path += extra[:1]
     return ".".join(path) or "<top level>"
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hw6lib.mlpgrid import heatmap_table
-from hw6lib.plots import _STYLE
+from hw6lib.plots import STYLE
 
 
 def _label(s: dict[str, Any]) -> str:
@@ -27,7 +27,7 @@ def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:
     seed diverged is blank.
     """
     tables = heatmap_table(rows, epochs)
-    with matplotlib.rc_context({**_STYLE, "axes.grid": False}):
+    with matplotlib.rc_context({**STYLE, "axes.grid": False}):
         n = max(1, len(tables))
         fig, axes = plt.subplots(1, n, figsize=(3.2 * n + 0.8, 3.2), squeeze=False)
         im = None
@@ -64,7 +64,7 @@ def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:
 
 def plot_learning_curves(best: dict[str, Any]) -> Figure:
     """Training loss and validation/test F1 after every epoch, for the leading configurations."""
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(STYLE):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
         for k, s in enumerate(best["top"]):
             color = f"C{k}"
@@ -97,7 +97,7 @@ def plot_published(published: dict[str, Any], best: dict[str, Any]) -> Figure:
     def pct(v: Any) -> float:
         return np.nan if v is None else 100.0 * float(v)
 
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(STYLE):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
         ax1.plot(
             range(1, len(pub["accuracy"]) + 1), pub["accuracy"], "k-o", ms=3, label="published"

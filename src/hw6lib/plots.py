@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from hw6lib.chain import predict, sigmoid
 from hw6lib.io import atomic_open
 
-_STYLE = {
+#: Matplotlib settings shared by every figure of the report (deterministic SVG output).
+STYLE = {
     "svg.hashsalt": "hw6",
     "svg.fonttype": "none",
     "font.size": 10,
@@ -31,7 +32,7 @@ _STYLE = {
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
     """Save a figure as SVG without a timestamp, atomically, and close it."""
     buf = io.StringIO()
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(STYLE):
         fig.savefig(
             buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
         )
@@ -60,7 +61,7 @@ def plot_fits(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7, 4))
         xs = np.linspace(-x_range, x_range, 401)
         ax.plot(xs, sigmoid(xs), color="black", lw=3, alpha=0.35, label="sigmoid(x) (truth)")
@@ -87,7 +88,7 @@ def plot_residuals(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figu
     -------
     matplotlib.figure.Figure
     """
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(7, 4))
         xs = np.linspace(-x_range, x_range, 401)
         for fit in fits:
@@ -141,7 +142,7 @@ def plot_confusion(summary: dict[str, Any]) -> Figure:
         ("best MLP (mean over seeds)", p2["mlp"]["test_confusion"]),
         ("decision tree", p2["tree"]["test_confusion"]),
     ]
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
         for ax, (title, c) in zip(axes, panels, strict=True):
             m = np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]], dtype=float)

@@ -13,7 +13,6 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 PACKAGES = (
@@ -129,14 +128,3 @@ def collect_provenance(
         "packages": package_versions(),
         "jobs": read_benchmarks(benchmarks),
     }
-
-
-def relative_label(path: str | os.PathLike[str], root: str = "results/benchmarks") -> str:
-    """A job label from a benchmark path: ``results/benchmarks/problem1/fit_depth2.tsv`` ->
-    ``problem1/fit_depth2``."""
-    p = Path(path)
-    try:
-        p = p.relative_to(root)
-    except ValueError:
-        pass
-    return str(p.with_suffix(""))

@@ -22,7 +22,7 @@ from sklearn.tree import DecisionTreeClassifier, export_text
 
 from hw6lib.carddata import FEATURES
 from hw6lib.metrics import classification_metrics
-from hw6lib.plots import _STYLE
+from hw6lib.plots import STYLE
 
 
 def fit_tree(
@@ -126,7 +126,7 @@ def plot_depth_sweep(records: Sequence[dict[str, Any]]) -> Figure:
     """
     recs = sorted(records, key=lambda r: (r["max_depth"] is None, r["depth"]))
     depth = [r["depth"] for r in recs]
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(STYLE):
         fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
         floor = 0.5 / max(r["n_test"] for r in recs)  # a perfect score still shows
         for key, label, marker in (("accuracy", "1 − accuracy", "o"), ("f1", "1 − F1", "s")):
