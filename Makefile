@@ -1,26 +1,73 @@
 # Two entry points for a fresh machine (Python 3.11+ and access to PyPI):
 #   make run    create .venv if needed, then run the pipeline (reports/hw6.html)
 #   make test   create .venv if needed, then run the test suite
-# The environment is pinned by constraints.txt and rebuilt only when it or pyproject.toml change.
+# The environment is pinned by constraints.txt (and constraints-cuda.txt for the CUDA build of
+# torch) and rebuilt only when they, pyproject.toml or the interpreter change.
+#
+# Variables (on the command line, e.g. `make PYTHON=/usr/bin/python3.11 TORCH=cpu run`):
+#   PYTHON  the interpreter that creates .venv (3.11 or newer; default python3)
+#   TORCH   auto (default: the CUDA build where an NVIDIA driver is found, else the CPU build),
+#           cpu or cuda; changing it reinstalls torch
+#   CORES   cores Snakemake may use (default 4)
 
 PYTHON ?= python3
+TORCH ?= auto
 VENV ?= .venv
 CORES ?= 4
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hw6-installed
+EXTRAS := workflow,slurm,test,lint
+MIN_PYTHON := 3.11
 
-.PHONY: run test lint report env clean
+.PHONY: run test lint report env clean distclean problem1 problem2 FORCE
+
+# Rebuild .venv when the interpreter inside it is missing or older than $(MIN_PYTHON), or when
+# PYTHON/TORCH given on the command line differ from what .venv was built with.
+VENV_PY := $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV_OK := $(shell $(BIN)/python -c 'import sys; print(int(sys.version_info >= (3, 11)))' 2>/dev/null)
+ifneq ($(wildcard $(VENV)),)
+ifneq ($(VENV_OK),1)
+REBUILD := .venv was made by $(if $(VENV_PY),Python $(VENV_PY),an interpreter that no longer runs)
+endif
+endif
+ifeq ($(origin PYTHON),command line)
+ifneq ($(VENV_PY),)
+ifneq ($(VENV_PY),$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null))
+REBUILD := .venv was made by Python $(VENV_PY), not by $(PYTHON)
+endif
+endif
+endif
+ifneq ($(REBUILD),)
+$(STAMP): FORCE
+endif
+ifeq ($(origin TORCH),command line)
+ifneq ($(TORCH),$(if $(filter auto,$(TORCH)),auto,$(shell cat $(STAMP) 2>/dev/null)))
+$(STAMP): FORCE
+endif
+endif
 
 env: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c constraints.txt -e '.[workflow,slurm,test,lint]'
-	@touch $@
+$(STAMP): pyproject.toml constraints.txt constraints-cuda.txt tools/torch_variant.py
+	@if [ -n "$(REBUILD)" ]; then echo "hw6: $(REBUILD); rebuilding it"; rm -rf $(VENV); fi
+	@if [ ! -x $(BIN)/python ]; then \
+		v=$$($(PYTHON) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null); \
+		ok=$$($(PYTHON) -c 'import sys; print(int(sys.version_info >= (3, 11)))' 2>/dev/null); \
+		if [ "$$ok" != 1 ]; then \
+			echo "hw6: $(PYTHON) ($$(command -v $(PYTHON) || echo not found)) is Python $${v:-?}; $(MIN_PYTHON) or newer is needed: make PYTHON=/path/to/python$(MIN_PYTHON) run" >&2; \
+			exit 1; \
+		fi; \
+		echo "hw6: creating $(VENV) with $(PYTHON) (Python $$v)"; \
+		$(PYTHON) -m venv $(VENV) || exit 1; \
+	fi
+	$(BIN)/python tools/torch_variant.py install --torch $(TORCH) --record $@ -- -e '.[$(EXTRAS)]'
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
+
+# Parts of the pipeline (see README): Problem 1; Problem 2's data, tree and MLP grid.
+problem1 problem2: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) $@
 
 report: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) reports/hw6.html
@@ -29,10 +76,17 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests workflow/scripts bench
-	$(BIN)/ruff format --check src tests workflow/scripts bench
+	$(BIN)/ruff check src tests workflow/scripts bench tools
+	$(BIN)/ruff format --check src tests workflow/scripts bench tools
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	.ci/lint-snakemake $(BIN)/snakemake
 
+# Results, logs and the report; .venv stays (rebuilding it takes minutes): `make distclean`.
 clean:
 	rm -rf results logs reports/hw6.html .snakemake
+	@echo "make clean: kept $(VENV) (make distclean removes it too)"
+
+distclean: clean
+	rm -rf $(VENV)
+
+FORCE:

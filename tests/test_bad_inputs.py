@@ -144,6 +144,16 @@ CSV_CASES: dict[str, tuple[Callable[[], bytes], str]] = {
         lambda: _text(_lines(N_TRAIN)),
         f"line {N_TRAIN + 2}: the file ends after {N_TRAIN} data rows; at least {N_TRAIN + 1}",
     ),
+    "csv_blank_line_between_rows": (
+        lambda: _text([*_lines()[:120], "", *_lines()[120:]]),
+        "line 121, column distance_from_home: empty line (no values)",
+    ),
+    "csv_saved_pandas_index": (
+        lambda: _text([f",{HEADER}", *(f"{i},{line}" for i, line in enumerate(_lines()[1:]))]),
+        "line 1, column 1 (empty name): a saved pandas index, not data (DataFrame.to_csv "
+        "without index=False); save the data again with to_csv(..., index=False), or read this "
+        "copy with read_csv(..., index_col=0) first",
+    ),
     "csv_empty_file": (lambda: b"", "line 1: the file is empty"),
     "csv_header_only": (lambda: _text([HEADER]), "line 2: no data rows after the header"),
     "csv_no_fraud_in_training_rows": (
@@ -317,3 +327,35 @@ def test_good_csv_of_the_catalogue_passes_the_preflight(tmp_path: Path) -> None:
     data = tmp_path / "card_transdata.csv"
     data.write_bytes(_text(_lines()))
     assert check_card_file(data, N_TRAIN, tmp_path / "cache.json", n_valid=N_VALID)
+
+
+#: Copies that editors and exports make, which must be accepted as the original.
+GOOD_CSV_CASES: dict[str, Callable[[], bytes]] = {
+    "csv_blank_lines_at_the_end": lambda: _text([*_lines(), "", "", ""]),
+    "csv_blank_lines_at_the_end_crlf": lambda: (_text(_lines()) + b"\r\n  \r\n").replace(
+        b"\n", b"\r\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(GOOD_CSV_CASES))
+def test_accepted_csv_exports_run_through_snakemake(case: str, tmp_path: Path) -> None:
+    """An export with blank lines at the end passes the checks and splits like the original."""
+    data = tmp_path / "card_transdata.csv"
+    data.write_bytes(GOOD_CSV_CASES[case]())
+    cfg = small_config()
+    cfg["card"] = {"path": str(data), "n_train": N_TRAIN, "n_valid": N_VALID}
+    config = tmp_path / "ok.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    run = tmp_path / "run"
+    run.mkdir()
+    proc = subprocess.run(
+        snakemake_cmd(run, config, "results/card/split/summary.json"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=SNAKEMAKE_ENV,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = yaml.safe_load((run / "results/card/split/summary.json").read_text())
+    assert summary["source"]["rows"] == ROWS

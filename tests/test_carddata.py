@@ -152,6 +152,50 @@ def test_integer_binaries_and_no_final_newline_accepted(
     pd.testing.assert_frame_equal(load_card_csv(path), small)
 
 
+@pytest.mark.parametrize("tail", ["\n", "\n\n\n", "  \n\t\n", "\r\n\r\n", "   "])
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_blank_lines_at_the_end_accepted(
+    tmp_path: Path, small: pd.DataFrame, tail: str, eol: str
+) -> None:
+    path = _write(tmp_path, _lines(small), eol=eol)
+    path.write_bytes(path.read_bytes() + tail.encode())
+    pd.testing.assert_frame_equal(load_card_csv(path), small)
+
+
+def test_blank_lines_at_the_end_do_not_count_as_rows(tmp_path: Path, small: pd.DataFrame) -> None:
+    path = _write(tmp_path, [*_lines(small), "", "", ""])
+    msg = _error(path, min_rows=51)
+    assert "line 52: the file ends after 50 data rows; at least 51" in msg
+
+
+def test_blank_lines_at_the_end_with_a_problem_before(tmp_path: Path, small: pd.DataFrame) -> None:
+    lines = [*_set_cell(_lines(small), 7, "fraud", "yes"), "", ""]
+    assert _error(_write(tmp_path, lines)).endswith("line 7, column fraud: value 'yes' is not a number")
+
+
+def test_blank_line_between_rows_and_at_the_end(tmp_path: Path, small: pd.DataFrame) -> None:
+    lines = _lines(small)
+    lines.insert(5, "")
+    msg = _error(_write(tmp_path, [*lines, "", ""]))
+    assert "line 6, column distance_from_home: empty line" in msg
+
+
+@pytest.mark.parametrize("index_name", ["", "Unnamed: 0", "index"])
+def test_saved_pandas_index_is_named_with_the_fix(
+    tmp_path: Path, small: pd.DataFrame, index_name: str
+) -> None:
+    path = tmp_path / "card_transdata.csv"
+    small.rename_axis(index_name or None).to_csv(path)  # pandas' default: index=True
+    if index_name == "Unnamed: 0":  # a copy that was read back without index_col and saved
+        pd.read_csv(tmp_path / "card_transdata.csv").to_csv(path, index=False)
+    msg = _error(path)
+    assert f"line 1, column 1 ({index_name or 'empty name'}): a saved pandas index" in msg
+    assert "index=False" in msg and "index_col=0" in msg
+    # the fix the message gives works
+    pd.read_csv(path, index_col=0).to_csv(path, index=False)
+    pd.testing.assert_frame_equal(load_card_csv(path), small)
+
+
 def test_17_digit_floats_kept_exactly(tmp_path: Path) -> None:
     lines = [HEADER, "57.877856623312,0.31114000804775450,1.9459399775518593,1.0,1.0,0.0,0.0,0.0"]
     frame = load_card_csv(_write(tmp_path, lines))

@@ -61,3 +61,50 @@ def test_defaults_fill_nested_sections():
     assert cfg["problem1"]["n"] == 10
     assert cfg["problem1"]["seed"] == 3
     assert cfg["problem1"]["gradcheck"]["points"] == 5
+
+
+# Snakemake reads every value of a nested --config entry as text:
+#   --config 'card={"path": "x.csv", "n_train": 25000}'  ->  {"n_train": "25000"}
+@pytest.mark.parametrize(
+    ("config", "section", "key", "value"),
+    [
+        ({"card": {"n_train": "25000"}}, "card", "n_train", 25000),
+        ({"card": {"n_train": " 25000 "}}, "card", "n_train", 25000),
+        ({"problem1": {"gtol": "1e-5"}}, "problem1", "gtol", 1e-5),
+        ({"problem1": {"gtol": "0.001"}}, "problem1", "gtol", 0.001),
+        ({"mlp": {"widths": ["4", "8"]}}, "mlp", "widths", [4, 8]),
+        ({"mlp": {"learning_rates": ["0.1", "1"]}}, "mlp", "learning_rates", [0.1, 1.0]),
+        ({"tree": {"max_depths": ["2", "null"]}}, "tree", "max_depths", [2, None]),
+        ({"card": {"path": "null"}}, "card", "path", None),
+        ({"card": {"path": "data/card_transdata.csv"}}, "card", "path", "data/card_transdata.csv"),
+        ({"mlp": {"device": "cpu"}}, "mlp", "device", "cpu"),
+    ],
+)
+def test_numbers_given_as_text_are_accepted(config, section, key, value):
+    cfg = validate_config(config, SCHEMA)
+    assert cfg[section][key] == value
+    assert type(cfg[section][key]) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("config", "key", "text"),
+    [
+        ({"card": {"n_train": "25k"}}, "card.n_train", "'25k' is not of type 'integer'"),
+        ({"card": {"n_train": "2.5"}}, "card.n_train", "'2.5' is not of type 'integer'"),
+        ({"problem1": {"n": "1e6"}}, "problem1.n", "'1e6' is not of type 'integer'"),
+        ({"problem1": {"gtol": "small"}}, "problem1.gtol", "'small' is not of type 'number'"),
+        ({"problem1": {"gtol": "nan"}}, "problem1.gtol", "'nan' is not of type 'number'"),
+        ({"mlp": {"widths": ["4", "x"]}}, "mlp.widths.1", "'x' is not of type 'integer'"),
+        ({"card": {"n_train": "-5"}}, "card.n_train", "-5 is less than the minimum of 1"),
+    ],
+)
+def test_text_that_is_not_a_clean_number_is_refused_naming_the_key(config, key, text):
+    with pytest.raises(ConfigError) as err:
+        validate_config(config, SCHEMA)
+    assert str(err.value) == f"config key {key}: {text}"
+
+
+def test_coercion_does_not_modify_the_input():
+    config = {"card": {"n_train": "25000"}}
+    validate_config(config, SCHEMA)
+    assert config == {"card": {"n_train": "25000"}}

@@ -12,6 +12,7 @@ as a text editor counts) and the column, e.g.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import os
 import re
@@ -166,12 +167,23 @@ def _raw_line(path: str | os.PathLike[str], line: int) -> str:
     return ""
 
 
+#: Names pandas gives a saved index column (``to_csv`` without ``index=False``, or again after
+#: reading such a file without ``index_col=0``).
+INDEX_NAMES: tuple[str, ...] = ("", "Unnamed: 0", "index")
+
+
 def _check_header(name: str, header: str) -> None:
     """Raise :class:`InputError` unless ``header`` names :data:`COLUMNS` in order."""
     got = [h.strip().strip('"').strip() for h in header.split(",")]
     want = list(COLUMNS)
     if got == want:
         return
+    if got[1:] == want and got[0] in INDEX_NAMES:
+        raise InputError(
+            f"{name} line 1, column 1 ({got[0] or 'empty name'}): a saved pandas index, not "
+            "data (DataFrame.to_csv without index=False); save the data again with "
+            "to_csv(..., index=False), or read this copy with read_csv(..., index_col=0) first"
+        )
     if not set(got) & set(want):
         raise InputError(
             f"{name} line 1: no header: expected {','.join(want)!r}, found {header[:80]!r}"
@@ -227,6 +239,60 @@ def _describe(
     return f"{where}: value {_clip(raw)} is not 0 or 1"
 
 
+#: Bytes that may make up a blank line.
+_BLANK = b" \t\r\n"
+
+
+def _data_end(path: str | os.PathLike[str], block: int = 1 << 16) -> int | None:
+    """Byte offset where blank lines at the end of the file begin; ``None`` if there are none.
+
+    Editors and some exports leave empty (or whitespace-only) lines after the last row; they
+    are not data. Blank lines between rows are left alone (they are reported as errors).
+    """
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        pos, tail = size, b""
+        while pos > 0:  # read backwards until a byte that is not blank
+            start = max(0, pos - block)
+            f.seek(start)
+            tail = f.read(pos - start) + tail
+            pos = start
+            if tail.strip(_BLANK):
+                break
+    last = len(tail.rstrip(_BLANK)) - 1  # the last byte of data, in `tail`
+    if last < 0:
+        return None
+    newline = tail.find(b"\n", last + 1)
+    if newline < 0 or newline + 1 == len(tail):
+        return None
+    return pos + newline + 1
+
+
+class _Prefix(io.RawIOBase):
+    """The first ``limit`` bytes of a binary file, as a readable stream."""
+
+    def __init__(self, f: io.BufferedReader, limit: int) -> None:
+        self._f, self._left = f, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self._left <= 0:
+            return 0
+        n = self._f.readinto(memoryview(b)[: min(len(b), self._left)]) or 0
+        self._left -= n
+        return n
+
+
+def _read_csv(path: str | os.PathLike[str], end: int | None, **kwargs: Any) -> pd.DataFrame:
+    """``pandas.read_csv`` of the file up to byte ``end`` (the whole file if ``None``)."""
+    if end is None:
+        return pd.read_csv(path, **kwargs)
+    with open(path, "rb") as f, io.BufferedReader(_Prefix(f, end)) as head:
+        return pd.read_csv(head, **kwargs)
+
+
 def _long_row(name: str, path: str | os.PathLike[str]) -> InputError:
     """The first data row with more values than the header has columns."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
@@ -273,10 +339,13 @@ def _first_bad_cell(values: np.ndarray) -> tuple[int, int] | None:
     return divmod(flat, values.shape[1])
 
 
-def _slow_first_problem(name: str, path: str | os.PathLike[str], err: Exception) -> InputError:
+def _slow_first_problem(
+    name: str, path: str | os.PathLike[str], err: Exception, end: int | None = None
+) -> InputError:
     """The first problem in file order after the fast parse failed on a non-numeric cell."""
-    raw = pd.read_csv(
+    raw = _read_csv(
         path,
+        end,
         header=None,
         skiprows=1,
         names=list(COLUMNS),
@@ -315,9 +384,11 @@ def load_card_csv(
     """Read and validate ``card_transdata.csv`` (or a file in its format).
 
     Accepted: a UTF-8 byte-order mark, ``\\n`` or ``\\r\\n`` line ends, binary values written
-    ``1``/``0`` or ``1.0``/``0.0``, floats with any number of digits. Rejected, with one line
+    ``1``/``0`` or ``1.0``/``0.0``, floats with any number of digits, blank lines after the
+    last row. Rejected, with one line
     naming the file, the line (header = line 1) and the column of the first problem: an empty
-    file or a header only; missing, extra, duplicate or reordered columns; an empty cell or a
+    file or a header only; missing, extra, duplicate or reordered columns (a saved pandas index
+    column is named as such); a blank line between rows; an empty cell or a
     short row (a file cut off mid-row is named as such); a non-numeric cell; NaN or infinity; a
     negative distance or ratio; a binary column or label other than 0/1; more values in a row
     than columns; fewer than ``min_rows`` data rows.
@@ -366,13 +437,15 @@ def load_card_csv(
         # pandas would drop the extra values of a long first row with a mere warning, and
         # takes minutes to do so for a very long one: report it at once
         raise _long_row(name, path)
+    end = _data_end(path)
     try:
         with warnings.catch_warnings():
             # pandas warns (and drops values) when the first data row is longer than the
             # header: turn that into the error it is
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
+            frame = _read_csv(
                 path,
+                end,
                 header=None,
                 skiprows=1,
                 names=list(COLUMNS),
@@ -395,7 +468,7 @@ def load_card_csv(
     except UnicodeDecodeError:
         raise _not_utf8(name, path) from None
     except ValueError as err:
-        raise _slow_first_problem(name, path, err) from None
+        raise _slow_first_problem(name, path, err, end) from None
     n_rows = len(frame)
     if n_rows == 0:
         raise InputError(f"{name} line 2: no data rows after the header")

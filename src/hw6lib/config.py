@@ -3,13 +3,18 @@
 The schema (``workflow/schemas/config.schema.yaml``) gives every key a description, a type, a
 range and a default, and forbids unknown keys. :func:`validate_config` fills the defaults and
 turns the first violation into one line that names the key, e.g.
-``config key problem1.n: -5 is less than the minimum of 1``.
+``config key problem1.n: -5 is less than the minimum of 1``. Numbers written as text (Snakemake
+reads every value of a nested ``--config 'card={"n_train": 25000}'`` as a string) are turned
+into numbers first where the schema asks for one and the text parses cleanly
+(:func:`coerce_numbers`).
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,6 +41,71 @@ def _fill_defaults(instance: Any, schema: Mapping[str, Any]) -> None:
             instance[key] = copy.deepcopy(sub["default"])
         if key in instance:
             _fill_defaults(instance[key], sub)
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NULLS = ("null", "~")
+
+
+def _types(schema: Mapping[str, Any]) -> set[str]:
+    """The JSON types a (sub)schema allows, looking into ``anyOf``/``oneOf``."""
+    t = schema.get("type")
+    out = set([t] if isinstance(t, str) else t or [])
+    for key in ("anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            out |= _types(sub)
+    return out
+
+
+def _parse(text: str, types: set[str]) -> Any:
+    """``text`` as the first of ``types`` it parses cleanly as, else ``text`` unchanged."""
+    s = text.strip()
+    if "integer" in types and _INTEGER.fullmatch(s):
+        return int(s)
+    if "number" in types:
+        try:
+            value = float(s)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(value):
+                return value
+    if "null" in types and s in _NULLS:
+        return None
+    return text
+
+
+def coerce_numbers(instance: Any, schema: Mapping[str, Any]) -> Any:
+    """A copy of ``instance`` with text turned into numbers (or null) where the schema asks.
+
+    Snakemake reads every value of a nested ``--config`` entry as text (``'25000'``); a text
+    value of a key whose schema type is ``integer`` is converted when it is an integer literal
+    (``'25000'``, not ``'1e6'`` or ``'2.5'``), of a ``number`` key when it parses as a finite
+    float (``'1e-5'``), of a key that allows ``null`` when it is ``'null'`` or ``'~'``. Any
+    other text stays as it is, so that validation refuses it naming the key. Lists are
+    converted item by item (``items``); objects key by key (``properties``).
+
+    Parameters
+    ----------
+    instance : any
+        The configuration (or part of it).
+    schema : mapping
+        The matching (sub)schema.
+
+    Returns
+    -------
+    any
+        The converted copy; ``instance`` itself is not modified.
+    """
+    if isinstance(instance, str):
+        types = _types(schema)
+        return _parse(instance, types) if types & {"integer", "number", "null"} else instance
+    if isinstance(instance, dict):
+        props = schema.get("properties", {})
+        return {k: coerce_numbers(v, props[k]) if k in props else v for k, v in instance.items()}
+    if isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        return [coerce_numbers(v, schema["items"]) for v in instance]
+    return copy.deepcopy(instance)
 
 
 def _key(error: jsonschema.ValidationError) -> str:
@@ -66,8 +136,13 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> dic
     ------
     ConfigError
         On the first violation, in schema order, with a one-line message naming the key.
+
+    Notes
+    -----
+    Text that parses cleanly as the number a key needs is converted first
+    (:func:`coerce_numbers`).
     """
-    filled = copy.deepcopy(dict(config))
+    filled = coerce_numbers(dict(config), {**schema, "type": "object"})
     _fill_defaults(filled, {**schema, "type": "object"})
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(filled), key=lambda e: list(map(str, e.absolute_path)))

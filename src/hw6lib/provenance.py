@@ -21,7 +21,6 @@ PACKAGES = (
     "scipy",
     "torch",
     "pandas",
-    "pyarrow",
     "scikit-learn",
     "matplotlib",
     "jinja2",
