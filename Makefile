@@ -9,11 +9,14 @@
 #   TORCH   auto (default: the CUDA build where an NVIDIA driver is found, else the CPU build),
 #           cpu or cuda; changing it reinstalls torch
 #   CORES   cores Snakemake may use (default 4)
+#   CONFIG  a config file merged over config/config.yaml, e.g. CONFIG=config/real.yaml
 
 PYTHON ?= python3
 TORCH ?= auto
 VENV ?= .venv
 CORES ?= 4
+CONFIG ?=
+SNAKEMAKE = $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hw6-installed
 EXTRAS := workflow,slurm,test,lint
@@ -63,14 +66,14 @@ $(STAMP): pyproject.toml constraints.txt constraints-cuda.txt tools/torch_varian
 	$(BIN)/python tools/torch_variant.py install --torch $(TORCH) --record $@ -- -e '.[$(EXTRAS)]'
 
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES)
+	$(SNAKEMAKE)
 
 # Parts of the pipeline (see README): Problem 1; Problem 2's data, tree and MLP grid.
 problem1 problem2: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) $@
+	$(SNAKEMAKE) $@
 
 report: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) reports/hw6.html
+	$(SNAKEMAKE) reports/hw6.html
 
 test: $(STAMP)
 	$(BIN)/pytest

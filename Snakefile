@@ -1,5 +1,8 @@
 # hw6: ECON 425 HW6 as a reproducible pipeline. This file is the table of contents; the rules
 # live in workflow/rules/*.smk and the science in src/hw6lib.
+#
+# Targets: `snakemake` (everything: reports/hw6.html), `snakemake problem1` (Problem 1's fits,
+# gradient check and figures), `snakemake problem2` (the card data, the tree and the MLP grid).
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -16,10 +19,73 @@ include: "workflow/rules/problem1.smk"
 include: "workflow/rules/card.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/mlp.smk"
+include: "workflow/rules/scores.smk"
 include: "workflow/rules/report.smk"
+
+
+# Jobs of seconds (figures, collecting, the summary, provenance, the report) run inside the
+# Snakemake process itself under a cluster executor instead of waiting in the queue as jobs of
+# their own; only real work is submitted. No effect on a local run.
+localrules:
+    all,
+    problem1,
+    problem2,
+    p1_compare,
+    p1_figures,
+    tree_figure,
+    mlp_collect,
+    mlp_figures,
+    pr_figure,
+    summary,
+    confusion_figure,
+    provenance,
+    report,
 
 
 rule all:
     default_target: True
     input:
         "reports/hw6.html",
+
+
+rule problem1:
+    input:
+        p1_fit_files,
+        "results/problem1/compare.json",
+        "results/problem1/gradcheck.json",
+        rules.p1_figures.output,
+
+
+rule problem2:
+    input:
+        rules.card_split.output.summary,
+        rules.tree_fit.output.metrics,
+        rules.tree_figure.output,
+        rules.mlp_collect.output,
+        rules.mlp_published.output,
+        rules.mlp_figures.output,
+        rules.pr_figure.output,
+
+
+def warn_gpu_fallbacks():
+    """Say in Snakemake's own output when a GPU job trained on the CPU (its log says why)."""
+    from hw6lib.runlog import gpu_fallbacks
+
+    logs = gpu_fallbacks(
+        expand("logs/mlp/train_w{w}_b{b}.log", w=MLP["widths"], b=MLP["batch_sizes"])
+    )
+    if logs:
+        print(
+            f"hw6: warning: {len(logs)} training job(s) were given a GPU but found no CUDA "
+            f"device and trained on the CPU (a CPU-only torch, or no GPU on the node): "
+            f"{', '.join(logs)}",
+            file=sys.stderr,
+        )
+
+
+onsuccess:
+    warn_gpu_fallbacks()
+
+
+onerror:
+    warn_gpu_fallbacks()

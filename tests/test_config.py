@@ -108,3 +108,22 @@ def test_coercion_does_not_modify_the_input():
     config = {"card": {"n_train": "25000"}}
     validate_config(config, SCHEMA)
     assert config == {"card": {"n_train": "25000"}}
+
+
+def test_config_readme_is_generated_from_the_schema():
+    """config/README.md is tools/config_readme.py's output for the current schema."""
+    from hw6lib.config import schema_markdown
+
+    text = (REPO / "config" / "README.md").read_text(encoding="utf-8")
+    assert text == schema_markdown(SCHEMA), "run: .venv/bin/python tools/config_readme.py"
+    for path, sub in _walk(SCHEMA):
+        if path and sub.get("type") != "object":
+            assert f"| `{path}` |" in text, path
+
+
+def test_real_config_points_at_the_kaggle_file():
+    real = yaml.safe_load((REPO / "config" / "real.yaml").read_text())
+    assert real == {"card": {"path": "data/card_transdata.csv"}}
+    cfg = validate_config(real, SCHEMA)
+    assert cfg["card"]["n_train"] == 500000  # the homework's split, from the defaults
+    assert "config/real.yaml" in (REPO / "README.md").read_text()

@@ -45,6 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from hw6lib.metrics import metrics_from_counts
+from hw6lib.runlog import GPU_FALLBACK
 
 #: Number of input features (the 7 columns of :data:`hw6lib.carddata.FEATURES`; not imported
 #: from there so that this module needs only numpy and torch, e.g. on a bare GPU machine).
@@ -709,8 +710,9 @@ def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) 
     dev = resolve_device(name, log)
     if gpus and dev.type != "cuda":
         log.warning(
-            "the job was given %d GPU(s) but training runs on the CPU (device %r, CUDA %s)",
+            "the job was given %d %s (device %r, CUDA %s)",
             gpus,
+            GPU_FALLBACK,
             name,
             "available" if torch.cuda.is_available() else "not available",
         )

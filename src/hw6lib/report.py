@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 import latex2mathml.converter
 from markupsafe import Markup
 
@@ -103,6 +104,11 @@ def weights(values: Any, digits: int = 4) -> str:
     return "(" + ", ".join(num(v, digits) for v in values) + ")"
 
 
+def to_yaml(value: Any) -> str:
+    """Compact YAML of a configuration: one line per key, lists of numbers inline."""
+    return yaml.safe_dump(value, sort_keys=False, default_flow_style=None, width=100).rstrip()
+
+
 def make_environment(template_dir: str | os.PathLike[str]) -> jinja2.Environment:
     """A Jinja2 environment with autoescaping, strict undefined and the report's filters."""
     env = jinja2.Environment(
@@ -113,7 +119,7 @@ def make_environment(template_dir: str | os.PathLike[str]) -> jinja2.Environment
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(num=num, weights=weights, tex=tex, texblock=texblock)
+    env.filters.update(num=num, weights=weights, tex=tex, texblock=texblock, yaml=to_yaml)
     env.globals.update(tex=tex)
     return env
 

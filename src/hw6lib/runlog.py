@@ -7,7 +7,7 @@ import logging
 import os
 import resource
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -22,6 +22,37 @@ def peak_rss_mb() -> float:
     # kilobytes (KiB) on Linux, bytes on macOS
     unit = 1 if sys.platform == "darwin" else 1024
     return max(own, children) * unit / 1e6
+
+
+#: Said in a training job's log when the scheduler gave it a GPU but it trains on the CPU.
+GPU_FALLBACK = "GPU(s) but training runs on the CPU"
+
+
+def gpu_fallbacks(logs: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """The job logs (of those that exist) that say a GPU job trained on the CPU.
+
+    Used at the end of a run (the Snakefile's ``onsuccess``/``onerror``) so that Snakemake's own
+    output says so: under a cluster executor a job's stderr goes only to its SLURM log.
+
+    Parameters
+    ----------
+    logs : iterable of path-like
+        Log files of the training jobs.
+
+    Returns
+    -------
+    list of str
+        The paths, as given, in order.
+    """
+    out = []
+    for path in logs:
+        try:
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if GPU_FALLBACK in text:
+            out.append(os.fspath(path))
+    return out
 
 
 class InputError(ValueError):

@@ -25,7 +25,7 @@ from hw6lib.metrics import classification_metrics
 from hw6lib.plots import STYLE
 
 
-def fit_tree(
+def fit_tree_scored(
     X_train: np.ndarray,
     y_train: np.ndarray,
     X_test: np.ndarray,
@@ -33,7 +33,7 @@ def fit_tree(
     max_depth: int | None = None,
     seed: int = 0,
     text_depth: int = 0,
-) -> tuple[dict[str, Any], float]:
+) -> tuple[dict[str, Any], float, np.ndarray]:
     """Fit a decision tree (scikit-learn's defaults) and score it on train and test rows.
 
     Parameters
@@ -58,6 +58,9 @@ def fit_tree(
         feature name) and, if asked, ``text`` and ``text_depth``.
     fit_seconds : float
         Wall-clock seconds of ``fit`` (kept out of ``record``: not reproducible).
+    test_scores : numpy.ndarray of float64, shape (n_test,)
+        The tree's probability of fraud for every test row (the fraud share of its leaf), for
+        precision-recall curves; it predicts fraud where this is above 1/2.
     """
     model = DecisionTreeClassifier(max_depth=max_depth, random_state=seed)
     start = time.perf_counter()
@@ -81,7 +84,23 @@ def fit_tree(
         record["text"] = export_text(
             model, feature_names=list(FEATURES), max_depth=text_depth, decimals=2, show_weights=True
         )
-    return record, fit_seconds
+    return record, fit_seconds, model.predict_proba(X_test)[:, 1]
+
+
+def fit_tree(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    max_depth: int | None = None,
+    seed: int = 0,
+    text_depth: int = 0,
+) -> tuple[dict[str, Any], float]:
+    """:func:`fit_tree_scored` without the test scores: ``(record, fit_seconds)``."""
+    record, seconds, _ = fit_tree_scored(
+        X_train, y_train, X_test, y_test, max_depth=max_depth, seed=seed, text_depth=text_depth
+    )
+    return record, seconds
 
 
 def depth_sweep(

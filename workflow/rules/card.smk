@@ -54,6 +54,7 @@ rule tree_fit:
         y_test=rules.card_split.output.y_test,
     output:
         metrics="results/card/tree/metrics.json",
+        scores="results/card/tree/test_scores.npy",
         timing="results/benchmarks/card/tree_timing.json",
     log:
         "logs/card/tree_fit.log",

@@ -85,6 +85,7 @@ def benchmark_files(wildcards):
                 f"results/benchmarks/mlp/train_w{width}_b{batch}.tsv"
             )
     files["mlp_published"] = "results/benchmarks/mlp/published.tsv"
+    files["mlp_best_scores"] = "results/benchmarks/mlp/best_scores.tsv"
     return files
 
 
@@ -134,4 +135,6 @@ def report_inputs(wildcards):
         "mlp__fig_heatmap": "results/mlp/heatmap_f1.svg",
         "mlp__fig_curves": "results/mlp/curves.svg",
         "mlp__fig_published": "results/mlp/published.svg",
+        "scores__pr": "results/report/pr_curves.json",
+        "scores__fig_pr": "results/report/pr_curves.svg",
     }

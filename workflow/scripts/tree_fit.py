@@ -1,21 +1,23 @@
-"""Fit the homework's decision tree (scikit-learn defaults, seeded); score it on the test rows."""
+"""Fit the homework's decision tree (scikit-learn defaults, seeded); score it on the test rows
+(metrics, and every test row's probability of fraud for the precision-recall curve)."""
 
 from typing import TYPE_CHECKING
 
-from hw6lib.arrays import load_array
+from hw6lib.arrays import load_array, save_array
 from hw6lib.io import write_json
 from hw6lib.runlog import job_logging
-from hw6lib.tree import fit_tree
+from hw6lib.tree import fit_tree_scored
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
     arrays = {k: load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")}
-    record, seconds = fit_tree(
+    record, seconds, scores = fit_tree_scored(
         **arrays, seed=snakemake.params.seed, text_depth=snakemake.params.text_depth
     )
     write_json(snakemake.output.metrics, record)
+    save_array(snakemake.output.scores, scores)
     write_json(snakemake.output.timing, {"fit_seconds": seconds})
     log.info("tree depth %d, %d leaves, fit %.2f s", record["depth"], record["leaves"], seconds)
     log.info("test metrics: %s", record["test"])

@@ -1,0 +1,243 @@
+"""Fraud scores on the test rows: the best MLP's and the tree's, and their precision-recall curves.
+
+The grid keeps only metrics at the threshold 1/2, so the report's precision-recall curves need
+each model's probabilities of fraud on the test rows. :func:`best_mlp_scores` retrains the best
+configuration of the grid (chosen on validation F1) with the seed whose validation F1 was
+highest, exactly as the grid trained it; the tree's come from the rule that fits it
+(:func:`hw6lib.tree.fit_tree_scored`). :func:`pr_curve` summarises one model's scores
+(average precision, the curve thinned for drawing, the operating point at 1/2) and
+:func:`plot_pr_curves` draws the models on one figure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike, NDArray
+from sklearn.metrics import average_precision_score, precision_recall_curve
+
+from hw6lib.metrics import classification_metrics
+from hw6lib.mlp import fit_standardizer, forward_logits, split_valid, train_models
+from hw6lib.plots import STYLE
+
+#: A model predicts fraud when its probability is above this (the logit is positive).
+THRESHOLD = 0.5
+
+
+def best_seed(best: Mapping[str, Any]) -> int:
+    """The seed of the best configuration whose model scored the highest validation F1.
+
+    Parameters
+    ----------
+    best : mapping
+        ``best`` of :func:`hw6lib.mlpgrid.best_summary` (its ``rows`` hold one row per seed,
+        with ``seed`` and ``valid_f1``; a diverged seed's F1 is ``None``).
+
+    Returns
+    -------
+    int
+        Ties go to the smaller seed. Chosen on validation rows only, never on test rows.
+    """
+    rows = [r for r in best["rows"] if r.get("valid_f1") is not None]
+    if not rows:
+        raise ValueError("every seed of the best configuration diverged")
+    return int(min(rows, key=lambda r: (-r["valid_f1"], r["seed"]))["seed"])
+
+
+def best_mlp_scores(
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    X_test: ArrayLike,
+    y_test: ArrayLike,
+    n_valid: int,
+    best: Mapping[str, Any],
+    momentum: float = 0.0,
+    device: torch.device | str = "cpu",
+    logger: logging.Logger | None = None,
+) -> tuple[dict[str, Any], NDArray[np.float32]]:
+    """Retrain the best MLP of the grid and score the test rows.
+
+    The model is trained as in :func:`hw6lib.mlp.train_cell` (the same fitting rows,
+    standardisation, initial weights and shuffles for its seed) with the configuration of
+    ``best`` (width, learning rate, batch size, epochs) and the seed of :func:`best_seed`.
+
+    Parameters
+    ----------
+    X_train, y_train : array_like
+        The training rows (the last ``n_valid`` are validation rows, not fitted).
+    X_test, y_test : array_like
+        The test rows.
+    n_valid : int
+        ``card.n_valid``.
+    best : mapping
+        ``best`` of :func:`hw6lib.mlpgrid.best_summary`.
+    momentum : float
+        ``mlp.momentum``.
+    device : torch.device or str
+        Training device.
+    logger : logging.Logger, optional
+        Progress messages.
+
+    Returns
+    -------
+    record : dict
+        ``width``, ``lr``, ``batch_size``, ``epochs``, ``seed``, ``threshold`` and ``test``
+        (:func:`hw6lib.metrics.classification_metrics` at the threshold).
+    scores : numpy.ndarray of float32, shape (n_test,)
+        Probability of fraud of every test row.
+    """
+    X_train = np.asarray(X_train)
+    y_train = np.asarray(y_train).ravel()
+    fit, _ = split_valid(X_train.shape[0], n_valid)
+    st = fit_standardizer(X_train[fit])
+    seed = best_seed(best)
+    out = train_models(
+        st.transform(X_train[fit]),
+        y_train[fit],
+        {},
+        width=int(best["width"]),
+        learning_rates=[float(best["lr"])],
+        seeds=[seed],
+        batch_size=int(best["batch_size"]),
+        epochs=int(best["epochs"]),
+        momentum=momentum,
+        device=device,
+        logger=logger,
+    )
+    params = {k: torch.from_numpy(v) for k, v in out["params"].items()}
+    Xt = torch.from_numpy(st.transform(X_test))
+    with torch.no_grad():
+        parts = [
+            torch.sigmoid(forward_logits(params, Xt[s : s + 65536]))[0]
+            for s in range(0, Xt.shape[0], 65536)
+        ]
+    scores = torch.cat(parts).numpy().astype(np.float32)
+    record = {
+        "width": int(best["width"]),
+        "lr": float(best["lr"]),
+        "batch_size": int(best["batch_size"]),
+        "epochs": int(best["epochs"]),
+        "seed": seed,
+        "threshold": THRESHOLD,
+        "test": classification_metrics(np.asarray(y_test).ravel(), scores > THRESHOLD),
+    }
+    return record, scores
+
+
+def _thin(recall: NDArray[np.float64], precision: NDArray[np.float64], step: float) -> list[int]:
+    """Indices of the points of a curve at least ``step`` apart in recall or precision."""
+    keep = [0]
+    for i in range(1, len(recall)):
+        j = keep[-1]
+        if abs(recall[i] - recall[j]) >= step or abs(precision[i] - precision[j]) >= step:
+            keep.append(i)
+    if keep[-1] != len(recall) - 1:
+        keep.append(len(recall) - 1)
+    return keep
+
+
+def pr_curve(y_true: ArrayLike, scores: ArrayLike, step: float = 5e-4) -> dict[str, Any]:
+    """Precision-recall curve of one model's scores, its average precision and operating point.
+
+    Parameters
+    ----------
+    y_true : array_like
+        0/1 labels of the test rows.
+    scores : array_like
+        Probability of fraud of each row (higher = more likely fraud).
+    step : float
+        The curve keeps only points at least this far apart in recall or precision (for
+        drawing: a score per row would make a curve of as many points); the average precision
+        is computed on the full curve.
+
+    Returns
+    -------
+    dict
+        ``average_precision``, ``n``, ``n_fraud``, ``recall`` and ``precision`` (the thinned
+        curve, recall decreasing), and ``operating_point``: ``threshold``, ``precision``,
+        ``recall`` and ``f1`` of the prediction "fraud when the score is above 1/2".
+    """
+    y = np.asarray(y_true).ravel()
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if y.shape != s.shape:
+        raise ValueError(f"{y.shape[0]} labels but {s.shape[0]} scores")
+    precision, recall, _ = precision_recall_curve(y, s)
+    keep = _thin(recall, precision, step)
+    op = classification_metrics(y, s > THRESHOLD)
+    return {
+        "average_precision": float(average_precision_score(y, s)),
+        "n": int(y.size),
+        "n_fraud": int((y == 1).sum()),
+        "recall": [float(recall[i]) for i in keep],
+        "precision": [float(precision[i]) for i in keep],
+        "operating_point": {
+            "threshold": THRESHOLD,
+            "precision": op["precision"],
+            "recall": op["recall"],
+            "f1": op["f1"],
+        },
+    }
+
+
+def plot_pr_curves(curves: Mapping[str, Mapping[str, Any]], zoom: float = 0.8) -> Figure:
+    """Precision-recall curves of several models on one figure, each with its operating point.
+
+    Left: the whole curve; right: the corner where both precision and recall are above
+    ``zoom`` (good fraud classifiers differ only there).
+
+    Parameters
+    ----------
+    curves : mapping
+        Model label to :func:`pr_curve` output, drawn in the given order.
+    zoom : float
+        Lower limit of both axes of the right panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+        for k, (label, c) in enumerate(curves.items()):
+            op = c["operating_point"]
+            for ax in axes:
+                ax.plot(
+                    c["recall"],
+                    c["precision"],
+                    lw=1.4,
+                    color=f"C{k}",
+                    drawstyle="steps-post",
+                    label=f"{label} (AP {c['average_precision']:.4f})",
+                )
+                ax.plot(
+                    [op["recall"]],
+                    [op["precision"]],
+                    marker="o",
+                    ms=7,
+                    mfc="white",
+                    mec=f"C{k}",
+                    mew=1.6,
+                    ls="none",
+                    label=f"{label} at probability > {op['threshold']:g}",
+                )
+        for ax in axes:
+            ax.set_xlabel("recall (share of fraud found)")
+            ax.set_ylabel("precision (share of alarms that are fraud)")
+        axes[0].set_xlim(0, 1.01)
+        axes[0].set_ylim(0, 1.01)
+        axes[0].set_title("whole curve", fontsize=10)
+        axes[1].set_xlim(zoom, 1.002)
+        axes[1].set_ylim(zoom, 1.002)
+        axes[1].set_title(f"precision and recall above {zoom:g}", fontsize=10)
+        axes[0].legend(fontsize=8, loc="lower left")
+        fig.tight_layout()
+    return fig

@@ -1,0 +1,134 @@
+"""Daily use through Snakemake: the named targets, numbers on the command line, which rules run
+locally under a cluster executor, and a GPU job without CUDA said in Snakemake's own output."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, SNAKEMAKE_ENV, small_config, snakemake_cmd
+
+pytestmark = pytest.mark.workflow
+
+PROBLEM1_RULES = {"p1_simulate", "p1_fit", "p1_gradcheck", "p1_compare", "p1_figures"}
+PROBLEM2_RULES = {
+    "card_synthetic",
+    "card_split",
+    "tree_fit",
+    "tree_sweep",
+    "tree_figure",
+    "mlp_train",
+    "mlp_collect",
+    "mlp_published",
+    "mlp_figures",
+    "mlp_best_scores",
+    "pr_figure",
+}
+
+
+def _run(tmp_path: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(yaml.safe_dump(config if config is not None else small_config()))
+    return subprocess.run(
+        snakemake_cmd(tmp_path, cfg, *args),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=SNAKEMAKE_ENV,
+    )
+
+
+def _dry_run_rules(tmp_path: Path, *args: str) -> set[str]:
+    proc = _run(tmp_path, "-n", *args)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return set(re.findall(r"^(?:local)?rule (\w+):$", proc.stdout + proc.stderr, re.MULTILINE))
+
+
+def test_problem1_target_runs_only_problem1(tmp_path: Path) -> None:
+    assert _dry_run_rules(tmp_path, "problem1") == PROBLEM1_RULES | {"problem1"}
+
+
+def test_problem2_target_runs_data_tree_and_mlp(tmp_path: Path) -> None:
+    assert _dry_run_rules(tmp_path, "problem2") == PROBLEM2_RULES | {"problem2"}
+
+
+def test_readme_shows_the_named_targets() -> None:
+    readme = (REPO / "README.md").read_text()
+    for target in ("snakemake --cores 4 problem1", "snakemake --cores 4 problem2"):
+        assert target in readme
+
+
+def _config_args(section: str, values: str) -> tuple[str, str]:
+    return "--config", f"{section}={values}"
+
+
+def test_numbers_in_nested_config_on_the_command_line(tmp_path: Path) -> None:
+    """Snakemake passes them as text; they are read as the numbers they are."""
+    proc = _run(
+        tmp_path,
+        "-n",
+        *_config_args("card", '{"synthetic_rows": 20000, "n_train": 12000, "n_valid": 3000}'),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_text_that_is_no_number_on_the_command_line_names_the_key(tmp_path: Path) -> None:
+    proc = _run(tmp_path, "-n", *_config_args("card", '{"n_train": "12k"}'))
+    assert proc.returncode != 0
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("hw6: ")]
+    assert len(lines) == 1, proc.stderr[-3000:]
+    assert lines[0].startswith("hw6: config key card.n_train: '12k' is not of type 'integer'")
+
+
+def _rules_and_benchmarks() -> dict[str, bool]:
+    """Every rule of the workflow files, and whether it has a benchmark (it does real work)."""
+    out = {}
+    for path in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]:
+        blocks = re.split(r"^rule ", path.read_text(), flags=re.MULTILINE)[1:]
+        for block in blocks:
+            name = block.split(":", 1)[0]
+            body = re.split(r"^\S", block.split("\n", 1)[1], maxsplit=1, flags=re.MULTILINE)[0]
+            out[name] = "    benchmark:" in body
+    return out
+
+
+def test_local_rules_are_exactly_the_short_jobs() -> None:
+    """Under a cluster executor only real work (a rule with a benchmark) is submitted."""
+    text = (REPO / "Snakefile").read_text()
+    block = re.search(r"^localrules:\n((?:    \w+,\n)+)", text, re.MULTILINE)
+    assert block, "no localrules block in the Snakefile"
+    local = set(re.findall(r"(\w+),", block.group(1)))
+    rules = _rules_and_benchmarks()
+    assert local <= set(rules)
+    assert local == {name for name, real in rules.items() if not real}
+    assert {"mlp_train", "p1_fit", "tree_fit", "card_split"}.isdisjoint(local)
+
+
+def test_gpu_job_without_cuda_is_said_in_snakemakes_output(tmp_path: Path) -> None:
+    """A training job given a GPU that finds no CUDA device: Snakemake's own stderr says so.
+
+    (On a cluster the job's stderr goes only to its SLURM log; tests/test_slurm.py checks the
+    same line under profiles/slurm-gpu.)
+    """
+    cell = "results/mlp/cells/w4_b256.json"
+    proc = _run(tmp_path, cell, "--set-resources", "mlp_train:gpu=1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device: the job used it")
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("hw6: warning:")]
+    assert lines == [
+        "hw6: warning: 1 training job(s) were given a GPU but found no CUDA device and trained "
+        "on the CPU (a CPU-only torch, or no GPU on the node): logs/mlp/train_w4_b256.log"
+    ]
+    # without a GPU resource nothing is said
+    proc = _run(tmp_path, "results/mlp/cells/w8_b256.json")
+    assert proc.returncode == 0
+    assert "hw6: warning:" in proc.stderr  # the earlier job's log still says it (true)
+    (tmp_path / "logs/mlp/train_w4_b256.log").unlink()
+    proc = _run(tmp_path, "results/mlp/cells/w8_b256.json")
+    assert "hw6: warning:" not in proc.stderr

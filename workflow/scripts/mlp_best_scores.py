@@ -1,0 +1,29 @@
+"""Retrain the best MLP of the grid (its best seed on validation) and score every test row."""
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from hw6lib.arrays import load_array, save_array
+from hw6lib.io import read_json, write_json
+from hw6lib.mlp import cell_device
+from hw6lib.runlog import job_logging
+from hw6lib.scores import best_mlp_scores
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+with job_logging(snakemake.log[0]) as log:
+    torch.set_num_threads(snakemake.threads)
+    p = snakemake.params
+    record, scores = best_mlp_scores(
+        *(load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")),
+        n_valid=p.n_valid,
+        best=read_json(snakemake.input.best)["best"],
+        momentum=p.momentum,
+        device=cell_device(p.device, int(snakemake.resources.get("gpu", 0) or 0), log),
+        logger=log,
+    )
+    log.info("best MLP retrained (seed %d): test metrics %s", record["seed"], record["test"])
+    save_array(snakemake.output.scores, scores)
+    write_json(snakemake.output.model, record)
