@@ -44,6 +44,18 @@ PARTITION = "hw6test"
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 FALLBACK_LINE = "device auto: no CUDA device available, training on the CPU"
 
+# Jobs of the default target submitted with sbatch (real work: each has a benchmark) and the
+# short ones run inside Snakemake on the login node (the Snakefile's localrules). Before
+# localrules every one of the 20 jobs of the small config was its own sbatch.
+SUBMITTED_RULES = {
+    "p1_simulate", "p1_fit", "p1_gradcheck", "card_synthetic", "card_split", "tree_fit",
+    "tree_sweep", "mlp_train", "mlp_published", "mlp_best_scores",
+}  # fmt: skip
+LOCAL_RULES = {
+    "p1_compare", "p1_figures", "tree_figure", "mlp_collect", "mlp_figures", "pr_figure",
+    "summary", "confusion_figure", "provenance", "report", "all",
+}  # fmt: skip
+
 # Small enough for a 2-core machine, large enough to exercise every Problem 1 rule.
 # The suite's small config, with Problem 1 trimmed further (fewer starts and check points).
 SMALL_CONFIG = conftest.small_config()
@@ -514,10 +526,13 @@ def test_pipeline_through_slurm_matches_a_local_run(
     (tmp_path / "snakemake-slurm.log").write_text(log)
     assert run.returncode == 0, log[-4000:]
 
-    # every non-local job was submitted, and SLURM's accounting saw each one complete
+    # only real work was submitted; the short jobs ran inside Snakemake (localrules)
     ran = re.findall(r"^rule (\w+):$", log, flags=re.MULTILINE)
+    local = re.findall(r"^localrule (\w+):$", log, flags=re.MULTILINE)
     jobs = submitted(log)
     assert len(ran) >= 6 and len(jobs) == len(ran), (ran, jobs)
+    assert set(ran) == SUBMITTED_RULES, ran
+    assert set(local) == LOCAL_RULES, local
     acct = slurm_cluster.run(
         "sacct", "-X", "-n", "-P", "-o", "JobID,Partition,State,ExitCode",
         "-j", ",".join(jobs.values()),
@@ -526,6 +541,7 @@ def test_pipeline_through_slurm_matches_a_local_run(
     calls = sbatch_calls(log)
     assert len(calls) == len(jobs)
     assert all(f"-p {PARTITION}" in c and "--gpus" not in c for c in calls), calls
+    assert set(re.findall(r"--comment rule_(\w+)", " ".join(calls))) == SUBMITTED_RULES
     # the plugin's per-job SLURM logs (kept by the profile)
     assert len(list((cluster / ".snakemake" / "slurm_logs").rglob("*.log"))) == len(jobs)
 
@@ -587,6 +603,13 @@ def test_gpu_job_and_failing_job(
     assert all("--gpus" not in c for c in calls if "rule_slurm_test_fail" in c), calls
     assert (work / train["output"]).is_file(), log[-4000:]
     assert FALLBACK_LINE in (work / train["log"]).read_text()
+    if train["rule"] == "mlp_train":  # said in Snakemake's own output, not only the job's log
+        assert re.search(
+            r"^hw6: warning: \d+ training job\(s\) were given a GPU but found no "
+            r"CUDA device",
+            log,
+            re.MULTILINE,
+        ), log[-4000:]
     if train["rule"] == "slurm_test_gpu":
         probe_out = json.loads((work / train["output"]).read_text())
         assert probe_out["device"] == "cpu"

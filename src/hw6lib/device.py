@@ -46,3 +46,28 @@ def resolve_device(name: str, logger: logging.Logger | None = None) -> torch.dev
     dev = torch.device("cuda")
     log.info("device %s: training on %s", name, torch.cuda.get_device_name(dev))
     return dev
+
+
+def granted_gpus(gpu: object = 0, gres: object = "") -> int:
+    """GPUs a job asked the scheduler for: Snakemake's ``gpu`` resource or a ``gres`` string.
+
+    Parameters
+    ----------
+    gpu : int or str
+        The ``gpu`` resource (``sbatch --gpus=N``).
+    gres : str
+        The ``gres`` resource, e.g. ``"gpu:1"`` or ``"gpu:a100:2"`` (``sbatch --gres``), for
+        clusters that count GPUs as a generic resource; other generic resources are ignored.
+
+    Returns
+    -------
+    int
+        The number of GPUs (0 when none was asked for).
+    """
+    total = int(gpu or 0)
+    for part in str(gres or "").split(","):
+        fields = part.strip().split(":")
+        if fields[0] == "gpu":
+            last = fields[-1].rstrip("TGM") if len(fields) > 1 else "1"
+            total += int(last) if last.isdigit() else 1
+    return total

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from hw6lib.arrays import load_array, save_array
+from hw6lib.device import granted_gpus
 from hw6lib.io import read_json, write_json
 from hw6lib.mlp import cell_device
 from hw6lib.runlog import job_logging
@@ -21,7 +22,7 @@ with job_logging(snakemake.log[0]) as log:
         n_valid=p.n_valid,
         best=read_json(snakemake.input.best)["best"],
         momentum=p.momentum,
-        device=cell_device(p.device, int(snakemake.resources.get("gpu", 0) or 0), log),
+        device=cell_device(p.device, granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")), log),
         logger=log,
     )
     log.info("best MLP retrained (seed %d): test metrics %s", record["seed"], record["test"])

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from hw6lib.arrays import load_array
+from hw6lib.device import granted_gpus
 from hw6lib.io import write_json
 from hw6lib.mlp import cell_device, train_cell
 from hw6lib.runlog import job_logging
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]) as log:
     torch.set_num_threads(snakemake.threads)
     p = snakemake.params
-    device = cell_device(p.device, int(snakemake.resources.get("gpu", 0) or 0), log)
+    device = cell_device(p.device, granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")), log)
     result = train_cell(
         load_array(snakemake.input.X_train),
         load_array(snakemake.input.y_train),

@@ -1,0 +1,124 @@
+"""Test-row scores: the tree's probabilities, the best MLP retrained, precision-recall curves,
+and their section of the report (with the tree's importances and the YAML configuration)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from sklearn.metrics import average_precision_score
+from synthcard import synth_card
+
+from hw6lib.carddata import FEATURES, generate_card_data
+from hw6lib.metrics import classification_metrics
+from hw6lib.mlp import train_cell
+from hw6lib.mlpgrid import best_summary
+from hw6lib.scores import best_mlp_scores, best_seed, plot_pr_curves, pr_curve
+from hw6lib.split import split_card
+from hw6lib.tree import fit_tree, fit_tree_scored
+
+
+def test_tree_scores_give_its_predictions() -> None:
+    arrays, _ = split_card(generate_card_data(6000, seed=5), n_train=3000, n_valid=300)
+    record, _, scores = fit_tree_scored(**arrays, seed=0)
+    assert scores.shape == arrays["y_test"].shape
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert classification_metrics(arrays["y_test"], scores > 0.5) == record["test"]
+    assert fit_tree(**arrays, seed=0)[0] == record
+
+
+def test_best_seed_is_chosen_on_validation() -> None:
+    rows = [
+        {"seed": 0, "valid_f1": 0.8, "test_f1": 0.99},
+        {"seed": 1, "valid_f1": 0.9, "test_f1": 0.10},
+        {"seed": 2, "valid_f1": None, "test_f1": None},
+        {"seed": 3, "valid_f1": 0.9, "test_f1": 0.50},
+    ]
+    assert best_seed({"rows": rows}) == 1
+    with pytest.raises(ValueError, match="diverged"):
+        best_seed({"rows": [rows[2]]})
+
+
+def test_best_mlp_retrained_scores_like_the_grid() -> None:
+    X, y = synth_card(4000, seed=2)
+    X_test, y_test = synth_card(2000, seed=3)
+    cell = train_cell(X, y, X_test, y_test, 800, 8, 100, [0.1, 1.0], [0, 1], 2)
+    best = best_summary([cell], [1, 2])["best"]
+    record, scores = best_mlp_scores(X, y, X_test, y_test, 800, best)
+    assert scores.dtype == np.float32 and scores.shape == (2000,)
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert {k: record[k] for k in ("width", "lr", "batch_size", "epochs")} == {
+        k: best[k] for k in ("width", "lr", "batch_size", "epochs")
+    }
+    assert record["seed"] == best_seed(best)
+    grid = next(r for r in best["rows"] if r["seed"] == record["seed"])
+    # the same model as in the grid, trained alone (other batch shape: close, not bitwise)
+    assert record["test"]["f1"] == pytest.approx(grid["test_f1"], abs=0.01)
+    assert record["test"] == classification_metrics(y_test, scores > 0.5)
+
+
+def test_pr_curve_summary() -> None:
+    rng = np.random.default_rng(0)
+    y = (rng.random(20_000) < 0.1).astype(np.uint8)
+    scores = np.clip(0.6 * y + rng.normal(0.2, 0.2, y.size), 0, 1)
+    c = pr_curve(y, scores)
+    assert c["average_precision"] == pytest.approx(average_precision_score(y, scores))
+    assert c["n"] == 20_000 and c["n_fraud"] == int(y.sum())
+    assert len(c["recall"]) == len(c["precision"]) < 5000  # thinned for drawing
+    assert c["recall"][0] == 1.0 and c["recall"][-1] == 0.0  # both ends kept
+    op = classification_metrics(y, scores > 0.5)
+    assert c["operating_point"] == {
+        "threshold": 0.5,
+        "precision": op["precision"],
+        "recall": op["recall"],
+        "f1": op["f1"],
+    }
+    perfect = pr_curve(y, y.astype(float))
+    assert perfect["average_precision"] == 1.0
+    assert perfect["operating_point"]["f1"] == 1.0
+    with pytest.raises(ValueError, match="labels but"):
+        pr_curve(y, scores[:-1])
+
+
+def test_pr_figure_has_both_models_and_their_operating_points() -> None:
+    y = np.array([0, 0, 1, 1, 0, 1])
+    curves = {"a": pr_curve(y, [0.1, 0.6, 0.7, 0.9, 0.2, 0.4]), "b": pr_curve(y, y)}
+    fig = plot_pr_curves(curves)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert len(labels) == 4 and sum("probability > 0.5" in t for t in labels) == 2
+
+
+# ---- in the pipeline's report -----------------------------------------------------------------
+
+
+@pytest.mark.workflow
+def test_report_shows_pr_curves_importances_and_yaml_config(pipeline_run: Path) -> None:
+    html = (pipeline_run / "reports" / "hw6.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="pr">') :]
+    section = section[: section.index("</section>")]
+    assert "<svg" in section
+    pr = json.loads((pipeline_run / "results/report/pr_curves.json").read_text())
+    assert set(pr["curves"]) == {"best MLP", "decision tree"}
+    for c in pr["curves"].values():
+        assert f"{c['average_precision']:.4f}" in section
+    # the operating point of the tree is its test score in the tree section
+    tree = json.loads((pipeline_run / "results/card/tree/metrics.json").read_text())
+    assert pr["curves"]["decision tree"]["operating_point"]["f1"] == tree["test"]["f1"]
+    # every feature's importance, largest first
+    rows = re.findall(r"<td class=\"l\"><code>(\w+)</code></td><td>([0-9.]+)</td>", section)
+    assert sorted(name for name, _ in rows) == sorted(FEATURES)
+    values = [float(v) for _, v in rows]
+    assert values == sorted(values, reverse=True)
+    # the configuration as compact YAML, not a JSON dump
+    prov = html[html.index('<section id="provenance">') :]
+    config = prov[prov.index("<h3>Configuration</h3>") :]
+    config = config[config.index("<pre>") + 5 : config.index("</pre>")]
+    assert "mlp:\n" in config and "widths: [4, 8]" in config and '"mlp"' not in config
+    assert len(config.splitlines()) < 40
+    assert (pipeline_run / "results/mlp/best_test_scores.npy").is_file()
+    assert (pipeline_run / "results/card/tree/test_scores.npy").is_file()
