@@ -170,7 +170,9 @@ def test_blank_lines_at_the_end_do_not_count_as_rows(tmp_path: Path, small: pd.D
 
 def test_blank_lines_at_the_end_with_a_problem_before(tmp_path: Path, small: pd.DataFrame) -> None:
     lines = [*_set_cell(_lines(small), 7, "fraud", "yes"), "", ""]
-    assert _error(_write(tmp_path, lines)).endswith("line 7, column fraud: value 'yes' is not a number")
+    assert _error(_write(tmp_path, lines)).endswith(
+        "line 7, column fraud: value 'yes' is not a number"
+    )
 
 
 def test_blank_line_between_rows_and_at_the_end(tmp_path: Path, small: pd.DataFrame) -> None:

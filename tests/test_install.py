@@ -133,7 +133,10 @@ def test_install_falls_back_to_pypi_in_one_line(monkeypatch, capsys, tmp_path: P
     assert len(fallback) == 1 and fallback[0].startswith("hw6: https://download.pytorch.org")
     assert "installing torch from PyPI" in fallback[0]
     (cmd,) = calls
-    assert "--extra-index-url" not in cmd and f"torch=={tv.pinned_torch(REPO / 'constraints.txt')}" in cmd
+    assert (
+        "--extra-index-url" not in cmd
+        and f"torch=={tv.pinned_torch(REPO / 'constraints.txt')}" in cmd
+    )
     assert record.read_text() == "cpu\n"
 
 

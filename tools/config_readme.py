@@ -1,6 +1,6 @@
 """Write config/README.md from the configuration schema (tests/test_config.py keeps them in step).
 
-    .venv/bin/python tools/config_readme.py
+.venv/bin/python tools/config_readme.py
 """
 
 from pathlib import Path

@@ -32,8 +32,6 @@ from pathlib import Path
 
 #: PyTorch's index of CPU-only wheels.
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
-#: PyPI's simple index (the only index ``pin-cuda`` asks).
-PYPI_INDEX = "https://pypi.org/simple"
 #: Seconds to wait for the CPU index before falling back to PyPI (one try, no retries).
 PROBE_TIMEOUT = 5.0
 VARIANTS = ("auto", "cpu", "cuda")
@@ -156,6 +154,8 @@ def install(args: argparse.Namespace) -> int:
         print(f"hw6: {err}", file=sys.stderr)
         return 2
     system = platform.system()
+    version = pinned_torch(ROOT / "constraints.txt")
+    print(f"hw6: torch {version}, {variant} build ({why})", flush=True)
     cpu_index = False
     if variant == "cpu" and system != "Darwin":
         cpu_index = index_reachable()
@@ -165,8 +165,6 @@ def install(args: argparse.Namespace) -> int:
                 "(on Linux x86_64 that is the CUDA build, about 2.7 GB)",
                 flush=True,
             )
-    version = pinned_torch(ROOT / "constraints.txt")
-    print(f"hw6: torch {version}, {variant} build ({why})", flush=True)
     cmd = pip_command(sys.executable, variant, cpu_index, system, version, args.targets)
     print(" ".join(cmd), flush=True)
     rc = subprocess.call(cmd, cwd=ROOT)
@@ -191,15 +189,19 @@ def _norm(name: str) -> str:
 
 
 def pin_cuda(args: argparse.Namespace) -> int:
-    """Resolve PyPI's torch (the CUDA build) and write its extra packages' pins."""
+    """Resolve PyPI's torch (the CUDA build) and write its extra packages' pins.
+
+    ``--isolated`` ignores pip's configuration files and environment variables, so the resolve
+    sees pip's default index (PyPI) only, not local wheel folders or extra indexes.
+    """
     constraints = ROOT / "constraints.txt"
     version = pinned_torch(constraints)
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         cmd = [
             sys.executable, "-m", "pip", "install", "--isolated", "--disable-pip-version-check",
-            "--dry-run", "--ignore-installed", "--quiet", "--index-url", PYPI_INDEX,
-            "--report", str(report), "-c", str(constraints), f"torch=={version}",
+            "--dry-run", "--ignore-installed", "--quiet", "--report", str(report),
+            "-c", str(constraints), f"torch=={version}",
         ]  # fmt: skip
         subprocess.run(cmd, check=True)
         pins = cuda_pins(json.loads(report.read_text()), constraints.read_text().splitlines())

@@ -227,7 +227,7 @@ def schema_markdown(schema: Mapping[str, Any]) -> str:
         "",
         "A file given with `--configfile` is merged over `config.yaml`: it needs only the keys "
         "it changes. One key can also be set on the command line, a whole section at a time "
-        "for nested keys: `--config 'card={\"path\": \"data/card_transdata.csv\", "
+        'for nested keys: `--config \'card={"path": "data/card_transdata.csv", '
         '"n_train": 25000}\'` (numbers given there as text are read as numbers). Every value '
         "is checked before any job starts; a bad one stops the run with one line naming the key.",
     ]

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 import latex2mathml.converter
+import yaml
 from markupsafe import Markup
 
 from hw6lib.io import atomic_open, read_json

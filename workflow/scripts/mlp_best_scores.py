@@ -22,7 +22,11 @@ with job_logging(snakemake.log[0]) as log:
         n_valid=p.n_valid,
         best=read_json(snakemake.input.best)["best"],
         momentum=p.momentum,
-        device=cell_device(p.device, granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")), log),
+        device=cell_device(
+            p.device,
+            granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")),
+            log,
+        ),
         logger=log,
     )
     log.info("best MLP retrained (seed %d): test metrics %s", record["seed"], record["test"])

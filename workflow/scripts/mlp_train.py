@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]) as log:
     torch.set_num_threads(snakemake.threads)
     p = snakemake.params
-    device = cell_device(p.device, granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")), log)
+    device = cell_device(
+        p.device,
+        granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")),
+        log,
+    )
     result = train_cell(
         load_array(snakemake.input.X_train),
         load_array(snakemake.input.y_train),
