@@ -34,8 +34,9 @@ def hold_for_tests(log_path: str | os.PathLike[str], logger: logging.Logger) -> 
 
     Inactive unless both ``HW6_TEST_HOLD_DIR`` and ``HW6_TEST_HOLD_MATCH`` are set and the job's
     log file name contains the latter. Then the job writes its process id to
-    ``<dir>/<log stem>.held`` and waits while that file exists. The interruption tests use it to stop a run while a job is certainly
-    running (an event the run signals, not a race with the clock); no run sets these variables.
+    ``<dir>/<log stem>.held`` and waits while that file exists. The interruption tests use it
+    to stop a run while a job is certainly running (an event the run signals, not a race with
+    the clock); no run sets these variables.
     """
     folder, match = os.environ.get(HOLD_DIR_ENV), os.environ.get(HOLD_MATCH_ENV)
     if not folder or not match or match not in Path(log_path).name:
