@@ -24,6 +24,7 @@ rule mlp_best_scores:
         n_valid=CARD["n_valid"],
         momentum=MLP["momentum"],
         device=MLP["device"],
+        code=library_digest("mlp_best_scores.py"),
     script:
         "../scripts/mlp_best_scores.py"
 
@@ -47,5 +48,7 @@ rule pr_figure:
     resources:
         mem_mb=1024,
         runtime=5,
+    params:
+        code=library_digest("pr_figure.py"),
     script:
         "../scripts/pr_figure.py"
