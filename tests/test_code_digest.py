@@ -140,6 +140,7 @@ def test_editing_a_module_reruns_exactly_its_jobs(tmp_path: Path):
         "tree_fit",
         "tree_sweep",
         "tree_figure",
+        "pr_figure",  # reads the tree's test scores
         "summary",
         "confusion_figure",
         "provenance",

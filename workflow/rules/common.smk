@@ -40,7 +40,9 @@ MLP = config["mlp"]
 
 # The report template and the files it includes, found relative to the workflow (not the working
 # directory) so that `snakemake --directory elsewhere` works.
-REPORT_TEMPLATE = os.path.join(workflow.basedir, "reports", "templates", "hw6.html.j2")
+# (relative to this file, not to the main Snakefile: a Snakefile elsewhere may include ours)
+REPO_ROOT = os.path.normpath(os.path.join(workflow.current_basedir, "..", ".."))
+REPORT_TEMPLATE = os.path.join(REPO_ROOT, "reports", "templates", "hw6.html.j2")
 
 
 def report_template_digest():
@@ -59,7 +61,7 @@ def report_template_digest():
     return h.hexdigest()
 
 
-SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
+SCRIPTS = os.path.join(REPO_ROOT, "workflow", "scripts")
 
 
 def library_digest(script):
