@@ -67,22 +67,6 @@ rule problem2:
         rules.pr_figure.output,
 
 
-def warn_gpu_fallbacks():
-    """Say in Snakemake's own output when a GPU job trained on the CPU (its log says why)."""
-    from hw6lib.runlog import gpu_fallbacks
-
-    logs = gpu_fallbacks(
-        expand("logs/mlp/train_w{w}_b{b}.log", w=MLP["widths"], b=MLP["batch_sizes"])
-    )
-    if logs:
-        print(
-            f"hw6: warning: {len(logs)} training job(s) were given a GPU but found no CUDA "
-            f"device and trained on the CPU (a CPU-only torch, or no GPU on the node): "
-            f"{', '.join(logs)}",
-            file=sys.stderr,
-        )
-
-
 onsuccess:
     warn_gpu_fallbacks()
 

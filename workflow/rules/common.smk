@@ -72,7 +72,7 @@ def library_digest(script):
 
 
 def code_records(wildcards):
-    """Per rule with a script: the script, its hw6lib modules, their digest and the rule's
+    """For each rule with a script, the script, its hw6lib modules, their digest and the rule's
     outputs (recorded in results/provenance.json and shown in the report)."""
     records = {}
     for r in sorted(workflow.rules, key=lambda r: r.name):
@@ -167,3 +167,19 @@ def report_inputs(wildcards):
         "scores__pr": "results/report/pr_curves.json",
         "scores__fig_pr": "results/report/pr_curves.svg",
     }
+
+
+def warn_gpu_fallbacks():
+    """Say in Snakemake's own output when a GPU job trained on the CPU (its log says why)."""
+    from hw6lib.runlog import gpu_fallbacks
+
+    logs = gpu_fallbacks(
+        expand("logs/mlp/train_w{w}_b{b}.log", w=MLP["widths"], b=MLP["batch_sizes"])
+    )
+    if logs:
+        print(
+            f"hw6: warning: {len(logs)} training job(s) were given a GPU but found no CUDA "
+            f"device and trained on the CPU (a CPU-only torch, or no GPU on the node): "
+            f"{', '.join(logs)}",
+            file=sys.stderr,
+        )
