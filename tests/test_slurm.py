@@ -528,11 +528,11 @@ def test_pipeline_through_slurm_matches_a_local_run(
 
     # only real work was submitted; the short jobs ran inside Snakemake (localrules)
     ran = re.findall(r"^rule (\w+):$", log, flags=re.MULTILINE)
-    local = re.findall(r"^localrule (\w+):$", log, flags=re.MULTILINE)
+    ran_locally = re.findall(r"^localrule (\w+):$", log, flags=re.MULTILINE)
     jobs = submitted(log)
     assert len(ran) >= 6 and len(jobs) == len(ran), (ran, jobs)
     assert set(ran) == SUBMITTED_RULES, ran
-    assert set(local) == LOCAL_RULES, local
+    assert set(ran_locally) == LOCAL_RULES, ran_locally
     acct = slurm_cluster.run(
         "sacct", "-X", "-n", "-P", "-o", "JobID,Partition,State,ExitCode",
         "-j", ",".join(jobs.values()),
@@ -566,7 +566,8 @@ def test_gpu_job_and_failing_job(
     common = ["-s", str(snakefile), "--configfile", str(small_config)]
 
     # the real training rule when the workflow has it, else the test's probe in its place
-    jobs = dry_run_jobs(work, common)
+    # (named: the wrapper's first rule would otherwise be the default target)
+    jobs = dry_run_jobs(work, [*common, "all"])
     train = next((j for j in jobs if j["rule"] == "mlp_train"), None)
     if train is None:
         train = {
