@@ -37,8 +37,8 @@ rule p1_fit:
         runtime=30,
     params:
         seed=P1["seed"],
-        magnitudes=P1["multistart_magnitudes"],
         gtol=P1["gtol"],
+        multistart=P1["multistart"],
     script:
         "../scripts/p1_fit.py"
 
