@@ -3,10 +3,10 @@
 :func:`hw6lib.mlp.train_models` on a CUDA device spends its time in some 35 small kernels per
 mini-batch step (gather, batched matrix products, elementwise and reduction kernels), each a
 round trip through global memory. Here one kernel launch trains every model for one epoch:
-program ``i`` owns one model, loads its ~400 parameters once into registers, and loops over the
-epoch's mini-batches (forward, ``BCEWithLogits`` backward, SGD update with optional momentum)
-without writing anything back until the epoch ends. Models are independent, so nothing is
-shared between programs but the (read-only) rows.
+program ``i`` owns one model, loads its parameters once into registers (417 at h = 16), and
+loops over the epoch's mini-batches (forward, ``BCEWithLogits`` backward, SGD update with
+optional momentum) without writing anything back until the epoch ends. Models are
+independent, so nothing is shared between programs but the (read-only) rows.
 
 The semantics are those of :func:`hw6lib.mlp.train_models` (same initial weights, same row
 orders drawn with the same generators, same divergence rule and per-model learning rate); only
@@ -20,13 +20,16 @@ Layout of one epoch
   (programs are ordered by seed so that they stream the same rows at the same time).
 * Program ``i`` trains model ``models[i]`` on seed row ``seed_rows[i]`` with learning rate
   ``lr[models[i]]`` (a vector given per epoch: 0 freezes a model).
-* A step of ``B`` rows is processed in chunks of ``CHUNK`` rows; each chunk's activations live in
-  registers only, its gradient contributions are summed into register accumulators, and the
-  update is applied once the step's last chunk is done (the last, partial batch of an epoch is
-  masked and divided by its own size).
+* A step of ``B`` rows is processed in chunks of a few dozen rows (:func:`launch_config`); each
+  chunk's activations live in registers only, its gradient contributions are summed into
+  register accumulators, and the update is applied once the step's last chunk is done (the
+  last, partial batch of an epoch is masked and divided by its own size).
+* Products of the hidden width use ``tl.dot`` (float32, ``input_precision="ieee"`` by default;
+  the 7 inputs are padded to 16 columns); below 16 units, broadcast sums.
 
-The kernel runs under Triton's interpreter (``TRITON_INTERPRET=1`` set before this module is
-imported) on CPU tensors, which is how the test suite checks it without a GPU.
+The kernel runs under Triton's interpreter on CPU tensors when ``TRITON_INTERPRET=1`` is set
+before ``triton`` is first imported (Triton reads it when functions are decorated, its own
+library included); that is how the test suite checks it without a GPU.
 """
 
 from __future__ import annotations
@@ -52,11 +55,32 @@ except ImportError:  # pragma: no cover - depends on the environment
 #: Columns of a packed row: the 7 features and the label.
 ROW: int = 8
 
-#: Default rows per chunk of a mini-batch (registers per program grow with it).
-CHUNK: int = 64
+#: Widest hidden layer trained by the kernel: beyond it the model and one chunk's activations
+#: do not fit in registers (compiled for sm_90, h = 128 spills at every chunk size tried), so
+#: such widths keep the torch path.
+MAX_WIDTH: int = 64
 
-#: Default warps per program.
-NUM_WARPS: int = 4
+
+def launch_config(width: int) -> tuple[int, int]:
+    """Rows per chunk and warps per program for a width: the largest chunk whose program
+    compiles for sm_90 (H100/H200) without spilling registers, with at most 4 warps while that
+    suffices (so that three programs fit on one multiprocessor).
+
+    Found by compiling the kernel offline with Triton 3.7.1 (``cuobjdump --dump-resource-usage``,
+    no GPU needed): h <= 16 at 32 rows and 4 warps uses 123 to 148 registers a thread; h = 32
+    at 32 rows needs 8 warps (186); h = 64 at 16 rows and 8 warps (182). Timing on a GPU may
+    favour other choices: ``bench/gpu_check.py`` compares a few.
+
+    Returns
+    -------
+    chunk, num_warps : int
+    """
+    hp = _next_pow2(width)
+    if hp <= 16:
+        return 32, 4
+    if hp <= 32:
+        return 32, 8
+    return 16, 8
 
 
 def available() -> bool:
@@ -72,13 +96,17 @@ def usable(
 ) -> bool:
     """Whether the fused kernel compiles and runs on ``device`` for this width and momentum.
 
-    Runs one tiny epoch (one model, a few rows); any failure (no Triton, a compiler or
-    resource error on this GPU) is logged and answers ``False``, so that the caller falls back
-    to the torch path instead of failing the job.
+    Widths above :data:`MAX_WIDTH` answer ``False``. Otherwise runs one tiny epoch (one model,
+    a few rows); any failure (no Triton, a compiler or resource error on this GPU) is logged and
+    answers ``False``, so that the caller falls back to the torch path instead of failing the
+    job.
     """
     log = logger or logging.getLogger("hw6")
     if triton is None:
         log.info("fused MLP kernel: triton is not importable; using the torch path")
+        return False
+    if width > MAX_WIDTH:
+        log.info("fused MLP kernel: width %d > %d; using the torch path", width, MAX_WIDTH)
         return False
     try:
         device = torch.device(device)
@@ -107,7 +135,9 @@ if triton is not None:
         else:
             return tl.sum(a[:, :, None] * b[None, :, :], axis=1)
 
-    @triton.jit
+    # row counts are not specialised on (one compiled kernel serves every data size: the
+    # rows' alignment is fixed by the constexpr row width)
+    @triton.jit(do_not_specialize=["n", "batch", "n_steps", "n_chunks"])
     def _epoch_kernel(
         xy_ptr,  # (U, n, ROW) float32: each distinct seed's rows in this epoch's order
         models_ptr,  # (P,) int32: the model each program trains
@@ -262,8 +292,8 @@ def train_epoch(
     lr: torch.Tensor,
     batch_size: int,
     momentum: float = 0.0,
-    chunk: int = CHUNK,
-    num_warps: int = NUM_WARPS,
+    chunk: int | None = None,
+    num_warps: int | None = None,
     precision: str = "ieee",
 ) -> torch.Tensor:
     """One epoch of mini-batch SGD of every model, as one kernel launch; parameters in place.
@@ -286,10 +316,10 @@ def train_epoch(
         Rows per mini-batch; the last batch of the epoch holds the remainder.
     momentum : float
         SGD momentum (``torch.optim.SGD`` semantics).
-    chunk : int
-        Rows per chunk of a mini-batch (a power of two; >= 16 for the tensor-core path).
-    num_warps : int
-        Warps per program.
+    chunk : int, optional
+        Rows per chunk of a mini-batch (a power of two); :func:`launch_config` by default.
+    num_warps : int, optional
+        Warps per program; :func:`launch_config` by default.
     precision : {"ieee", "tf32", "tf32x3"}
         ``tl.dot`` input precision (``"ieee"``: float32 throughout, like the eager path).
 
@@ -309,6 +339,11 @@ def train_epoch(
     for k in PARAM_NAMES:
         if not params[k].is_contiguous():
             raise ValueError(f"parameter {k} must be contiguous")
+    default_chunk, default_warps = launch_config(h)
+    chunk = chunk or default_chunk
+    num_warps = num_warps or default_warps
+    if chunk & (chunk - 1) or chunk < 2:
+        raise ValueError(f"chunk must be a power of two >= 2, got {chunk}")
     hp = max(_next_pow2(h), 2)
     use_dot = hp >= 16 and chunk >= 16
     loss = torch.empty(M, dtype=torch.float32, device=xy.device)
@@ -341,6 +376,56 @@ def train_epoch(
     return loss
 
 
+def compile_offline(
+    width: int,
+    momentum: float = 0.0,
+    chunk: int | None = None,
+    num_warps: int | None = None,
+    precision: str = "ieee",
+    arch: int = 90,
+) -> Any:
+    """Compile the kernel for an NVIDIA GPU of compute capability ``arch`` without a GPU.
+
+    Triton compiles ahead of time with the ``ptxas`` its wheel ships; no driver is needed. Used by
+    the tests (the kernel compiles, not only interprets) and by ``bench/fused_compile.py``
+    (registers and spills of each launch configuration).
+
+    Returns
+    -------
+    triton.compiler.CompiledKernel
+        ``.asm["cubin"]`` holds the machine code.
+    """
+    if triton is None:  # pragma: no cover - depends on the environment
+        raise RuntimeError("compiling the fused kernel needs the triton package")
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    default_chunk, default_warps = launch_config(width)
+    chunk = chunk or default_chunk
+    hp = max(_next_pow2(width), 2)
+    use_dot = hp >= 16 and chunk >= 16
+    fn = _epoch_kernel
+    sig = {name: "*fp32" for name in fn.arg_names}
+    sig.update({"models_ptr": "*i32", "seed_rows_ptr": "*i32", "momentum": "fp32"})
+    sig.update({name: "i32" for name in ("n", "batch", "n_steps", "n_chunks")})
+    consts = {
+        "H": width,
+        "HP": hp,
+        "K1": 16 if use_dot else ROW,
+        "N_FEAT": N_IN,
+        "ROW_W": ROW,
+        "CHUNK_ROWS": chunk,
+        "MOMENTUM": bool(momentum),
+        "USE_DOT": use_dot,
+        "PRECISION": precision,
+    }
+    sig.update({name: "constexpr" for name in consts})
+    src = ASTSource(fn=fn, signature=sig, constexprs=consts)
+    return triton.compile(
+        src, target=GPUTarget("cuda", arch, 32), options={"num_warps": num_warps or default_warps}
+    )
+
+
 def train_models_fused(
     X_train: ArrayLike,
     y_train: ArrayLike,
@@ -353,8 +438,8 @@ def train_models_fused(
     momentum: float = 0.0,
     device: torch.device | str = "cuda",
     logger: logging.Logger | None = None,
-    chunk: int = CHUNK,
-    num_warps: int = NUM_WARPS,
+    chunk: int | None = None,
+    num_warps: int | None = None,
     precision: str = "ieee",
 ) -> dict[str, Any]:
     """:func:`hw6lib.mlp.train_models` with one fused kernel launch per epoch.
