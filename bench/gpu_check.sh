@@ -33,7 +33,7 @@ PY
 "$PY" -c 'import numpy, pandas, torch' || { echo "gpu_check: numpy/pandas/torch missing; carry a venv"; exit 2; }
 
 echo "== 0. the fused Triton trainer: correctness vs eager, launch configurations, 256 and 1,024 models x 20 epochs"
-timeout 270 "$PY" bench/gpu_fused.py --out "$OUT" --rows 1000000 --epochs 20 --budget 60
+timeout 270 "$PY" bench/gpu_fused.py --out "$OUT" --rows 1000000 --epochs 20 --budget 45
 rc_fused=$?
 if [ "${FUSED_ONLY:-0}" = 1 ]; then
     echo "== done (FUSED_ONLY): fused rc=$rc_fused; files in $OUT"

@@ -52,8 +52,8 @@ def rel_diff(a: dict, b: dict, m: int) -> float:
     return worst
 
 
-def correctness(dev: torch.device) -> dict[str, Any]:
-    X, y = card_like(40_250, seed=1)  # 80 full batches of 500 and one of 250
+def correctness(dev: torch.device, rows: int, batch: int) -> dict[str, Any]:
+    X, y = card_like(rows, seed=1)  # default: 80 full batches of 500 and one of 250
     X = standardised(X)
     out: dict[str, Any] = {"cases": [], "pass": True}
     for width, momentum, precision in (
@@ -64,7 +64,7 @@ def correctness(dev: torch.device) -> dict[str, Any]:
         (16, 0.0, "tf32x3"),
     ):
         for epochs in (1, 3):
-            args = (X, y, {}, width, LRS, SEEDS, 500, epochs)
+            args = (X, y, {}, width, LRS, SEEDS, batch, epochs)
             t = time.perf_counter()
             f = mlp_triton.train_models_fused(
                 *args, momentum=momentum, device=dev, precision=precision
@@ -108,16 +108,28 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=16)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--budget", type=float, default=60.0, help="seconds of training per run")
+    ap.add_argument("--models", type=int, nargs="+", default=[256, 1024])
+    ap.add_argument("--correct-rows", type=int, default=40_250)
+    ap.add_argument("--correct-batch", type=int, default=500)
+    ap.add_argument("--n-eval", type=int, nargs=2, default=[50_000, 500_000])
+    ap.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="on the CPU (set TRITON_INTERPRET=1): check this script's flow on tiny sizes",
+    )
     ap.add_argument("--out", default=".")
     args = ap.parse_args()
-    if not torch.cuda.is_available():
+    if args.dry_run:
+        dev = torch.device("cpu")
+    elif torch.cuda.is_available():
+        dev = torch.device("cuda")
+    else:
         print("gpu_fused: torch sees no CUDA device", flush=True)
         sys.exit(2)
     import triton
 
-    dev = torch.device("cuda")
     res: dict[str, Any] = {
-        "device": torch.cuda.get_device_name(dev),
+        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu (dry run)",
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
         "triton": triton.__version__,
@@ -130,12 +142,12 @@ def main() -> None:
         dump.write_text(json.dumps(res, indent=2) + "\n")
 
     # 1. correctness first
-    res["correctness"] = correctness(dev)
+    res["correctness"] = correctness(dev, args.correct_rows, args.correct_batch)
     print(f"CORRECTNESS {'PASS' if res['correctness']['pass'] else 'FAIL'}", flush=True)
     save()
 
     # data for 2 and 3
-    n_test, n_valid = 500_000, 50_000
+    n_valid, n_test = args.n_eval
     Xa, ya = card_like(args.rows + n_valid + n_test, seed=0)
     Xa = standardised(Xa)
     Xtr, ytr = Xa[: args.rows], ya[: args.rows]
@@ -145,7 +157,7 @@ def main() -> None:
     }
 
     # 2. launch configurations, 256 models, one epoch each (after a compile run)
-    lrs, sds = grid(256)
+    lrs, sds = grid(args.models[0])
     sweep = []
     for chunk, warps, precision in (
         (None, None, "ieee"),
@@ -165,11 +177,13 @@ def main() -> None:
         row = {**kw, "train_seconds_per_epoch": r["train_seconds"]}
         sweep.append(row)
         print("config:", json.dumps(row), flush=True)
-    res["config_sweep_256_models"] = sweep
+    res[f"config_sweep_{len(lrs)}_models"] = sweep
     save()
 
     # 3. timing at the default configuration
-    for n_models, target, goal in ((256, 2.0, 1.0), (1024, 5.0, None)):
+    targets = {256: (2.0, 1.0), 1024: (5.0, None)}
+    for n_models in args.models:
+        target, goal = targets.get(n_models, (float("nan"), None))
         lrs, sds = grid(n_models)
         one = mlp_triton.train_models_fused(
             Xtr, ytr, ev, args.width, lrs, sds, args.batch, 1, device=dev
@@ -177,7 +191,8 @@ def main() -> None:
         epochs = args.epochs
         if one["train_seconds"] * args.epochs > args.budget:
             epochs = max(1, int(args.budget // max(one["train_seconds"], 1e-9)))
-        torch.cuda.synchronize()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
         t = time.perf_counter()
         r = mlp_triton.train_models_fused(
             Xtr, ytr, ev, args.width, lrs, sds, args.batch, epochs, device=dev
@@ -197,7 +212,9 @@ def main() -> None:
             "wall_seconds": wall,
             "diverged": sum(m["diverged_epoch"] is not None for m in r["models"]),
             "best_valid_f1": max(f1) if f1 else None,
-            "max_memory_gib": torch.cuda.max_memory_allocated() / 2**30,
+            "max_memory_gib": torch.cuda.max_memory_allocated() / 2**30
+            if dev.type == "cuda"
+            else None,
         }
         # the CUDA-graph path on the same data, 2 epochs, for the ratio
         g = train_models(
