@@ -214,6 +214,7 @@ if triton is not None:
             gW3 = tl.zeros([HP], dtype=tl.float32)
             gb3 = tl.zeros([CHUNK_ROWS], dtype=tl.float32)
             step_loss = tl.zeros([CHUNK_ROWS], dtype=tl.float32)
+            W2t = tl.trans(W2)  # once per step, not per chunk
             for c in range(0, n_chunks):
                 rows = start + c * CHUNK_ROWS + r
                 rmask = rows < end
@@ -236,7 +237,7 @@ if triton is not None:
                 d2 = tl.where(z2 > 0.0, d3[:, None] * W3[None, :], 0.0)
                 gW2 += _mm(tl.trans(a1), d2, USE_DOT, PRECISION)
                 gb2 += tl.sum(d2, axis=0)
-                d1 = tl.where(z1 > 0.0, _mm(d2, tl.trans(W2), USE_DOT, PRECISION), 0.0)
+                d1 = tl.where(z1 > 0.0, _mm(d2, W2t, USE_DOT, PRECISION), 0.0)
                 gW1 += _mm(tl.trans(x), d1, USE_DOT, PRECISION)
                 gb1 += tl.sum(d1, axis=0)
             # SGD update (torch.optim.SGD: buf = mu * buf + g; p -= lr * buf)
