@@ -66,10 +66,9 @@ def launch_config(width: int) -> tuple[int, int]:
     compiles for sm_90 (H100/H200) without spilling registers, with at most 4 warps while that
     suffices (so that three programs fit on one multiprocessor).
 
-    Found by compiling the kernel offline with Triton 3.7.1 (``cuobjdump --dump-resource-usage``,
-    no GPU needed): h <= 16 at 32 rows and 4 warps uses 123 to 148 registers a thread; h = 32
-    at 32 rows needs 8 warps (186); h = 64 at 16 rows and 8 warps (182). Timing on a GPU may
-    favour other choices: ``bench/gpu_check.py`` compares a few.
+    Found by compiling the kernel offline with Triton 3.7.1 (``bench/fused_compile.py``, no GPU
+    needed; its figures are in ``bench/README.md``). Timing on a GPU may favour other choices:
+    ``bench/gpu_fused.py`` compares a few.
 
     Returns
     -------
@@ -345,6 +344,10 @@ def train_epoch(
     num_warps = num_warps or default_warps
     if chunk & (chunk - 1) or chunk < 2:
         raise ValueError(f"chunk must be a power of two >= 2, got {chunk}")
+    if precision not in ("ieee", "tf32", "tf32x3"):
+        raise ValueError(f"precision must be ieee, tf32 or tf32x3, got {precision!r}")
+    if models.dtype != torch.int32 or seed_rows.dtype != torch.int32:
+        raise ValueError("models and seed_rows must be int32")
     hp = max(_next_pow2(h), 2)
     use_dot = hp >= 16 and chunk >= 16
     loss = torch.empty(M, dtype=torch.float32, device=xy.device)
