@@ -413,6 +413,7 @@ def train_models(
     device: torch.device | str = "cpu",
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Train ``M = len(learning_rates)`` models of one width and batch size at once.
 
@@ -442,6 +443,9 @@ def train_models(
         to eager kernels if capture fails). Ignored on the CPU.
     logger : logging.Logger, optional
         Progress messages.
+    engine : {"auto", "torch"}
+        ``auto``: on a CUDA device where the fused kernel of :mod:`hw6lib.mlp_triton` runs
+        (Triton importable), train with it (same semantics); ``torch``: the path below.
 
     Returns
     -------
@@ -455,6 +459,12 @@ def train_models(
     """
     log = logger or logging.getLogger("hw6")
     device = torch.device(device)
+    if engine == "auto" and device.type == "cuda":
+        from hw6lib import mlp_triton
+
+        if mlp_triton.usable(device, width, momentum, log):
+            args = (X_train, y_train, eval_sets, width, learning_rates, seeds, batch_size, epochs)
+            return mlp_triton.train_models_fused(*args, momentum, device, logger)
     if len(learning_rates) != len(seeds) or not learning_rates:
         raise ValueError("learning_rates and seeds must be non-empty and of equal length")
     if batch_size < 1 or epochs < 0:

@@ -39,8 +39,8 @@ rule p1_fit:
     params:
         code=library_digest("p1_fit.py"),
         seed=P1["seed"],
-        magnitudes=P1["multistart_magnitudes"],
         gtol=P1["gtol"],
+        multistart=P1["multistart"],
     script:
         "../scripts/p1_fit.py"
 
