@@ -567,7 +567,7 @@ def test_gpu_job_and_failing_job(
 
     # the real training rule when the workflow has it, else the test's probe in its place
     # (named: the wrapper's first rule would otherwise be the default target)
-    jobs = dry_run_jobs(work, [*common, "all"])
+    jobs = dry_run_jobs(work, ["all", *common])
     train = next((j for j in jobs if j["rule"] == "mlp_train"), None)
     if train is None:
         train = {

@@ -79,6 +79,8 @@ def code_records(wildcards):
         if r.script is None:
             continue
         script = os.path.basename(r.script)
+        if not os.path.isfile(os.path.join(SCRIPTS, script)):
+            continue  # a rule of a Snakefile that includes this workflow (e.g. a test's)
         records[r.name] = {
             "script": f"workflow/scripts/{script}",
             **code_record(os.path.join(SCRIPTS, script)),
