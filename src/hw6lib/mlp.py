@@ -197,14 +197,104 @@ def to_module(params: Params, m: int) -> nn.Sequential:
     return net
 
 
+@dataclass
+class _Work:
+    """Preallocated activations and backpropagated errors of one mini-batch size ``b``.
+
+    ``d3``, ``d2``, ``d1`` hold the errors of the three layers already multiplied by each
+    model's learning rate and divided by ``b`` (so ``a' d`` is the step, not the gradient);
+    ``t`` the per-row losses; ``gb*`` the bias steps.
+    """
+
+    a1: torch.Tensor  # (M, b, h), z1 then relu(z1)
+    a2: torch.Tensor  # (M, b, h), z2 then relu(z2)
+    z3: torch.Tensor  # (M, b, 1)
+    t: torch.Tensor  # (M, b, 1), per-row loss
+    d3: torch.Tensor  # (M, b, 1)
+    d2: torch.Tensor  # (M, b, h)
+    d1: torch.Tensor  # (M, b, h)
+    gb1: torch.Tensor  # (M, 1, h)
+    gb2: torch.Tensor  # (M, 1, h)
+    gb3: torch.Tensor  # (M, 1, 1)
+
+
+def _work(M: int, b: int, h: int, device: torch.device) -> _Work:
+    def e(*shape: int) -> torch.Tensor:
+        return torch.empty(shape, dtype=torch.float32, device=device)
+
+    return _Work(
+        a1=e(M, b, h),
+        a2=e(M, b, h),
+        z3=e(M, b, 1),
+        t=e(M, b, 1),
+        d3=e(M, b, 1),
+        d2=e(M, b, h),
+        d1=e(M, b, h),
+        gb1=e(M, 1, h),
+        gb2=e(M, 1, h),
+        gb3=e(M, 1, 1),
+    )
+
+
+def _forward_backward(
+    params: Params, xb: torch.Tensor, yb: torch.Tensor, scale: torch.Tensor, w: _Work
+) -> None:
+    """Forward and backward pass of every model on its mini-batch, into the buffers ``w``.
+
+    Fills ``w.t`` with each row's ``BCEWithLogitsLoss`` and ``w.d3, w.d2, w.d1`` with the
+    errors (derivatives of the batch-mean loss by ``z3, z2, z1``) times ``scale``; the gradient
+    of ``W_l`` is then ``a_{l-1}' d_l / scale`` and of ``b_l`` the column sums of ``d_l / scale``.
+    Written out (``B`` rows, ``s`` the logistic function): ``d3 = (s(z3) - y) / B``,
+    ``d2 = d3 W3' * 1[z2 > 0]``, ``d1 = d2 W2' * 1[z1 > 0]``. No tensor is allocated (all
+    results go into ``w``), so the same kernels run for every batch.
+
+    The loss of a 0/1 label is ``softplus((1 - 2y) z3)`` (``softplus(z)`` for ``y = 0``,
+    ``softplus(-z)`` for ``y = 1``), exact where ``softplus(z) - y z`` would cancel. The
+    output layer has one unit, so its products are written as row-vector products
+    (``z3' = W3' a2'``, ``W3' -= d3' a2``) and an outer product, which BLAS does well, rather
+    than as ``(b, h) x (h, 1)`` matrix-vector products, which it does badly.
+
+    Parameters
+    ----------
+    params : dict
+        ``M`` models (read only).
+    xb : torch.Tensor, shape (M, B, p)
+        Each model's mini-batch (may be a strided view).
+    yb : torch.Tensor, shape (M, B, 1)
+        Its 0/1 labels (float).
+    scale : torch.Tensor, shape (M, 1, 1)
+        Per-model factor of the errors (the learning rate in training, 1 for the gradient).
+    w : _Work
+        Buffers for this ``M`` and ``B``.
+    """
+    M, B, _ = xb.shape
+    h = params["W2"].shape[1]
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in PARAM_NAMES)
+    W3t = W3.view(M, 1, h)  # W3' (the same memory: W3 is (M, h, 1))
+    torch.baddbmm(b1, xb, W1, out=w.a1)
+    w.a1.clamp_min_(0.0)
+    torch.baddbmm(b2, w.a1, W2, out=w.a2)
+    w.a2.clamp_min_(0.0)
+    z3t = w.z3.view(M, 1, B)
+    torch.baddbmm(b3, W3t, w.a2.transpose(1, 2), out=z3t)
+    torch.addcmul(w.z3, yb, w.z3, value=-2.0, out=w.t)  # (1 - 2y) z3
+    torch.ops.aten.softplus.out(w.t, 1.0, 20.0, out=w.t)
+    torch.sigmoid(w.z3, out=w.d3)
+    w.d3.sub_(yb).mul_(scale).div_(B)
+    torch.mul(w.d3, W3t, out=w.d2)  # d3 W3' (an outer product)
+    torch.ops.aten.threshold_backward.grad_input(w.d2, w.a2, 0.0, grad_input=w.d2)
+    torch.bmm(w.d2, W2.transpose(1, 2), out=w.d1)
+    torch.ops.aten.threshold_backward.grad_input(w.d1, w.a1, 0.0, grad_input=w.d1)
+
+
 def loss_and_grads(
     params: Params, xb: torch.Tensor, yb: torch.Tensor
 ) -> tuple[torch.Tensor, Params]:
     """Mean ``BCEWithLogitsLoss`` of every model on its own mini-batch, and its gradient.
 
-    The backward pass written out (``B`` rows, ``s`` the logistic function):
-    ``d3 = (s(z3) - y) / B``, ``gW3 = a2' d3``, ``d2 = d3 W3' * 1[z2 > 0]``, ``gW2 = a1' d2``,
-    ``d1 = d2 W2' * 1[z1 > 0]``, ``gW1 = x' d1``, bias gradients the column sums of the ``d``.
+    The forward and backward pass of training (:func:`_forward_backward`), with the products
+    that training folds into its update (``gW = a' d``, ``gb`` the column sums of ``d``)
+    computed on their own; for checks.
 
     Parameters
     ----------
@@ -222,56 +312,19 @@ def loss_and_grads(
     grads : dict
         Gradients, shaped like ``params``.
     """
-    B = xb.shape[1]
-    W1, b1, W2, b2, W3, b3 = (params[k] for k in PARAM_NAMES)
-    z1 = torch.baddbmm(b1, xb, W1)
-    a1 = torch.relu(z1)
-    z2 = torch.baddbmm(b2, a1, W2)
-    a2 = torch.relu(z2)
-    z3 = torch.baddbmm(b3, a2, W3)
-    loss = F.binary_cross_entropy_with_logits(z3, yb, reduction="none").mean(dim=(1, 2))
-    d3 = torch.sigmoid(z3).sub_(yb).div_(B)
-    gW3 = torch.bmm(a2.transpose(1, 2), d3)
-    gb3 = d3.sum(dim=1, keepdim=True)
-    d2 = torch.ops.aten.threshold_backward(torch.bmm(d3, W3.transpose(1, 2)), a2, 0)
-    gW2 = torch.bmm(a1.transpose(1, 2), d2)
-    gb2 = d2.sum(dim=1, keepdim=True)
-    d1 = torch.ops.aten.threshold_backward(torch.bmm(d2, W2.transpose(1, 2)), a1, 0)
-    gW1 = torch.bmm(xb.transpose(1, 2), d1)
-    gb1 = d1.sum(dim=1, keepdim=True)
-    return loss, {"W1": gW1, "b1": gb1, "W2": gW2, "b2": gb2, "W3": gW3, "b3": gb3}
-
-
-def sgd_step(
-    params: Params,
-    grads: Params,
-    neg_lr: torch.Tensor,
-    momentum: float = 0.0,
-    buffers: Params | None = None,
-) -> None:
-    """One SGD update, in place, each model with its own learning rate.
-
-    ``torch.optim.SGD`` semantics (no dampening, no weight decay, no Nesterov): with momentum
-    ``mu > 0``, ``buf = mu * buf + g`` (``buf`` starts at 0, so the first step uses ``g``) and
-    ``p -= lr * buf``; with ``mu = 0``, ``p -= lr * g``.
-
-    Parameters
-    ----------
-    params, grads : dict
-        Parameters (updated in place) and their gradients.
-    neg_lr : torch.Tensor, shape (M, 1, 1)
-        Minus each model's learning rate (0 freezes a model).
-    momentum : float
-        Momentum coefficient.
-    buffers : dict, optional
-        Momentum buffers shaped like ``params``, updated in place; required when momentum > 0.
-    """
-    for k in PARAM_NAMES:
-        g = grads[k]
-        if momentum:
-            assert buffers is not None
-            g = buffers[k].mul_(momentum).add_(g)
-        params[k].addcmul_(neg_lr, g)
+    M, B, _ = xb.shape
+    h = params["W2"].shape[1]
+    w = _work(M, B, h, xb.device)
+    one = torch.ones(M, 1, 1, dtype=torch.float32, device=xb.device)
+    _forward_backward(params, xb, yb, one, w)
+    return w.t.mean(dim=(1, 2)), {
+        "W1": torch.bmm(xb.transpose(1, 2), w.d1),
+        "b1": w.d1.sum(dim=1, keepdim=True),
+        "W2": torch.bmm(w.a1.transpose(1, 2), w.d2),
+        "b2": w.d2.sum(dim=1, keepdim=True),
+        "W3": torch.bmm(w.d3.view(M, 1, B), w.a2).view(M, h, 1),
+        "b3": w.d3.sum(dim=1, keepdim=True),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,23 +335,114 @@ def sgd_step(
 @dataclass
 class _State:
     params: Params
-    buffers: Params | None
-    neg_lr: torch.Tensor  # (M, 1, 1)
-    loss_sum: torch.Tensor  # (M,), summed over the epoch's rows
-    X: torch.Tensor  # (n, p)
-    y: torch.Tensor  # (n, 1)
+    buffers: Params | None  # momentum buffers, in step units (lr times torch.optim.SGD's)
+    lr: torch.Tensor  # (M, 1, 1), each model's learning rate (0 freezes it)
+    loss_rows: torch.Tensor  # (M, B, 1), each batch row's loss summed over the epoch's steps
+    XY: torch.Tensor  # (n, p + 1), training rows with the label as last column
     umap: torch.Tensor  # (M,) model -> row of the per-seed permutations
     momentum: float
+    work: dict[int, _Work]  # buffers per mini-batch size (full batches, last batch)
+    blocks: dict[tuple[int, int], tuple[torch.Tensor, ...]]  # see _train_epoch
+
+
+def _update(
+    p: torch.Tensor, buf: torch.Tensor | None, lhs: torch.Tensor, rhs: torch.Tensor, mu: float
+) -> None:
+    """``p -= lhs @ rhs`` (the step), through the momentum buffer ``buf`` when given."""
+    if buf is None:
+        p.baddbmm_(lhs, rhs, alpha=-1.0)
+    else:
+        buf.baddbmm_(lhs, rhs, beta=mu)
+        p.sub_(buf)
+
+
+def _update_bias(
+    p: torch.Tensor, buf: torch.Tensor | None, d: torch.Tensor, g: torch.Tensor, mu: float
+) -> None:
+    """``p -= sum of d's rows`` (the bias step, via ``g``), through ``buf`` when given."""
+    torch.sum(d, dim=1, keepdim=True, out=g)
+    if buf is not None:
+        g = buf.mul_(mu).add_(g)
+    p.sub_(g)
+
+
+def _step(state: _State, xy: torch.Tensor) -> None:
+    """One SGD step of every model on its mini-batch ``xy`` (M, b, p + 1), in place.
+
+    ``torch.optim.SGD`` semantics (no dampening, no weight decay, no Nesterov) with each
+    model's learning rate ``lr``: ``p -= lr * g``; with momentum ``mu > 0``,
+    ``buf = mu * buf + g`` (``buf`` starts at 0) and ``p -= lr * buf``. The errors carry the
+    learning rate (see :func:`_forward_backward`), so each update is one fused
+    ``p -= a' d`` and the buffers hold ``lr * buf``; the errors are computed with the
+    weights before the step.
+    """
+    M, b, q = xy.shape
+    w = state.work[b]
+    xb, yb = xy[:, :, : q - 1], xy[:, :, q - 1 :]
+    P, buf, mu = state.params, state.buffers or {}, state.momentum
+    _forward_backward(P, xb, yb, state.lr, w)
+    state.loss_rows[:, :b].add_(w.t)
+    h = P["W2"].shape[1]
+    W3t = P["W3"].view(M, 1, h)
+    B3t = buf["W3"].view(M, 1, h) if "W3" in buf else None
+    _update(W3t, B3t, w.d3.view(M, 1, b), w.a2, mu)
+    _update_bias(P["b3"], buf.get("b3"), w.d3, w.gb3, mu)
+    _update(P["W2"], buf.get("W2"), w.a1.transpose(1, 2), w.d2, mu)
+    _update_bias(P["b2"], buf.get("b2"), w.d2, w.gb2, mu)
+    _update(P["W1"], buf.get("W1"), xb.transpose(1, 2), w.d1, mu)
+    _update_bias(P["b1"], buf.get("b1"), w.d1, w.gb1, mu)
 
 
 def _train_step(state: _State, idx: torch.Tensor) -> None:
-    """One SGD step of every model; ``idx`` (U, B) holds the rows of each seed's batch."""
+    """One SGD step of every model; ``idx`` (U, B) holds the rows of each seed's batch.
+
+    Gathers the batch itself (used by the CUDA-graph path, which replays these kernels).
+    """
     rows = idx.index_select(0, state.umap)  # (M, B)
-    xb = state.X[rows]  # (M, B, p)
-    yb = state.y[rows]  # (M, B, 1)
-    loss, grads = loss_and_grads(state.params, xb, yb)
-    state.loss_sum.add_(loss, alpha=float(rows.shape[1]))
-    sgd_step(state.params, grads, state.neg_lr, state.momentum, state.buffers)
+    _step(state, state.XY[rows])  # (M, B, p + 1)
+
+
+def _train_epoch(state: _State, perm: torch.Tensor, batch_size: int, first: int = 0) -> None:
+    """The epoch's mini-batches from number ``first`` on, each seed's rows gathered once.
+
+    ``perm`` (U, n) holds each seed's order of the rows. The rows of a run of consecutive
+    mini-batches are gathered by one ``index_select`` into a contiguous block laid out
+    ``(steps, U, B, p + 1)`` (each training row once per seed and epoch; models that share a
+    seed share it), copied out to the models (``(steps, M, B, p + 1)``) only where seeds are
+    shared or reordered, and each step reads one contiguous slice of the block. The blocks are
+    allocated at the first epoch and reused.
+    """
+    U, n = perm.shape
+    M = state.umap.shape[0]
+    q = state.XY.shape[1]
+    n_full, rest = divmod(n, batch_size)
+    n_full -= min(first, n_full)
+    budget = 2**22 if perm.is_cuda else 2**16  # rows per block (on a CPU: stays in cache)
+    spans = [(batch_size, k) for k in _chunks(n_full, max(1, budget // (M * batch_size)))]
+    if rest:
+        spans.append((rest, 1))
+    shared = M != U or not torch.equal(state.umap.cpu(), torch.arange(M))
+    start = first * batch_size
+    for b, steps in spans:
+        if (b, steps) not in state.blocks:
+            dev = perm.device
+            state.blocks[b, steps] = (
+                torch.empty(steps, U, b, dtype=torch.long, device=dev),
+                torch.empty(steps, U, b, q, dtype=torch.float32, device=dev),
+            ) + ((torch.empty(steps, M, b, q, dtype=torch.float32, device=dev),) if shared else ())
+        idx, rows, *per_model = state.blocks[b, steps]
+        idx.copy_(perm[:, start : start + steps * b].view(U, steps, b).transpose(0, 1))
+        torch.index_select(state.XY, 0, idx.view(-1), out=rows.view(-1, q))
+        if per_model:
+            rows = torch.index_select(rows, 1, state.umap, out=per_model[0])
+        for k in range(steps):
+            _step(state, rows[k])
+        start += steps * b
+
+
+def _chunks(total: int, size: int) -> list[int]:
+    """``total`` split into runs of ``size`` and a last shorter one."""
+    return [min(size, total - s) for s in range(0, total, size)]
 
 
 def evaluate(
@@ -369,7 +513,7 @@ def _capture_graph(state: _State, idx_static: torch.Tensor, steps: int, log: log
     """
     saved = {k: v.clone() for k, v in state.params.items()}
     saved_buf = {k: v.clone() for k, v in (state.buffers or {}).items()}
-    saved_loss = state.loss_sum.clone()
+    saved_loss = state.loss_rows.clone()
     graph = None
     try:
         side = torch.cuda.Stream()
@@ -391,7 +535,7 @@ def _capture_graph(state: _State, idx_static: torch.Tensor, steps: int, log: log
             for k, v in saved_buf.items():
                 assert state.buffers is not None
                 state.buffers[k].copy_(v)
-            state.loss_sum.copy_(saved_loss)
+            state.loss_rows.copy_(saved_loss)
     return graph
 
 
@@ -471,22 +615,23 @@ def train_models(
         yt = torch.from_numpy(np.asarray(y, dtype=np.float32).reshape(-1, 1)).to(device)
         return Xt, yt
 
-    X, y = to_dev(Xn, y_train)
+    XY = torch.cat(to_dev(Xn, y_train), dim=1)  # (n, p + 1): one gather fetches x and y
+    X, y = XY[:, :p], XY[:, p:]
     evals = {name: to_dev(*xy) for name, xy in eval_sets.items()}
     params = init_params(width, seeds, p, device)
-    lr = torch.tensor(learning_rates, dtype=torch.float32, device=device).view(M, 1, 1)
+    n_full, rest = divmod(n, batch_size)
     state = _State(
         params=params,
         buffers={k: torch.zeros_like(v) for k, v in params.items()} if momentum else None,
-        neg_lr=-lr,
-        loss_sum=torch.zeros(M, dtype=torch.float32, device=device),
-        X=X,
-        y=y,
+        lr=torch.tensor(learning_rates, dtype=torch.float32, device=device).view(M, 1, 1),
+        loss_rows=torch.zeros(M, min(batch_size, n), 1, dtype=torch.float32, device=device),
+        XY=XY,
         umap=umap,
         momentum=float(momentum),
+        work={b: _work(M, b, width, device) for b in {min(batch_size, n), rest} if b},
+        blocks={},
     )
     gens = [torch.Generator(device=device).manual_seed(s) for s in useeds]
-    n_full, rest = divmod(n, batch_size)
     graph = None
     idx_static = None
     steps = min(GRAPH_STEPS, n_full)
@@ -501,7 +646,7 @@ def train_models(
         _sync(device)
         t0 = time.perf_counter()
         perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
-        state.loss_sum.zero_()
+        state.loss_rows.zero_()
         with torch.no_grad():
             done = 0
             if graph is not None:  # whole groups of `steps` batches, one replay each
@@ -511,11 +656,8 @@ def train_models(
                     idx_static.copy_(perms[:, done * batch_size : done * batch_size + span])
                     graph.replay()
                     done += steps
-            for b in range(done, n_full):
-                _train_step(state, perms[:, b * batch_size : (b + 1) * batch_size])
-            if rest:
-                _train_step(state, perms[:, n_full * batch_size :])
-        train_loss = (state.loss_sum / n).cpu().numpy()
+            _train_epoch(state, perms, batch_size, first=done)
+        train_loss = state.loss_rows.sum(dim=(1, 2), dtype=torch.float64).div_(n).cpu().numpy()
         finite = torch.stack(
             [torch.isfinite(v).flatten(1).all(dim=1) for v in state.params.values()]
         ).all(dim=0)
@@ -537,7 +679,7 @@ def train_models(
             alive = torch.tensor(
                 [d is None for d in diverged], dtype=torch.float32, device=device
             ).view(M, 1, 1)
-            state.neg_lr.mul_(alive)
+            state.lr.mul_(alive)
             if state.buffers is not None:
                 for v in state.buffers.values():
                     v.mul_(alive)
