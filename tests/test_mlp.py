@@ -218,6 +218,7 @@ def test_path_tolerance_catches_leaked_learning_rate_and_mixed_rows(data, monkey
     def leaked_lr(state, perm, *a, **k):  # every model steps with its neighbour's rate
         lr = state.lr.clone()
         state.lr.copy_(lr.roll(1, dims=0))
+        mlp._begin_epoch(state)
         train_epoch(state, perm, *a, **k)
         state.lr.copy_(lr)
 

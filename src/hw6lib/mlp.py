@@ -199,92 +199,105 @@ def to_module(params: Params, m: int) -> nn.Sequential:
 
 @dataclass
 class _Work:
-    """Preallocated activations and backpropagated errors of one mini-batch size ``b``.
+    """Preallocated activations and errors of one mini-batch size ``b``, feature-major.
 
-    ``d3``, ``d2``, ``d1`` hold the errors of the three layers already multiplied by each
-    model's learning rate and divided by ``b`` (so ``a' d`` is the step, not the gradient);
-    ``t`` the per-row losses; ``gb*`` the bias steps.
+    Activations are stored ``(M, units, b)`` (one column per row of the batch) with a last
+    row of ones, so a layer is one matrix product with its weights and bias stacked
+    (``[W; b]``, see :class:`_State`). ``d3``, ``d2``, ``d1`` hold the errors of the three
+    layers times each model's learning rate (``lr_b = lr / b``), so ``[a; 1] d'`` is the step
+    itself.
     """
 
-    a1: torch.Tensor  # (M, b, h), z1 then relu(z1)
-    a2: torch.Tensor  # (M, b, h), z2 then relu(z2)
-    z3: torch.Tensor  # (M, b, 1)
-    t: torch.Tensor  # (M, b, 1), per-row loss
-    d3: torch.Tensor  # (M, b, 1)
-    d2: torch.Tensor  # (M, b, h)
-    d1: torch.Tensor  # (M, b, h)
-    gb1: torch.Tensor  # (M, 1, h)
-    gb2: torch.Tensor  # (M, 1, h)
-    gb3: torch.Tensor  # (M, 1, 1)
+    a1: torch.Tensor  # (M, h + 1, b): relu(z1) and a row of ones
+    a2: torch.Tensor  # (M, h + 1, b): relu(z2) and a row of ones
+    z3: torch.Tensor  # (M, 1, b)
+    t: torch.Tensor  # (M, 1, b), per-row loss
+    d3: torch.Tensor  # (M, 1, b)
+    d2: torch.Tensor  # (M, h, b)
+    d1: torch.Tensor  # (M, h, b)
+    lr_b: torch.Tensor  # (M, 1, 1)
 
 
 def _work(M: int, b: int, h: int, device: torch.device) -> _Work:
     def e(*shape: int) -> torch.Tensor:
         return torch.empty(shape, dtype=torch.float32, device=device)
 
+    ones = {"dtype": torch.float32, "device": device}
     return _Work(
-        a1=e(M, b, h),
-        a2=e(M, b, h),
-        z3=e(M, b, 1),
-        t=e(M, b, 1),
-        d3=e(M, b, 1),
-        d2=e(M, b, h),
-        d1=e(M, b, h),
-        gb1=e(M, 1, h),
-        gb2=e(M, 1, h),
-        gb3=e(M, 1, 1),
+        a1=torch.ones(M, h + 1, b, **ones),
+        a2=torch.ones(M, h + 1, b, **ones),
+        z3=e(M, 1, b),
+        t=e(M, 1, b),
+        d3=e(M, 1, b),
+        d2=e(M, h, b),
+        d1=e(M, h, b),
+        lr_b=e(M, 1, 1),
     )
 
 
-def _forward_backward(
-    params: Params, xb: torch.Tensor, yb: torch.Tensor, scale: torch.Tensor, w: _Work
-) -> None:
+def _forward_backward(stacked: Params, xT: torch.Tensor, yT: torch.Tensor, w: _Work) -> None:
     """Forward and backward pass of every model on its mini-batch, into the buffers ``w``.
 
     Fills ``w.t`` with each row's ``BCEWithLogitsLoss`` and ``w.d3, w.d2, w.d1`` with the
-    errors (derivatives of the batch-mean loss by ``z3, z2, z1``) times ``scale``; the gradient
-    of ``W_l`` is then ``a_{l-1}' d_l / scale`` and of ``b_l`` the column sums of ``d_l / scale``.
-    Written out (``B`` rows, ``s`` the logistic function): ``d3 = (s(z3) - y) / B``,
-    ``d2 = d3 W3' * 1[z2 > 0]``, ``d1 = d2 W2' * 1[z1 > 0]``. No tensor is allocated (all
+    errors (derivatives of the batch-mean loss by ``z3, z2, z1``) times ``w.lr_b * b``.
+    Written out (``b`` rows, ``s`` the logistic function): ``d3 = (s(z3) - y) / b``,
+    ``d2 = W3 d3 * 1[z2 > 0]``, ``d1 = W2 d2 * 1[z1 > 0]`` (feature-major: one column per
+    row); the gradient of ``[W_l; b_l]`` is ``[a_{l-1}; 1] d_l'``. No tensor is allocated (all
     results go into ``w``), so the same kernels run for every batch.
 
     The loss of a 0/1 label is ``softplus((1 - 2y) z3)`` (``softplus(z)`` for ``y = 0``,
-    ``softplus(-z)`` for ``y = 1``), exact where ``softplus(z) - y z`` would cancel. The
-    output layer has one unit, so its products are written as row-vector products
-    (``z3' = W3' a2'``, ``W3' -= d3' a2``) and an outer product, which BLAS does well, rather
-    than as ``(b, h) x (h, 1)`` matrix-vector products, which it does badly.
+    ``softplus(-z)`` for ``y = 1``), exact where ``softplus(z) - y z`` would cancel.
 
     Parameters
     ----------
-    params : dict
-        ``M`` models (read only).
-    xb : torch.Tensor, shape (M, B, p)
-        Each model's mini-batch (may be a strided view).
-    yb : torch.Tensor, shape (M, B, 1)
+    stacked : dict
+        ``A1 (M, p + 1, h)``, ``A2 (M, h + 1, h)``, ``A3 (M, h + 1, 1)``: each layer's weights
+        with its bias as last row (read only).
+    xT : torch.Tensor, shape (M, p + 1, b)
+        Each model's mini-batch, one column per row, with a last row of ones.
+    yT : torch.Tensor, shape (M, 1, b)
         Its 0/1 labels (float).
-    scale : torch.Tensor, shape (M, 1, 1)
-        Per-model factor of the errors (the learning rate in training, 1 for the gradient).
     w : _Work
-        Buffers for this ``M`` and ``B``.
+        Buffers for this ``M`` and ``b``.
     """
-    M, B, _ = xb.shape
-    h = params["W2"].shape[1]
-    W1, b1, W2, b2, W3, b3 = (params[k] for k in PARAM_NAMES)
-    W3t = W3.view(M, 1, h)  # W3' (the same memory: W3 is (M, h, 1))
-    torch.baddbmm(b1, xb, W1, out=w.a1)
-    w.a1.clamp_min_(0.0)
-    torch.baddbmm(b2, w.a1, W2, out=w.a2)
+    A1, A2, A3 = stacked["A1"], stacked["A2"], stacked["A3"]
+    M, h1, _ = A2.shape
+    h = h1 - 1
+    torch.bmm(A1.transpose(1, 2), xT, out=w.a1[:, :h])
+    w.a1.clamp_min_(0.0)  # relu (the row of ones stays)
+    torch.bmm(A2.transpose(1, 2), w.a1, out=w.a2[:, :h])
     w.a2.clamp_min_(0.0)
-    z3t = w.z3.view(M, 1, B)
-    torch.baddbmm(b3, W3t, w.a2.transpose(1, 2), out=z3t)
-    torch.addcmul(w.z3, yb, w.z3, value=-2.0, out=w.t)  # (1 - 2y) z3
+    torch.bmm(A3.view(M, 1, h1), w.a2, out=w.z3)  # A3' (the same memory: A3 is (M, h + 1, 1))
+    torch.addcmul(w.z3, yT, w.z3, value=-2.0, out=w.t)  # (1 - 2y) z3
     torch.ops.aten.softplus.out(w.t, 1.0, 20.0, out=w.t)
     torch.sigmoid(w.z3, out=w.d3)
-    w.d3.sub_(yb).mul_(scale).div_(B)
-    torch.mul(w.d3, W3t, out=w.d2)  # d3 W3' (an outer product)
-    torch.ops.aten.threshold_backward.grad_input(w.d2, w.a2, 0.0, grad_input=w.d2)
-    torch.bmm(w.d2, W2.transpose(1, 2), out=w.d1)
-    torch.ops.aten.threshold_backward.grad_input(w.d1, w.a1, 0.0, grad_input=w.d1)
+    w.d3.sub_(yT).mul_(w.lr_b)
+    torch.mul(A3[:, :h], w.d3, out=w.d2)  # W3 d3 (an outer product)
+    torch.ops.aten.threshold_backward.grad_input(w.d2, w.a2[:, :h], 0.0, grad_input=w.d2)
+    torch.bmm(A2[:, :h], w.d2, out=w.d1)
+    torch.ops.aten.threshold_backward.grad_input(w.d1, w.a1[:, :h], 0.0, grad_input=w.d1)
+
+
+def _stack(params: Params) -> Params:
+    """Each layer's weights with its bias as last row: ``A1``, ``A2``, ``A3`` (new tensors)."""
+    return {f"A{k}": torch.cat([params[f"W{k}"], params[f"b{k}"]], dim=1) for k in (1, 2, 3)}
+
+
+def _unstack(stacked: Params) -> Params:
+    """``W1, b1, ..., b3`` as views of the stacked tensors (they share memory)."""
+    out = {}
+    for k in (1, 2, 3):
+        A = stacked[f"A{k}"]
+        out[f"W{k}"], out[f"b{k}"] = A[:, :-1], A[:, -1:]
+    return out
+
+
+def _transposed(xb: torch.Tensor) -> torch.Tensor:
+    """``(M, b, p)`` rows to ``(M, p + 1, b)`` columns with a last row of ones."""
+    M, b, p = xb.shape
+    xT = torch.ones(M, p + 1, b, dtype=torch.float32, device=xb.device)
+    xT[:, :p].copy_(xb.transpose(1, 2))
+    return xT
 
 
 def loss_and_grads(
@@ -292,9 +305,8 @@ def loss_and_grads(
 ) -> tuple[torch.Tensor, Params]:
     """Mean ``BCEWithLogitsLoss`` of every model on its own mini-batch, and its gradient.
 
-    The forward and backward pass of training (:func:`_forward_backward`), with the products
-    that training folds into its update (``gW = a' d``, ``gb`` the column sums of ``d``)
-    computed on their own; for checks.
+    The forward and backward pass of training (:func:`_forward_backward`, learning rate 1),
+    with the products that training folds into its update computed on their own; for checks.
 
     Parameters
     ----------
@@ -315,16 +327,15 @@ def loss_and_grads(
     M, B, _ = xb.shape
     h = params["W2"].shape[1]
     w = _work(M, B, h, xb.device)
-    one = torch.ones(M, 1, 1, dtype=torch.float32, device=xb.device)
-    _forward_backward(params, xb, yb, one, w)
-    return w.t.mean(dim=(1, 2)), {
-        "W1": torch.bmm(xb.transpose(1, 2), w.d1),
-        "b1": w.d1.sum(dim=1, keepdim=True),
-        "W2": torch.bmm(w.a1.transpose(1, 2), w.d2),
-        "b2": w.d2.sum(dim=1, keepdim=True),
-        "W3": torch.bmm(w.d3.view(M, 1, B), w.a2).view(M, h, 1),
-        "b3": w.d3.sum(dim=1, keepdim=True),
+    w.lr_b.fill_(1.0 / B)
+    xT = _transposed(xb)
+    _forward_backward(_stack(params), xT, yb.transpose(1, 2), w)
+    grads = {
+        "A1": torch.bmm(xT, w.d1.transpose(1, 2)),
+        "A2": torch.bmm(w.a1, w.d2.transpose(1, 2)),
+        "A3": torch.bmm(w.a2, w.d3.transpose(1, 2)),
     }
+    return w.t.mean(dim=(1, 2)), _unstack(grads)
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,63 +345,51 @@ def loss_and_grads(
 
 @dataclass
 class _State:
-    params: Params
-    buffers: Params | None  # momentum buffers, in step units (lr times torch.optim.SGD's)
+    stacked: Params  # A1, A2, A3: the parameters, updated in place (see _forward_backward)
+    params: Params  # W1, ..., b3: views of ``stacked``
+    buffers: Params | None  # momentum buffers like ``stacked``, in step units (lr * SGD's)
     lr: torch.Tensor  # (M, 1, 1), each model's learning rate (0 freezes it)
-    loss_rows: torch.Tensor  # (M, B, 1), each batch row's loss summed over the epoch's steps
-    XY: torch.Tensor  # (n, p + 1), training rows with the label as last column
+    loss_rows: torch.Tensor  # (M, 1, B), each batch column's loss summed over the epoch
+    XY: torch.Tensor  # (n, p + 2), training rows: features, 1, label
     umap: torch.Tensor  # (M,) model -> row of the per-seed permutations
     momentum: float
     work: dict[int, _Work]  # buffers per mini-batch size (full batches, last batch)
     blocks: dict[tuple[int, int], tuple[torch.Tensor, ...]]  # see _train_epoch
 
 
-def _update(
-    p: torch.Tensor, buf: torch.Tensor | None, lhs: torch.Tensor, rhs: torch.Tensor, mu: float
-) -> None:
-    """``p -= lhs @ rhs`` (the step), through the momentum buffer ``buf`` when given."""
-    if buf is None:
-        p.baddbmm_(lhs, rhs, alpha=-1.0)
-    else:
-        buf.baddbmm_(lhs, rhs, beta=mu)
-        p.sub_(buf)
+def _begin_epoch(state: _State) -> None:
+    """Refresh the per-batch-size ``lr / b`` from ``state.lr`` (after any change of it).
+
+    A change of the learning rates between epochs is ``state.lr.mul_(f)`` followed by this;
+    with momentum, also multiply ``state.buffers`` by ``f`` (they hold ``lr`` times
+    ``torch.optim.SGD``'s buffers).
+    """
+    for b, w in state.work.items():
+        torch.div(state.lr, b, out=w.lr_b)
 
 
-def _update_bias(
-    p: torch.Tensor, buf: torch.Tensor | None, d: torch.Tensor, g: torch.Tensor, mu: float
-) -> None:
-    """``p -= sum of d's rows`` (the bias step, via ``g``), through ``buf`` when given."""
-    torch.sum(d, dim=1, keepdim=True, out=g)
-    if buf is not None:
-        g = buf.mul_(mu).add_(g)
-    p.sub_(g)
-
-
-def _step(state: _State, xy: torch.Tensor) -> None:
-    """One SGD step of every model on its mini-batch ``xy`` (M, b, p + 1), in place.
+def _step(state: _State, xyT: torch.Tensor, t: torch.Tensor) -> None:
+    """One SGD step of every model on its mini-batch ``xyT`` (M, p + 2, b), in place.
 
     ``torch.optim.SGD`` semantics (no dampening, no weight decay, no Nesterov) with each
     model's learning rate ``lr``: ``p -= lr * g``; with momentum ``mu > 0``,
     ``buf = mu * buf + g`` (``buf`` starts at 0) and ``p -= lr * buf``. The errors carry the
-    learning rate (see :func:`_forward_backward`), so each update is one fused
-    ``p -= a' d`` and the buffers hold ``lr * buf``; the errors are computed with the
-    weights before the step.
+    learning rate (see :func:`_forward_backward`), so each layer's update is one fused
+    ``[W; b] -= [a; 1] d'``, and the buffers hold ``lr * buf``; the errors are computed with
+    the weights before the step. The rows' losses are added to ``t`` (M, 1, b).
     """
-    M, b, q = xy.shape
+    q, b = xyT.shape[1:]
     w = state.work[b]
-    xb, yb = xy[:, :, : q - 1], xy[:, :, q - 1 :]
-    P, buf, mu = state.params, state.buffers or {}, state.momentum
-    _forward_backward(P, xb, yb, state.lr, w)
-    state.loss_rows[:, :b].add_(w.t)
-    h = P["W2"].shape[1]
-    W3t = P["W3"].view(M, 1, h)
-    B3t = buf["W3"].view(M, 1, h) if "W3" in buf else None
-    _update(W3t, B3t, w.d3.view(M, 1, b), w.a2, mu)
-    _update_bias(P["b3"], buf.get("b3"), w.d3, w.gb3, mu)
-    _update(P["W2"], buf.get("W2"), w.a1.transpose(1, 2), w.d2, mu)
-    _update_bias(P["b2"], buf.get("b2"), w.d2, w.gb2, mu)
-    _update(P["W1"], buf.get("W1"), xb.transpose(1, 2), w.d1, mu)
-    _update_bias(P["b1"], buf.get("b1"), w.d1, w.gb1, mu)
+    xT, yT = xyT[:, : q - 1], xyT[:, q - 1 :]
+    S, buf, mu = state.stacked, state.buffers, state.momentum
+    _forward_backward(S, xT, yT, w)
+    t.add_(w.t)
+    for k, lhs, d in (("A3", w.a2, w.d3), ("A2", w.a1, w.d2), ("A1", xT, w.d1)):
+        if buf is None:
+            S[k].baddbmm_(lhs, d.transpose(1, 2), alpha=-1.0)
+        else:
+            buf[k].baddbmm_(lhs, d.transpose(1, 2), beta=mu)
+            S[k].sub_(buf[k])
 
 
 def _train_step(state: _State, idx: torch.Tensor) -> None:
@@ -399,18 +398,19 @@ def _train_step(state: _State, idx: torch.Tensor) -> None:
     Gathers the batch itself (used by the CUDA-graph path, which replays these kernels).
     """
     rows = idx.index_select(0, state.umap)  # (M, B)
-    _step(state, state.XY[rows])  # (M, B, p + 1)
+    b = rows.shape[1]
+    _step(state, state.XY[rows].transpose(1, 2).contiguous(), state.loss_rows[:, :, :b])
 
 
 def _train_epoch(state: _State, perm: torch.Tensor, batch_size: int, first: int = 0) -> None:
     """The epoch's mini-batches from number ``first`` on, each seed's rows gathered once.
 
     ``perm`` (U, n) holds each seed's order of the rows. The rows of a run of consecutive
-    mini-batches are gathered by one ``index_select`` into a contiguous block laid out
-    ``(steps, U, B, p + 1)`` (each training row once per seed and epoch; models that share a
-    seed share it), copied out to the models (``(steps, M, B, p + 1)``) only where seeds are
-    shared or reordered, and each step reads one contiguous slice of the block. The blocks are
-    allocated at the first epoch and reused.
+    mini-batches are gathered by one ``index_select`` (each training row once per seed and
+    epoch; models that share a seed share it), turned feature-major into a contiguous block
+    ``(steps, U, p + 2, B)``, copied out to the models (``(steps, M, p + 2, B)``) only where
+    seeds are shared or reordered, and each step reads one contiguous slice of the block. The
+    blocks are allocated at the first epoch and reused.
     """
     U, n = perm.shape
     M = state.umap.shape[0]
@@ -425,18 +425,21 @@ def _train_epoch(state: _State, perm: torch.Tensor, batch_size: int, first: int 
     start = first * batch_size
     for b, steps in spans:
         if (b, steps) not in state.blocks:
-            dev = perm.device
+            e = {"dtype": torch.float32, "device": perm.device}
             state.blocks[b, steps] = (
-                torch.empty(steps, U, b, dtype=torch.long, device=dev),
-                torch.empty(steps, U, b, q, dtype=torch.float32, device=dev),
-            ) + ((torch.empty(steps, M, b, q, dtype=torch.float32, device=dev),) if shared else ())
-        idx, rows, *per_model = state.blocks[b, steps]
+                torch.empty(steps, U, b, dtype=torch.long, device=perm.device),
+                torch.empty(steps, U, b, q, **e),
+                torch.empty(steps, U, q, b, **e),
+            ) + ((torch.empty(steps, M, q, b, **e),) if shared else ())
+        idx, rows, cols, *per_model = state.blocks[b, steps]
         idx.copy_(perm[:, start : start + steps * b].view(U, steps, b).transpose(0, 1))
         torch.index_select(state.XY, 0, idx.view(-1), out=rows.view(-1, q))
+        cols.copy_(rows.transpose(2, 3))
         if per_model:
-            rows = torch.index_select(rows, 1, state.umap, out=per_model[0])
+            cols = torch.index_select(cols, 1, state.umap, out=per_model[0])
+        t = state.loss_rows[:, :, :b]
         for k in range(steps):
-            _step(state, rows[k])
+            _step(state, cols[k], t)
         start += steps * b
 
 
@@ -511,7 +514,7 @@ def _capture_graph(state: _State, idx_static: torch.Tensor, steps: int, log: log
     alone (no Python, no launch overhead). Warm-up runs on a side stream (as CUDA graphs
     require) on the live state, so the state is saved first and restored after capture.
     """
-    saved = {k: v.clone() for k, v in state.params.items()}
+    saved = {k: v.clone() for k, v in state.stacked.items()}
     saved_buf = {k: v.clone() for k, v in (state.buffers or {}).items()}
     saved_loss = state.loss_rows.clone()
     graph = None
@@ -531,7 +534,7 @@ def _capture_graph(state: _State, idx_static: torch.Tensor, steps: int, log: log
         torch.cuda.synchronize()
         with torch.no_grad():
             for k, v in saved.items():
-                state.params[k].copy_(v)
+                state.stacked[k].copy_(v)
             for k, v in saved_buf.items():
                 assert state.buffers is not None
                 state.buffers[k].copy_(v)
@@ -615,16 +618,18 @@ def train_models(
         yt = torch.from_numpy(np.asarray(y, dtype=np.float32).reshape(-1, 1)).to(device)
         return Xt, yt
 
-    XY = torch.cat(to_dev(Xn, y_train), dim=1)  # (n, p + 1): one gather fetches x and y
-    X, y = XY[:, :p], XY[:, p:]
+    X, y = to_dev(Xn, y_train)
+    # features, 1 (the bias input), label: one gather fetches a row's x and y
+    XY = torch.cat([X, torch.ones_like(y), y], dim=1)
     evals = {name: to_dev(*xy) for name, xy in eval_sets.items()}
-    params = init_params(width, seeds, p, device)
+    stacked = _stack(init_params(width, seeds, p, device))
     n_full, rest = divmod(n, batch_size)
     state = _State(
-        params=params,
-        buffers={k: torch.zeros_like(v) for k, v in params.items()} if momentum else None,
+        stacked=stacked,
+        params=_unstack(stacked),
+        buffers={k: torch.zeros_like(v) for k, v in stacked.items()} if momentum else None,
         lr=torch.tensor(learning_rates, dtype=torch.float32, device=device).view(M, 1, 1),
-        loss_rows=torch.zeros(M, min(batch_size, n), 1, dtype=torch.float32, device=device),
+        loss_rows=torch.zeros(M, 1, min(batch_size, n), dtype=torch.float32, device=device),
         XY=XY,
         umap=umap,
         momentum=float(momentum),
@@ -632,6 +637,7 @@ def train_models(
         blocks={},
     )
     gens = [torch.Generator(device=device).manual_seed(s) for s in useeds]
+    _begin_epoch(state)
     graph = None
     idx_static = None
     steps = min(GRAPH_STEPS, n_full)
@@ -646,6 +652,7 @@ def train_models(
         _sync(device)
         t0 = time.perf_counter()
         perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
+        _begin_epoch(state)
         state.loss_rows.zero_()
         with torch.no_grad():
             done = 0
