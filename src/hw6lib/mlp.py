@@ -181,7 +181,8 @@ def forward_logits(params: Params, X: torch.Tensor) -> torch.Tensor:
         z1 = torch.baddbmm(params["b1"], X, params["W1"])
     a1 = torch.relu(z1)
     a2 = torch.relu(torch.baddbmm(params["b2"], a1, params["W2"]))
-    return torch.baddbmm(params["b3"], a2, params["W3"]).squeeze(-1)
+    # the one output unit as a row-vector product, z3' = W3' a2' (BLAS is slow at (n, h) x (h, 1))
+    return torch.baddbmm(params["b3"], params["W3"].transpose(1, 2), a2.transpose(1, 2)).squeeze(1)
 
 
 def to_module(params: Params, m: int) -> nn.Sequential:
