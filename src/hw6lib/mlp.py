@@ -172,17 +172,22 @@ def forward_logits(params: Params, X: torch.Tensor) -> torch.Tensor:
     -------
     torch.Tensor, shape (M, n)
     """
-    M, p, h = params["W1"].shape
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in PARAM_NAMES)
+    M, p, h = W1.shape
     if X.dim() == 2:
-        # one matrix product for all models: (n, p) @ (p, M*h) -> (n, M, h) -> (M, n, h)
-        w1 = params["W1"].permute(1, 0, 2).reshape(p, M * h)
-        z1 = (X @ w1).view(X.shape[0], M, h).transpose(0, 1) + params["b1"]
-    else:
-        z1 = torch.baddbmm(params["b1"], X, params["W1"])
-    a1 = torch.relu(z1)
-    a2 = torch.relu(torch.baddbmm(params["b2"], a1, params["W2"]))
+        # feature-major, one column per row: the first layer of all models is one matrix
+        # product, (M h, p) x (p, n); then one batched product per layer
+        n = X.shape[0]
+        z1 = torch.addmm(
+            b1.transpose(1, 2).reshape(M * h, 1), W1.transpose(1, 2).reshape(M * h, p), X.T
+        )
+        a1 = z1.clamp_min_(0.0).view(M, h, n)
+        a2 = torch.baddbmm(b2.transpose(1, 2), W2.transpose(1, 2), a1).clamp_min_(0.0)
+        return torch.baddbmm(b3, W3.transpose(1, 2), a2).view(M, n)
+    a1 = torch.relu(torch.baddbmm(b1, X, W1))
+    a2 = torch.relu(torch.baddbmm(b2, a1, W2))
     # the one output unit as a row-vector product, z3' = W3' a2' (BLAS is slow at (n, h) x (h, 1))
-    return torch.baddbmm(params["b3"], params["W3"].transpose(1, 2), a2.transpose(1, 2)).squeeze(1)
+    return torch.baddbmm(b3, W3.transpose(1, 2), a2.transpose(1, 2)).squeeze(1)
 
 
 def to_module(params: Params, m: int) -> nn.Sequential:
@@ -487,14 +492,15 @@ def evaluate(
     with torch.no_grad():
         for s in range(0, n, chunk):
             z = forward_logits(params, X[s : s + chunk])  # (M, c)
-            t = y[s : s + chunk, 0].unsqueeze(0).expand_as(z)
+            yc = y[s : s + chunk, 0]
             pred = z > 0
-            pos = t > 0.5
-            bce = F.binary_cross_entropy_with_logits(z, t, reduction="none")
-            sums[0] += bce.sum(dim=1, dtype=torch.float64)
-            sums[1] += (pred & pos).sum(dim=1)
-            sums[2] += (pred & ~pos).sum(dim=1)
-            sums[3] += (~pred & pos).sum(dim=1)
+            pos = yc > 0.5
+            # BCEWithLogitsLoss of a 0/1 label: softplus((1 - 2y) z), as in training
+            sums[0] += F.softplus(z * (1 - 2 * yc)).sum(dim=1, dtype=torch.float64)
+            tp = (pred & pos).sum(dim=1)
+            sums[1] += tp
+            sums[2] += pred.sum(dim=1) - tp
+            sums[3] += pos.sum() - tp
     sums_np = sums.cpu().numpy()
     out = []
     for m in range(M):
