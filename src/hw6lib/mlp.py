@@ -227,6 +227,7 @@ class _Work:
     d2: torch.Tensor  # (M, h, b)
     d1: torch.Tensor  # (M, h, b)
     lr_b: torch.Tensor  # (M, 1, 1)
+    v: dict[str, torch.Tensor]  # views made once: a1h, a2h (no ones row), d1t, d2t, d3t (d')
 
 
 def _work(M: int, b: int, h: int, device: torch.device) -> _Work:
@@ -234,19 +235,37 @@ def _work(M: int, b: int, h: int, device: torch.device) -> _Work:
         return torch.empty(shape, dtype=torch.float32, device=device)
 
     ones = {"dtype": torch.float32, "device": device}
-    return _Work(
-        a1=torch.ones(M, h + 1, b, **ones),
-        a2=torch.ones(M, h + 1, b, **ones),
-        z3=e(M, 1, b),
-        t=e(M, 1, b),
-        d3=e(M, 1, b),
-        d2=e(M, h, b),
-        d1=e(M, h, b),
-        lr_b=e(M, 1, 1),
-    )
+    a1, a2 = torch.ones(M, h + 1, b, **ones), torch.ones(M, h + 1, b, **ones)
+    d3, d2, d1 = e(M, 1, b), e(M, h, b), e(M, h, b)
+    views = {
+        "a1h": a1[:, :h],
+        "a2h": a2[:, :h],
+        "d1t": d1.transpose(1, 2),
+        "d2t": d2.transpose(1, 2),
+        "d3t": d3.transpose(1, 2),
+    }
+    return _Work(a1, a2, e(M, 1, b), e(M, 1, b), d3, d2, d1, e(M, 1, 1), views)
 
 
-def _forward_backward(stacked: Params, xT: torch.Tensor, yT: torch.Tensor, w: _Work) -> None:
+def _param_views(stacked: Params) -> Params:
+    """Views of the stacked parameters that the step reads (made once: they share memory).
+
+    ``A1t``, ``A2t`` (``[W; b]'``), ``A3t`` (``[W3; b3]'``, ``(M, 1, h + 1)``), ``W2``
+    and ``W3`` (without the bias row), and the stacked tensors themselves.
+    """
+    A1, A2, A3 = stacked["A1"], stacked["A2"], stacked["A3"]
+    M, h1, _ = A2.shape
+    return {
+        **stacked,
+        "A1t": A1.transpose(1, 2),
+        "A2t": A2.transpose(1, 2),
+        "A3t": A3.view(M, 1, h1),  # the same memory: A3 is (M, h + 1, 1)
+        "W2": A2[:, :-1],
+        "W3": A3[:, :-1],
+    }
+
+
+def _forward_backward(pv: Params, xT: torch.Tensor, yT: torch.Tensor, w: _Work) -> None:
     """Forward and backward pass of every model on its mini-batch, into the buffers ``w``.
 
     Fills ``w.t`` with each row's ``BCEWithLogitsLoss`` and ``w.d3, w.d2, w.d1`` with the
@@ -261,9 +280,9 @@ def _forward_backward(stacked: Params, xT: torch.Tensor, yT: torch.Tensor, w: _W
 
     Parameters
     ----------
-    stacked : dict
-        ``A1 (M, p + 1, h)``, ``A2 (M, h + 1, h)``, ``A3 (M, h + 1, 1)``: each layer's weights
-        with its bias as last row (read only).
+    pv : dict
+        :func:`_param_views` of ``A1 (M, p + 1, h)``, ``A2 (M, h + 1, h)``,
+        ``A3 (M, h + 1, 1)``: each layer's weights with its bias as last row (read only).
     xT : torch.Tensor, shape (M, p + 1, b)
         Each model's mini-batch, one column per row, with a last row of ones.
     yT : torch.Tensor, shape (M, 1, b)
@@ -271,22 +290,20 @@ def _forward_backward(stacked: Params, xT: torch.Tensor, yT: torch.Tensor, w: _W
     w : _Work
         Buffers for this ``M`` and ``b``.
     """
-    A1, A2, A3 = stacked["A1"], stacked["A2"], stacked["A3"]
-    M, h1, _ = A2.shape
-    h = h1 - 1
-    torch.bmm(A1.transpose(1, 2), xT, out=w.a1[:, :h])
+    v = w.v
+    torch.bmm(pv["A1t"], xT, out=v["a1h"])
     w.a1.clamp_min_(0.0)  # relu (the row of ones stays)
-    torch.bmm(A2.transpose(1, 2), w.a1, out=w.a2[:, :h])
+    torch.bmm(pv["A2t"], w.a1, out=v["a2h"])
     w.a2.clamp_min_(0.0)
-    torch.bmm(A3.view(M, 1, h1), w.a2, out=w.z3)  # A3' (the same memory: A3 is (M, h + 1, 1))
+    torch.bmm(pv["A3t"], w.a2, out=w.z3)
     torch.addcmul(w.z3, yT, w.z3, value=-2.0, out=w.t)  # (1 - 2y) z3
     torch.ops.aten.softplus.out(w.t, 1.0, 20.0, out=w.t)
     torch.sigmoid(w.z3, out=w.d3)
     w.d3.sub_(yT).mul_(w.lr_b)
-    torch.mul(A3[:, :h], w.d3, out=w.d2)  # W3 d3 (an outer product)
-    torch.ops.aten.threshold_backward.grad_input(w.d2, w.a2[:, :h], 0.0, grad_input=w.d2)
-    torch.bmm(A2[:, :h], w.d2, out=w.d1)
-    torch.ops.aten.threshold_backward.grad_input(w.d1, w.a1[:, :h], 0.0, grad_input=w.d1)
+    torch.mul(pv["W3"], w.d3, out=w.d2)  # W3 d3 (an outer product)
+    torch.ops.aten.threshold_backward.grad_input(w.d2, v["a2h"], 0.0, grad_input=w.d2)
+    torch.bmm(pv["W2"], w.d2, out=w.d1)
+    torch.ops.aten.threshold_backward.grad_input(w.d1, v["a1h"], 0.0, grad_input=w.d1)
 
 
 def _stack(params: Params) -> Params:
@@ -340,7 +357,7 @@ def loss_and_grads(
     w = _work(M, B, h, xb.device)
     w.lr_b.fill_(1.0 / B)
     xT = _transposed(xb)
-    _forward_backward(_stack(params), xT, yb.transpose(1, 2), w)
+    _forward_backward(_param_views(_stack(params)), xT, yb.transpose(1, 2), w)
     grads = {
         "A1": torch.bmm(xT, w.d1.transpose(1, 2)),
         "A2": torch.bmm(w.a1, w.d2.transpose(1, 2)),
@@ -357,6 +374,7 @@ def loss_and_grads(
 @dataclass
 class _State:
     stacked: Params  # A1, A2, A3: the parameters, updated in place (see _forward_backward)
+    views: Params  # _param_views(stacked)
     params: Params  # W1, ..., b3: views of ``stacked``
     buffers: Params | None  # momentum buffers like ``stacked``, in step units (lr * SGD's)
     lr: torch.Tensor  # (M, 1, 1), each model's learning rate (0 freezes it)
@@ -379,27 +397,27 @@ def _begin_epoch(state: _State) -> None:
         torch.div(state.lr, b, out=w.lr_b)
 
 
-def _step(state: _State, xyT: torch.Tensor, t: torch.Tensor) -> None:
-    """One SGD step of every model on its mini-batch ``xyT`` (M, p + 2, b), in place.
+def _step(state: _State, xT: torch.Tensor, yT: torch.Tensor, t: torch.Tensor) -> None:
+    """One SGD step of every model on its mini-batch, in place.
 
+    ``xT`` (M, p + 1, b) holds the batch's rows as columns with a row of ones, ``yT``
+    (M, 1, b) their labels; the rows' losses are added to ``t`` (M, 1, b).
     ``torch.optim.SGD`` semantics (no dampening, no weight decay, no Nesterov) with each
     model's learning rate ``lr``: ``p -= lr * g``; with momentum ``mu > 0``,
     ``buf = mu * buf + g`` (``buf`` starts at 0) and ``p -= lr * buf``. The errors carry the
     learning rate (see :func:`_forward_backward`), so each layer's update is one fused
     ``[W; b] -= [a; 1] d'``, and the buffers hold ``lr * buf``; the errors are computed with
-    the weights before the step. The rows' losses are added to ``t`` (M, 1, b).
+    the weights before the step.
     """
-    q, b = xyT.shape[1:]
-    w = state.work[b]
-    xT, yT = xyT[:, : q - 1], xyT[:, q - 1 :]
-    S, buf, mu = state.stacked, state.buffers, state.momentum
-    _forward_backward(S, xT, yT, w)
+    w = state.work[xT.shape[2]]
+    _forward_backward(state.views, xT, yT, w)
     t.add_(w.t)
-    for k, lhs, d in (("A3", w.a2, w.d3), ("A2", w.a1, w.d2), ("A1", xT, w.d1)):
+    S, buf, v = state.stacked, state.buffers, w.v
+    for k, lhs, dt in (("A3", w.a2, v["d3t"]), ("A2", w.a1, v["d2t"]), ("A1", xT, v["d1t"])):
         if buf is None:
-            S[k].baddbmm_(lhs, d.transpose(1, 2), alpha=-1.0)
+            S[k].baddbmm_(lhs, dt, alpha=-1.0)
         else:
-            buf[k].baddbmm_(lhs, d.transpose(1, 2), beta=mu)
+            buf[k].baddbmm_(lhs, dt, beta=state.momentum)
             S[k].sub_(buf[k])
 
 
@@ -410,7 +428,8 @@ def _train_step(state: _State, idx: torch.Tensor) -> None:
     """
     rows = idx.index_select(0, state.umap)  # (M, B)
     b = rows.shape[1]
-    _step(state, state.XY[rows].transpose(1, 2).contiguous(), state.loss_rows[:, :, :b])
+    xyT = state.XY[rows].transpose(1, 2).contiguous()  # (M, p + 2, B)
+    _step(state, xyT[:, :-1], xyT[:, -1:], state.loss_rows[:, :, :b])
 
 
 def _train_epoch(state: _State, perm: torch.Tensor, batch_size: int, first: int = 0) -> None:
@@ -449,8 +468,9 @@ def _train_epoch(state: _State, perm: torch.Tensor, batch_size: int, first: int 
         if per_model:
             cols = torch.index_select(cols, 1, state.umap, out=per_model[0])
         t = state.loss_rows[:, :, :b]
+        xs, ys = cols[:, :, :-1], cols[:, :, -1:]
         for k in range(steps):
-            _step(state, cols[k], t)
+            _step(state, xs[k], ys[k], t)
         start += steps * b
 
 
@@ -638,6 +658,7 @@ def train_models(
     n_full, rest = divmod(n, batch_size)
     state = _State(
         stacked=stacked,
+        views=_param_views(stacked),
         params=_unstack(stacked),
         buffers={k: torch.zeros_like(v) for k, v in stacked.items()} if momentum else None,
         lr=torch.tensor(learning_rates, dtype=torch.float32, device=device).view(M, 1, 1),
