@@ -269,7 +269,8 @@ def _forward_backward(pv: Params, xT: torch.Tensor, yT: torch.Tensor, w: _Work) 
     """Forward and backward pass of every model on its mini-batch, into the buffers ``w``.
 
     Fills ``w.t`` with each row's ``BCEWithLogitsLoss`` and ``w.d3, w.d2, w.d1`` with the
-    errors (derivatives of the batch-mean loss by ``z3, z2, z1``) times ``w.lr_b * b``.
+    errors (derivatives of the batch-mean loss by ``z3, z2, z1``) times each model's learning
+    rate (``w.lr_b`` holds ``lr / b``: the learning rate and the mean's ``1 / b``).
     Written out (``b`` rows, ``s`` the logistic function): ``d3 = (s(z3) - y) / b``,
     ``d2 = W3 d3 * 1[z2 > 0]``, ``d1 = W2 d2 * 1[z1 > 0]`` (feature-major: one column per
     row); the gradient of ``[W_l; b_l]`` is ``[a_{l-1}; 1] d_l'``. No tensor is allocated (all
@@ -591,6 +592,7 @@ def train_models(
     device: torch.device | str = "cpu",
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Train ``M = len(learning_rates)`` models of one width and batch size at once.
 
@@ -620,6 +622,9 @@ def train_models(
         to eager kernels if capture fails). Ignored on the CPU.
     logger : logging.Logger, optional
         Progress messages.
+    engine : {"auto", "torch"}
+        ``auto``: on a CUDA device where the fused kernel of :mod:`hw6lib.mlp_triton` runs
+        (Triton importable), train with it (same semantics); ``torch``: the path below.
 
     Returns
     -------
@@ -633,6 +638,12 @@ def train_models(
     """
     log = logger or logging.getLogger("hw6")
     device = torch.device(device)
+    if engine == "auto" and device.type == "cuda":
+        from hw6lib import mlp_triton
+
+        if mlp_triton.usable(device, width, momentum, log):
+            args = (X_train, y_train, eval_sets, width, learning_rates, seeds, batch_size, epochs)
+            return mlp_triton.train_models_fused(*args, momentum, device, logger)
     if len(learning_rates) != len(seeds) or not learning_rates:
         raise ValueError("learning_rates and seeds must be non-empty and of equal length")
     if batch_size < 1 or epochs < 0:
