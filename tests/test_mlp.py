@@ -45,10 +45,10 @@ def path_tolerance(steps: int, params: dict[str, np.ndarray]) -> float:
     parameter's magnitude (the update itself is smaller than the parameter). Summed over the
     steps without cancellation and with a factor 8 for the few ulps and for the drift the
     SGD map may amplify, the gap stays below ``8 * steps * u * max|p|`` (``u = 2**-24``).
-    For the tests below (90 steps, max|p| ~ 1.3) that is ~9e-5; the gaps measured are 0 to
+    For the tests below (90 steps, max|p| ~ 1.3) that is ~6e-5; the gaps measured are 0 to
     5e-10 here and 9e-8 on an AVX-512 machine with OpenBLAS (issue 10). The bugs the
-    comparison must catch move the parameters by far more: a learning rate off by 1% moves
-    them by ~6e-3, a swapped learning rate or another seed's rows by 0.1 to 0.5
+    comparison must catch move the parameters by 100 to 10,000 times more: a learning rate off
+    by 1% by ~6e-3, another seed's rows by 7e-3 to 6e-2, a swapped learning rate by 0.3 to 0.5
     (:func:`test_path_tolerance_catches_leaked_learning_rate_and_mixed_rows`).
     """
     scale = max(1.0, max(float(np.abs(v).max()) for v in params.values()))
