@@ -45,6 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from hw6lib.metrics import metrics_from_counts
+from hw6lib.schedule import lr_factor
 
 #: Number of input features (the 7 columns of :data:`hw6lib.carddata.FEATURES`; not imported
 #: from there so that this module needs only numpy and torch, e.g. on a bare GPU machine).
@@ -412,6 +413,7 @@ def train_models(
     device: torch.device | str = "cpu",
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
+    schedule: str = "constant",
 ) -> dict[str, Any]:
     """Train ``M = len(learning_rates)`` models of one width and batch size at once.
 
@@ -441,6 +443,10 @@ def train_models(
         to eager kernels if capture fails). Ignored on the CPU.
     logger : logging.Logger, optional
         Progress messages.
+    schedule : {"constant", "cosine", "step"}
+        Learning-rate schedule over the ``epochs`` (:func:`hw6lib.schedule.lr_factor`): every
+        model's rate is its ``learning_rates`` entry times the epoch's factor, set once at the
+        start of each epoch.
 
     Returns
     -------
@@ -458,6 +464,7 @@ def train_models(
         raise ValueError("learning_rates and seeds must be non-empty and of equal length")
     if batch_size < 1 or epochs < 0:
         raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+    lr_factor(schedule, 1, 1)  # an unknown schedule fails before any work
     Xn = np.ascontiguousarray(X_train, dtype=np.float32)
     n, p = Xn.shape
     if n == 0:
@@ -475,10 +482,11 @@ def train_models(
     evals = {name: to_dev(*xy) for name, xy in eval_sets.items()}
     params = init_params(width, seeds, p, device)
     lr = torch.tensor(learning_rates, dtype=torch.float32, device=device).view(M, 1, 1)
+    base_neg_lr = -lr  # 0 for a frozen model; times the schedule's factor in each epoch
     state = _State(
         params=params,
         buffers={k: torch.zeros_like(v) for k, v in params.items()} if momentum else None,
-        neg_lr=-lr,
+        neg_lr=base_neg_lr.clone(),
         loss_sum=torch.zeros(M, dtype=torch.float32, device=device),
         X=X,
         y=y,
@@ -500,6 +508,7 @@ def train_models(
     for epoch in range(1, epochs + 1):
         _sync(device)
         t0 = time.perf_counter()
+        state.neg_lr.copy_(base_neg_lr).mul_(lr_factor(schedule, epoch, epochs))
         perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
         state.loss_sum.zero_()
         with torch.no_grad():
@@ -537,7 +546,7 @@ def train_models(
             alive = torch.tensor(
                 [d is None for d in diverged], dtype=torch.float32, device=device
             ).view(M, 1, 1)
-            state.neg_lr.mul_(alive)
+            base_neg_lr.mul_(alive)
             if state.buffers is not None:
                 for v in state.buffers.values():
                     v.mul_(alive)
@@ -619,66 +628,86 @@ def train_cell(
     learning_rates: Sequence[float],
     seeds: Sequence[int],
     epochs: int,
-    momentum: float = 0.0,
+    momentums: Sequence[float] = (0.0,),
     device: torch.device | str = "cpu",
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
+    schedule: str = "constant",
 ) -> dict[str, Any]:
-    """Every (learning rate x seed) model of one (width, batch size) cell of the grid.
+    """Every (momentum x learning rate x seed) model of one (width, batch size) cell of the grid.
 
     The last ``n_valid`` training rows are the validation rows; the models are trained on the
     others, standardised with those rows' means and deviations only; validation and test rows
-    are scored after every epoch.
+    are scored after every epoch. The models of one momentum are trained together by one call
+    of :func:`train_models` (momentum is a scalar there), one momentum after the other.
+
+    Parameters
+    ----------
+    momentums : sequence of float
+        SGD momentum coefficients (0: plain SGD); every (learning rate, seed) is trained with each.
+    schedule : str
+        Learning-rate schedule over the ``epochs`` (:mod:`hw6lib.schedule`).
 
     Returns
     -------
     dict
-        ``width``, ``batch_size``, ``momentum``, ``epochs``, ``n_fit``, ``n_valid``, ``n_test``,
-        ``standardizer``, and ``models`` (see :func:`train_models`); no timings, so that equal
-        configurations give equal files.
+        ``width``, ``batch_size``, ``momentums``, ``schedule``, ``epochs``, ``n_fit``,
+        ``n_valid``, ``n_test``, ``standardizer``, and ``models`` (see :func:`train_models`),
+        each with its ``momentum``; no timings, so that equal configurations give equal files.
     """
+    log = logger or logging.getLogger("hw6")
+    if not momentums:
+        raise ValueError("momentums must not be empty")
     X_train = np.asarray(X_train)
     fit, valid = split_valid(X_train.shape[0], n_valid)
     y_train = np.asarray(y_train).ravel()
     st = fit_standardizer(X_train[fit])
     lrs = [float(lr) for lr in learning_rates for _ in seeds]
     sds = [int(s) for _ in learning_rates for s in seeds]
-    out = train_models(
-        st.transform(X_train[fit]),
-        y_train[fit],
-        {
-            "valid": (st.transform(X_train[valid]), y_train[valid]),
-            "test": (st.transform(X_test), np.asarray(y_test).ravel()),
-        },
-        width=width,
-        learning_rates=lrs,
-        seeds=sds,
-        batch_size=batch_size,
-        epochs=epochs,
-        momentum=momentum,
-        device=device,
-        cuda_graph=cuda_graph,
-        logger=logger,
-    )
-    (logger or logging.getLogger("hw6")).info(
-        "cell w%d b%d: %d models x %d epochs, training %.1fs, scoring %.1fs",
-        width,
-        batch_size,
-        len(lrs),
-        epochs,
-        out["train_seconds"],
-        out["eval_seconds"],
-    )
+    X_fit = st.transform(X_train[fit])
+    evals = {
+        "valid": (st.transform(X_train[valid]), y_train[valid]),
+        "test": (st.transform(X_test), np.asarray(y_test).ravel()),
+    }
+    models = []
+    for mu in momentums:
+        out = train_models(
+            X_fit,
+            y_train[fit],
+            evals,
+            width=width,
+            learning_rates=lrs,
+            seeds=sds,
+            batch_size=batch_size,
+            epochs=epochs,
+            momentum=float(mu),
+            device=device,
+            cuda_graph=cuda_graph,
+            logger=logger,
+            schedule=schedule,
+        )
+        models += [{"momentum": float(mu), **m} for m in out["models"]]
+        log.info(
+            "cell w%d b%d momentum %g: %d models x %d epochs, training %.1fs, scoring %.1fs",
+            width,
+            batch_size,
+            mu,
+            len(lrs),
+            epochs,
+            out["train_seconds"],
+            out["eval_seconds"],
+        )
     return {
         "width": int(width),
         "batch_size": int(batch_size),
-        "momentum": float(momentum),
+        "momentums": [float(mu) for mu in momentums],
+        "schedule": schedule,
         "epochs": int(epochs),
         "n_fit": int(fit.stop),
         "n_valid": int(n_valid),
         "n_test": int(np.asarray(X_test).shape[0]),
         "standardizer": st.to_dict(),
-        "models": out["models"],
+        "models": models,
     }
 
 
@@ -715,3 +744,18 @@ def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) 
             "available" if torch.cuda.is_available() else "not available",
         )
     return dev
+
+
+def divergence_rule(factor: float = DIVERGENCE_FACTOR) -> str:
+    """The rule that marks a model diverged in :func:`train_models`, in words (for the report).
+
+    Parameters
+    ----------
+    factor : float
+        The multiple of the initial training loss above which a model diverged
+        (:data:`DIVERGENCE_FACTOR`, the value the training uses).
+    """
+    return (
+        "its training loss or a parameter stopped being finite, or its mean training loss over "
+        f"an epoch exceeded {factor:g} times the loss of its initial weights"
+    )
