@@ -42,6 +42,29 @@ def small_config() -> dict[str, Any]:
     }
 
 
+#: Markers of tests that need system services or packages; under ``CI=true`` they must run.
+MUST_RUN_IN_CI = ("slurm", "browser")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Under ``CI=true``, a SLURM or browser test that would skip fails instead, with the reason.
+
+    CI installs what these tests need; a skip there means the install failed, which must not
+    pass unnoticed. Elsewhere (a laptop without SLURM or Chromium) they skip, saying why.
+    """
+    report = yield
+    if (
+        report.skipped
+        and os.environ.get("CI", "").lower() == "true"
+        and any(item.get_closest_marker(m) for m in MUST_RUN_IN_CI)
+    ):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: this test must run in CI but would skip: {reason}"
+    return report
+
+
 @pytest.fixture
 def repo() -> Path:
     return REPO

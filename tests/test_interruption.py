@@ -1,7 +1,13 @@
 """Interrupted runs lose nothing: a training job killed outright (SIGKILL), and the whole run
 stopped with Ctrl-C (SIGINT to its process group) in the middle of the MLP grid; each rerun with
 ``--rerun-incomplete`` gives results byte-identical to an uninterrupted run, and no result file
-ever holds a partial write (every JSON parses whenever it is looked at; no temporary is left)."""
+ever holds a partial write (every JSON parses whenever it is looked at; no temporary is left).
+
+The signal is sent on an event the run itself signals, never after a guess at how long a job
+takes: one training cell is held at its start by the test-only hook of
+:func:`hw6lib.runlog.hold_for_tests` (it writes a marker and waits), so that when the signal
+arrives that job is certainly running and its result certainly unwritten, on any machine.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ import pytest
 import yaml
 from conftest import SNAKEMAKE_ENV, _runner, small_config, snakemake_cmd
 
+from hw6lib.runlog import HOLD_DIR_ENV, HOLD_MATCH_ENV
+
 pytestmark = pytest.mark.workflow
 
 #: Files that legitimately differ between runs: timings and the provenance record.
@@ -28,11 +36,14 @@ VOLATILE = ("benchmarks/", "provenance.json")
 DEADLINE = 300.0
 
 
+#: The training cell held at its start (its log file name contains this).
+HELD = "train_w16_"
+
+
 def slow_config() -> dict[str, Any]:
-    """The small config, with MLP jobs long enough (a few seconds each) to be caught mid-run."""
+    """The small config with three training cells, one of which the tests hold."""
     cfg = small_config()
-    cfg["mlp"] = {**cfg["mlp"], "widths": [4, 8, 16], "batch_sizes": [16]}
-    cfg["mlp"].update(epochs=[1, 40], max_epochs=40, device="cpu")
+    cfg["mlp"] = {**cfg["mlp"], "widths": [4, 8, 16], "device": "cpu"}
     return cfg
 
 
@@ -73,12 +84,14 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wd
 
 
-def _start(wd: Path) -> subprocess.Popen[str]:
+def _start(wd: Path, hold: Path) -> subprocess.Popen[str]:
+    """Start the run in ``wd``, the cell :data:`HELD` held with markers in ``hold``."""
     cfg = wd / "config.yaml"
     wd.mkdir(parents=True, exist_ok=True)
+    hold.mkdir(parents=True, exist_ok=True)
     cfg.write_text(yaml.safe_dump(slow_config()))
     cmd = snakemake_cmd(wd, cfg)
-    env = SNAKEMAKE_ENV
+    env = {**SNAKEMAKE_ENV, HOLD_DIR_ENV: str(hold), HOLD_MATCH_ENV: HELD}
     # its own session and process group, as a terminal gives a command (Ctrl-C reaches all)
     return subprocess.Popen(
         cmd,
@@ -90,50 +103,32 @@ def _start(wd: Path) -> subprocess.Popen[str]:
     )
 
 
-def _training_processes(proc: subprocess.Popen[str]) -> list[psutil.Process]:
-    """The Python processes of running ``mlp_train`` jobs (Snakemake's script runner)."""
-    found = []
-    try:
-        children = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-    for child in children:
+def _held(hold: Path) -> dict[str, psutil.Process]:
+    """Cells that the hook holds now, with the process of each (its id is in the marker)."""
+    out = {}
+    for marker in hold.glob("*.held"):
         try:
-            cmdline = child.cmdline()
-            if child.name().startswith("python") and any(
-                a.endswith("mlp_train.py") for a in cmdline
-            ):
-                found.append(child)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            out[marker.stem.removeprefix("train_")] = psutil.Process(int(marker.read_text()))
+        except (OSError, ValueError, psutil.NoSuchProcess):
             continue
-    return found
-
-
-def _training_cells(wd: Path) -> list[str]:
-    """Cells whose training has begun (an epoch logged) but whose result is not yet written."""
-    out = []
-    for log in (wd / "logs" / "mlp").glob("train_*.log"):
-        cell = log.stem.removeprefix("train_")
-        done = (wd / "results" / "mlp" / "cells" / f"{cell}.json").exists()
-        if not done and "epoch 1:" in log.read_text(encoding="utf-8", errors="replace"):
-            out.append(cell)
     return out
 
 
 def _wait_for(
-    proc: subprocess.Popen[str], wd: Path, ready: Callable[[], bool]
-) -> list[psutil.Process]:
-    """Poll until ``ready()`` holds while training jobs run; check results on every poll."""
+    proc: subprocess.Popen[str], wd: Path, hold: Path, ready: Callable[[], bool]
+) -> dict[str, psutil.Process]:
+    """Poll until the held cell's job waits at its start and ``ready()`` holds; check the
+    results on every poll. Returns the held jobs' processes by cell."""
     end = time.monotonic() + DEADLINE
     while time.monotonic() < end:
         assert proc.poll() is None, f"snakemake ended early:\n{proc.communicate()[0][-3000:]}"
         assert_no_partial_writes(wd, live=True)
-        jobs = _training_processes(proc)
-        if jobs and _training_cells(wd) and ready():
-            return jobs
+        held = _held(hold)
+        if held and ready():
+            return held
         time.sleep(0.05)
     proc.kill()
-    raise AssertionError("no training job was caught mid-run")
+    raise AssertionError("the held training job never started")
 
 
 def _finish(proc: subprocess.Popen[str]) -> str:
@@ -159,27 +154,28 @@ def _rerun_and_compare(wd: Path, reference: Path) -> None:
 
 
 def test_training_job_killed(reference: Path, tmp_path: Path) -> None:
-    proc = _start(tmp_path)
-    jobs = _wait_for(proc, tmp_path, lambda: True)
-    cells = _training_cells(tmp_path)
-    for job in jobs:
+    proc = _start(tmp_path / "run", tmp_path / "hold")
+    held = _wait_for(proc, tmp_path / "run", tmp_path / "hold", lambda: True)
+    for job in held.values():
         job.send_signal(signal.SIGKILL)
     out = _finish(proc)
     assert proc.returncode != 0
     assert "Error in rule mlp_train" in out, out[-3000:]
-    for cell in cells:  # the killed job's result does not exist, not even in part
-        assert not (tmp_path / "results" / "mlp" / "cells" / f"{cell}.json").exists()
-    _rerun_and_compare(tmp_path, reference)
+    for cell in held:  # the killed job's result does not exist, not even in part
+        assert not (tmp_path / "run" / "results" / "mlp" / "cells" / f"{cell}.json").exists()
+    _rerun_and_compare(tmp_path / "run", reference)
 
 
 def test_whole_run_interrupted_mid_grid(reference: Path, tmp_path: Path) -> None:
-    cells = tmp_path / "results" / "mlp" / "cells"
-    proc = _start(tmp_path)
-    # mid-grid: at least one cell written, another one training
-    _wait_for(proc, tmp_path, lambda: any(cells.glob("*.json")))
+    wd = tmp_path / "run"
+    cells = wd / "results" / "mlp" / "cells"
+    proc = _start(wd, tmp_path / "hold")
+    # mid-grid: at least one cell written, and the held one certainly not
+    held = _wait_for(proc, wd, tmp_path / "hold", lambda: any(cells.glob("*.json")))
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
     out = _finish(proc)
     assert proc.returncode != 0, out[-3000:]
-    assert len(list(cells.glob("*.json"))) < len(slow_config()["mlp"]["widths"])
-    assert not (tmp_path / "reports" / "hw6.html").exists()
-    _rerun_and_compare(tmp_path, reference)
+    written = {p.stem for p in cells.glob("*.json")}
+    assert written and not written & held.keys()
+    assert not (wd / "reports" / "hw6.html").exists()
+    _rerun_and_compare(wd, reference)

@@ -21,7 +21,6 @@ PACKAGES = (
     "scipy",
     "torch",
     "pandas",
-    "pyarrow",
     "scikit-learn",
     "matplotlib",
     "jinja2",
@@ -91,11 +90,58 @@ def read_benchmarks(files: Mapping[str, str | os.PathLike[str]]) -> list[dict[st
     return rows
 
 
+def cpu_fingerprint() -> dict[str, Any]:
+    """What decides the last bits of the floating-point results on this machine.
+
+    numpy and torch pick their kernels by instruction set at run time (numpy's
+    ``NPY_DISABLE_CPU_FEATURES`` and torch's ``ATEN_CPU_CAPABILITY`` can lower the choice), and
+    OpenBLAS by CPU model; the Reproducibility section of the README says how far results move
+    between such settings.
+
+    Returns
+    -------
+    dict
+        ``model`` (from /proc/cpuinfo, or :func:`platform.processor`), ``numpy_simd`` (the
+        dispatch targets numpy uses here), ``torch_cpu_capability`` and the
+        ``NPY_DISABLE_CPU_FEATURES`` / ``ATEN_CPU_CAPABILITY`` / ``OPENBLAS_CORETYPE`` variables
+        (``None`` where unset).
+    """
+    model = platform.processor() or None
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+        simd = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    except ImportError:  # another numpy layout: say so rather than guess
+        simd = None
+    try:
+        import torch
+
+        capability = str(torch.backends.cpu.get_cpu_capability())
+    except ImportError:
+        capability = None
+    env = ("NPY_DISABLE_CPU_FEATURES", "ATEN_CPU_CAPABILITY", "OPENBLAS_CORETYPE")
+    return {
+        "model": model,
+        "numpy_simd": simd,
+        "torch_cpu_capability": capability,
+        "environment": {k: os.environ.get(k) for k in env},
+    }
+
+
 def collect_provenance(
     config: Mapping[str, Any],
     repo: str | os.PathLike[str],
     benchmarks: Mapping[str, str | os.PathLike[str]],
     snakemake_version: str,
+    code: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Everything needed to say how, when and with what a report was made.
@@ -110,6 +156,9 @@ def collect_provenance(
         Job label to benchmark file.
     snakemake_version : str
         Version of the running Snakemake.
+    code : mapping, optional
+        Per rule: its script, the hw6lib modules it imports and their digest (see
+        :func:`hw6lib.codedigest.code_record`) and its outputs.
     now : datetime, optional
         Timestamp to record (UTC now by default).
 
@@ -125,6 +174,8 @@ def collect_provenance(
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "snakemake": snakemake_version,
+        "cpu": cpu_fingerprint(),
         "packages": package_versions(),
+        "code": dict(code or {}),
         "jobs": read_benchmarks(benchmarks),
     }

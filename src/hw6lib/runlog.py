@@ -7,6 +7,7 @@ import logging
 import os
 import resource
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,31 @@ def peak_rss_mb() -> float:
     # kilobytes (KiB) on Linux, bytes on macOS
     unit = 1 if sys.platform == "darwin" else 1024
     return max(own, children) * unit / 1e6
+
+
+#: Environment variables of the test-only hold (see :func:`hold_for_tests`).
+HOLD_DIR_ENV, HOLD_MATCH_ENV = "HW6_TEST_HOLD_DIR", "HW6_TEST_HOLD_MATCH"
+
+
+def hold_for_tests(log_path: str | os.PathLike[str], logger: logging.Logger) -> None:
+    """Test hook: hold a job at its start until the test releases or interrupts it.
+
+    Inactive unless both ``HW6_TEST_HOLD_DIR`` and ``HW6_TEST_HOLD_MATCH`` are set and the job's
+    log file name contains the latter. Then the job writes its process id to
+    ``<dir>/<log stem>.held`` and waits while that file exists. The interruption tests use it
+    to stop a run while a job is certainly running (an event the run signals, not a race with
+    the clock); no run sets these variables.
+    """
+    folder, match = os.environ.get(HOLD_DIR_ENV), os.environ.get(HOLD_MATCH_ENV)
+    if not folder or not match or match not in Path(log_path).name:
+        return
+    marker = Path(folder) / f"{Path(log_path).stem}.held"
+    tmp = marker.with_suffix(".tmp")
+    tmp.write_text(str(os.getpid()), encoding="utf-8")
+    tmp.replace(marker)  # the marker appears with its content
+    logger.info("held by the test hook %s until %s is removed", HOLD_DIR_ENV, marker)
+    while marker.exists():
+        time.sleep(0.05)
 
 
 class InputError(ValueError):
@@ -58,6 +84,7 @@ def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[log
         h.setFormatter(fmt)
         logger.addHandler(h)
     try:
+        hold_for_tests(path, logger)
         yield logger
         logger.info("peak memory: %.1f MB (maximum resident set size)", peak_rss_mb())
     except InputError as err:

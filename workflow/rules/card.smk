@@ -14,6 +14,7 @@ rule card_synthetic:
         mem_mb=2048,
         runtime=10,
     params:
+        code=library_digest("card_synthetic.py"),
         rows=CARD["synthetic_rows"],
         seed=CARD["synthetic_seed"],
     script:
@@ -38,6 +39,7 @@ rule card_split:
         mem_mb=2048,
         runtime=10,
     params:
+        code=library_digest("card_split.py"),
         n_train=CARD["n_train"],
         n_valid=CARD["n_valid"],
         kind=card_kind(),
@@ -64,6 +66,7 @@ rule tree_fit:
         mem_mb=2048,
         runtime=15,
     params:
+        code=library_digest("tree_fit.py"),
         seed=TREE["seed"],
         text_depth=3,
     script:
@@ -88,6 +91,7 @@ rule tree_sweep:
         mem_mb=2048,
         runtime=30,
     params:
+        code=library_digest("tree_sweep.py"),
         seed=TREE["seed"],
         max_depths=TREE["max_depths"],
     script:
@@ -109,5 +113,7 @@ rule tree_figure:
     resources:
         mem_mb=1024,
         runtime=5,
+    params:
+        code=library_digest("tree_figure.py"),
     script:
         "../scripts/tree_figure.py"

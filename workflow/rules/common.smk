@@ -2,6 +2,7 @@
 import os
 import sys
 
+from hw6lib.codedigest import code_record
 from hw6lib.config import ConfigError, load_schema, validate_config
 from hw6lib.preflight import check_card_file, check_config_relations
 from hw6lib.runlog import InputError
@@ -56,6 +57,32 @@ def report_template_digest():
             with open(path, "rb") as f:
                 h.update(f.read())
     return h.hexdigest()
+
+
+SCRIPTS = os.path.join(workflow.basedir, "workflow", "scripts")
+
+
+def library_digest(script):
+    """SHA-256 of the hw6lib modules that ``workflow/scripts/<script>`` imports (transitively):
+    a parameter of the script's rule, so that editing a library module reruns exactly the jobs
+    whose code it is part of (Snakemake's own ``code`` trigger sees only the script)."""
+    return code_record(os.path.join(SCRIPTS, script))["digest"]
+
+
+def code_records(wildcards):
+    """Per rule with a script: the script, its hw6lib modules, their digest and the rule's
+    outputs (recorded in results/provenance.json and shown in the report)."""
+    records = {}
+    for r in sorted(workflow.rules, key=lambda r: r.name):
+        if r.script is None:
+            continue
+        script = os.path.basename(r.script)
+        records[r.name] = {
+            "script": f"workflow/scripts/{script}",
+            **code_record(os.path.join(SCRIPTS, script)),
+            "outputs": sorted(str(o) for o in r.output),
+        }
+    return records
 
 
 def p1_fit_files(wildcards):

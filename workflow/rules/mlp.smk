@@ -23,6 +23,7 @@ rule mlp_train:
         mem_mb=2048,
         runtime=60,
     params:
+        code=library_digest("mlp_train.py"),
         learning_rates=MLP["learning_rates"],
         seeds=MLP["seeds"],
         epochs=MLP["max_epochs"],
@@ -49,6 +50,7 @@ rule mlp_collect:
         mem_mb=2048,
         runtime=10,
     params:
+        code=library_digest("mlp_collect.py"),
         epochs=MLP["epochs"],
         top=5,
     script:
@@ -72,6 +74,7 @@ rule mlp_published:
         mem_mb=2048,
         runtime=30,
     params:
+        code=library_digest("mlp_published.py"),
         seed=MLP["published_seed"],
     script:
         "../scripts/mlp_published.py"
@@ -104,5 +107,7 @@ rule mlp_figures:
     resources:
         mem_mb=1024,
         runtime=5,
+    params:
+        code=library_digest("mlp_figures.py"),
     script:
         "../scripts/mlp_figures.py"

@@ -14,6 +14,7 @@ rule p1_simulate:
         mem_mb=1024,
         runtime=10,
     params:
+        code=library_digest("p1_simulate.py"),
         n=P1["n"],
         seed=P1["seed"],
     script:
@@ -36,6 +37,7 @@ rule p1_fit:
         mem_mb=1024,
         runtime=30,
     params:
+        code=library_digest("p1_fit.py"),
         seed=P1["seed"],
         magnitudes=P1["multistart_magnitudes"],
         gtol=P1["gtol"],
@@ -57,6 +59,7 @@ rule p1_gradcheck:
         mem_mb=1024,
         runtime=10,
     params:
+        code=library_digest("p1_gradcheck.py"),
         **P1["gradcheck"],
     script:
         "../scripts/p1_gradcheck.py"
@@ -73,6 +76,8 @@ rule p1_compare:
     resources:
         mem_mb=512,
         runtime=5,
+    params:
+        code=library_digest("p1_compare.py"),
     script:
         "../scripts/p1_compare.py"
 
@@ -97,5 +102,7 @@ rule p1_figures:
     resources:
         mem_mb=1024,
         runtime=5,
+    params:
+        code=library_digest("p1_figures.py"),
     script:
         "../scripts/p1_figures.py"

@@ -15,6 +15,8 @@ rule provenance:
         mem_mb=512,
         runtime=5,
     params:
+        code=library_digest("provenance.py"),
         repo=workflow.basedir,
+        code_records=code_records,
     script:
         "../scripts/provenance.py"

@@ -16,6 +16,8 @@ rule summary:
     resources:
         mem_mb=512,
         runtime=5,
+    params:
+        code=library_digest("summary.py"),
     script:
         "../scripts/summary.py"
 
@@ -35,6 +37,8 @@ rule confusion_figure:
     resources:
         mem_mb=512,
         runtime=5,
+    params:
+        code=library_digest("confusion_figure.py"),
     script:
         "../scripts/confusion_figure.py"
 
@@ -51,6 +55,7 @@ rule report:
         mem_mb=1024,
         runtime=5,
     params:
+        code=library_digest("report.py"),
         template=REPORT_TEMPLATE,
         template_digest=report_template_digest(),
     script:

@@ -17,5 +17,6 @@ with job_logging(snakemake.log[0]):
         snakemake.params.repo,
         {k: v for k, v in snakemake.input.items() if k != "summary"},
         smk.__version__,
+        code=snakemake.params.code_records,
     )
     write_json(snakemake.output.provenance, info)
