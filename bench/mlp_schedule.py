@@ -43,12 +43,26 @@ def main() -> None:
         f"width {args.width}, batches {args.batches}, learning rates {args.lrs}, momentum 0 and "
         f"0.9, seeds 0-2, {args.epochs} epochs (the schedule's horizon)"
     )
-    print(f"{'schedule':9s} {'mom.':>4s}  best (lr, batch, epoch)   valid F1   test F1 ± sd"
-          f"        best valid F1 at the last epoch")
+    print(
+        f"{'schedule':9s} {'mom.':>4s}  best (lr, batch, epoch)   valid F1   test F1 ± sd"
+        f"        best valid F1 at the last epoch"
+    )
     for sched in args.schedules:
         cells = [
-            train_cell(Xtr, ytr, Xte, yte, 50_000, args.width, b, args.lrs, [0, 1, 2],
-                       args.epochs, momentums=[0.0, 0.9], schedule=sched)
+            train_cell(
+                Xtr,
+                ytr,
+                Xte,
+                yte,
+                50_000,
+                args.width,
+                b,
+                args.lrs,
+                [0, 1, 2],
+                args.epochs,
+                momentums=[0.0, 0.9],
+                schedule=sched,
+            )
             for b in args.batches
         ]
         summaries = summarise(grid_rows(cells, list(range(1, args.epochs + 1))))

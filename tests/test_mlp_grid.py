@@ -250,3 +250,11 @@ def test_edge_domains_and_next_values() -> None:
     assert next_value("momentum", 0.5, "low") == 0.0
     with pytest.raises(ValueError):
         next_value("depth", 1, "high")
+
+
+def test_divergence_rule_in_words_follows_the_code() -> None:
+    from hw6lib.mlp import DIVERGENCE_FACTOR, divergence_rule
+
+    assert f"exceeded {DIVERGENCE_FACTOR:g} times" in divergence_rule()
+    assert "exceeded 3 times" in divergence_rule(3.0)
+    assert "not finite" not in divergence_rule() and "stopped being finite" in divergence_rule()

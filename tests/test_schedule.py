@@ -3,6 +3,7 @@ training."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -32,7 +33,7 @@ def test_step_and_cosine_on_a_twenty_epoch_run() -> None:
     step = [lr_factor("step", e, 20) for e in range(1, 21)]
     assert step == pytest.approx([1.0] * 10 + [0.1] * 5 + [0.01] * 5)
     cos = [lr_factor("cosine", e, 20) for e in range(1, 21)]
-    assert all(a > b > 0 for a, b in zip(cos, cos[1:], strict=False))
+    assert all(a > b > 0 for a, b in itertools.pairwise(cos))
     assert cos[10] == pytest.approx(0.5)  # epoch 11 of 20: half way
     assert learning_rate(0.4, 11, 20, "cosine") == pytest.approx(0.2)
 

@@ -69,7 +69,7 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
                     for k in METRICS:
                         row[f"{split}_{k}"] = None if rec[split] is None else rec[split][k]
                 rows.append(row)
-    rows.sort(key=lambda r: tuple(r[k] for k in KEY) + (r["seed"],))
+    rows.sort(key=lambda r: (*tuple(r[k] for k in KEY), r["seed"]))
     return rows
 
 
@@ -243,9 +243,7 @@ def next_value(dimension: str, value: float, side: str, n_fit: int | None = None
     raise ValueError(f"unknown grid dimension {dimension!r}")
 
 
-def grid_edges(
-    summaries: Sequence[dict[str, Any]], n_fit: int | None = None
-) -> dict[str, Any]:
+def grid_edges(summaries: Sequence[dict[str, Any]], n_fit: int | None = None) -> dict[str, Any]:
     """Where the best configuration lies in the grid, dimension by dimension.
 
     Along each dimension the best configuration is compared with the configurations that equal
@@ -280,9 +278,7 @@ def grid_edges(
     best = summaries[0]
     dims = []
     for key, name in DIMENSIONS:
-        line = [
-            s for s in summaries if all(s[k] == best[k] for k, _ in DIMENSIONS if k != key)
-        ]
+        line = [s for s in summaries if all(s[k] == best[k] for k, _ in DIMENSIONS if k != key)]
         tried = sorted({s[key] for s in line})
         i = tried.index(best[key])
         below = tried[i - 1] if i > 0 else None
@@ -293,8 +289,10 @@ def grid_edges(
         if below is not None and above is not None:
             position, kind, nxt = "interior", "interior", None
         else:
-            position = "only" if below is None and above is None else (
-                "lowest" if below is None else "highest"
+            position = (
+                "only"
+                if below is None and above is None
+                else ("lowest" if below is None else "highest")
             )
             # the side to extend: upwards unless only the lower side is missing
             side = "low" if position == "lowest" else "high"

@@ -13,8 +13,8 @@ start of the epoch and held for all its mini-batches (the update rule stays plai
 ``step``
     :data:`STEP_GAMMA` to the power of the number of milestones passed, the milestones at the
     fractions :data:`STEP_MILESTONES` of the run (``MultiStepLR`` with milestones
-    ``max(1, floor(f * H))`` counted in 0-based epochs): for ``H = 20``, factor 1 in epochs 1-10, 0.1 in
-    11-15 and 0.01 in 16-20.
+    ``max(1, floor(f * H))`` counted in 0-based epochs): for ``H = 20``, factor 1 in epochs
+    1-10, 0.1 in 11-15 and 0.01 in 16-20.
 
 The horizon ``H`` is the number of epochs the run trains (``mlp.max_epochs``). Reading the
 records of epoch ``k < H`` off such a run is therefore *not* the same as a ``k``-epoch run with
