@@ -258,3 +258,13 @@ def test_divergence_rule_in_words_follows_the_code() -> None:
     assert f"exceeded {DIVERGENCE_FACTOR:g} times" in divergence_rule()
     assert "exceeded 3 times" in divergence_rule(3.0)
     assert "not finite" not in divergence_rule() and "stopped being finite" in divergence_rule()
+
+
+def test_with_a_decaying_schedule_more_epochs_is_a_new_run() -> None:
+    from hw6lib.mlpgrid import grid_edges, summarise
+
+    summaries = summarise(_rows({k: v[-1] for k, v in GRID.items()}))
+    cos = {d["dimension"]: d for d in grid_edges(summaries, schedule="cosine")["dimensions"]}
+    const = {d["dimension"]: d for d in grid_edges(summaries)["dimensions"]}
+    assert cos["epochs"]["new_run"] and not const["epochs"]["new_run"]
+    assert not any(cos[k]["new_run"] for k in GRID if k != "epochs")

@@ -190,7 +190,7 @@ def best_summary(
         "schedule": first["schedule"],
         "schedule_text": describe_schedule(first["schedule"]),
         "max_epochs": first["epochs"],
-        "edges": grid_edges(summaries, first["n_fit"]),
+        "edges": grid_edges(summaries, first["n_fit"], first["schedule"]),
         "divergence_rule": divergence_rule(),
     }
 
@@ -243,7 +243,9 @@ def next_value(dimension: str, value: float, side: str, n_fit: int | None = None
     raise ValueError(f"unknown grid dimension {dimension!r}")
 
 
-def grid_edges(summaries: Sequence[dict[str, Any]], n_fit: int | None = None) -> dict[str, Any]:
+def grid_edges(
+    summaries: Sequence[dict[str, Any]], n_fit: int | None = None, schedule: str = "constant"
+) -> dict[str, Any]:
     """Where the best configuration lies in the grid, dimension by dimension.
 
     Along each dimension the best configuration is compared with the configurations that equal
@@ -262,6 +264,9 @@ def grid_edges(summaries: Sequence[dict[str, Any]], n_fit: int | None = None) ->
         :func:`summarise`, best first.
     n_fit : int, optional
         Training rows (closes the upper edge of the batch size at one full batch).
+    schedule : str
+        The learning-rate schedule: with a decaying one, more epochs mean a new, longer run
+        (``new_run`` is true for the epochs), not more records read off the same run.
 
     Returns
     -------
@@ -271,7 +276,8 @@ def grid_edges(summaries: Sequence[dict[str, Any]], n_fit: int | None = None) ->
         ``"highest"`` or ``"only"``), ``kind`` (``"interior"``, ``"open"``,
         ``"closed_domain"`` or ``"closed_diverged"``), ``next`` (the value beyond an open edge,
         else ``None``), ``below``/``above`` (the neighbouring values tried, or ``None``) and
-        ``above_diverged`` (seeds diverged at the next larger value tried);
+        ``above_diverged`` (seeds diverged at the next larger value tried), ``new_run``
+        (trying ``next`` needs a new run with another horizon, not only more epochs);
         ``open``: the names of the dimensions with an open edge; ``interior``: whether none is
         open.
     """
@@ -315,6 +321,7 @@ def grid_edges(summaries: Sequence[dict[str, Any]], n_fit: int | None = None) ->
                 "below": below,
                 "above": above,
                 "above_diverged": int(above_div),
+                "new_run": key == "epochs" and schedule != "constant",
             }
         )
     open_dims = [d["name"] for d in dims if d["kind"] == "open"]
