@@ -268,3 +268,23 @@ def test_with_a_decaying_schedule_more_epochs_is_a_new_run() -> None:
     const = {d["dimension"]: d for d in grid_edges(summaries)["dimensions"]}
     assert cos["epochs"]["new_run"] and not const["epochs"]["new_run"]
     assert not any(cos[k]["new_run"] for k in GRID if k != "epochs")
+
+
+def test_near_best_counts_configurations_within_the_spread() -> None:
+    from hw6lib.mlpgrid import near_best, summarise
+
+    best = {"width": 16, "lr": 0.3, "batch_size": 250, "epochs": 5, "momentum": 0.5}
+    summaries = summarise(_rows(best))
+    nb = near_best(summaries)
+    # seeds differ by 0.001, so the sd is 0.001 / sqrt(2); one grid step costs 0.01
+    assert nb["sd"] == pytest.approx(0.001 / np.sqrt(2))
+    assert nb["n"] == 1 and nb["values"][0] == {"name": "width", "values": [16]}
+    assert nb["n_configurations"] == len(summaries) == 3**5
+    # a flat neighbour within the spread is counted, with its value
+    flat = [dict(s) for s in summaries]
+    other = next(
+        s for s in flat if s["width"] == 32 and all(s[k] == best[k] for k in best if k != "width")
+    )
+    other["score"] = flat[0]["score"] - 0.0005
+    nb = near_best(flat)
+    assert nb["n"] == 2 and nb["values"][0] == {"name": "width", "values": [16, 32]}

@@ -143,7 +143,9 @@ def best_summary(
         F1 and accuracy and of the training loss), ``selection`` (how it was chosen),
         ``n_configurations``, ``n_models`` and ``n_diverged_models``, the data sizes,
         ``momentums``, ``schedule`` (and ``schedule_text``, in words), ``max_epochs``, ``edges``
-        (:func:`grid_edges`: where the best lies in the grid) and ``divergence_rule`` (in words,
+        (:func:`grid_edges`: where the best lies in the grid), ``near_best``
+        (:func:`near_best`: the configurations within the best's spread over seeds) and
+        ``divergence_rule`` (in words,
         from :func:`hw6lib.mlp.divergence_rule`); what
         the comparison with the decision tree needs is ``best.test_accuracy`` and
         ``best.test_f1`` (mean, sd, n) and ``n_test``.
@@ -191,6 +193,7 @@ def best_summary(
         "schedule_text": describe_schedule(first["schedule"]),
         "max_epochs": first["epochs"],
         "edges": grid_edges(summaries, first["n_fit"], first["schedule"]),
+        "near_best": near_best(summaries),
         "divergence_rule": divergence_rule(),
     }
 
@@ -326,6 +329,42 @@ def grid_edges(
         )
     open_dims = [d["name"] for d in dims if d["kind"] == "open"]
     return {"dimensions": dims, "open": open_dims, "interior": not open_dims}
+
+
+def near_best(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The configurations whose score lies within the best's spread over seeds.
+
+    The best configuration's validation F1 has a standard deviation over seeds; every
+    configuration scoring at least the best's score minus that deviation is, on these seeds,
+    not distinguishable from it. Where such configurations lie tells whether an open edge of the
+    best matters.
+
+    Parameters
+    ----------
+    summaries : sequence of dict
+        :func:`summarise`, best first.
+
+    Returns
+    -------
+    dict
+        ``sd`` (the best's validation-F1 standard deviation over seeds, 0 when unknown),
+        ``threshold``, ``n`` (configurations at or above it, the best included),
+        ``n_configurations`` and ``values``: per dimension, in the order of
+        :data:`DIMENSIONS`, its ``name`` and the sorted ``values`` those configurations take.
+    """
+    best = summaries[0]
+    sd = best["valid_f1"]["sd"] or 0.0
+    threshold = best["score"] - sd
+    near = [s for s in summaries if s["score"] >= threshold]
+    return {
+        "sd": sd,
+        "threshold": threshold,
+        "n": len(near),
+        "n_configurations": len(summaries),
+        "values": [
+            {"name": name, "values": sorted({s[key] for s in near})} for key, name in DIMENSIONS
+        ],
+    }
 
 
 def heatmap_table(

@@ -70,7 +70,8 @@ def build_summary(
         test accuracy and F1, ``verdict`` (:func:`hw6lib.verdict.mlp_vs_tree`: does the MLP beat
         the tree, with the tolerance), ``mlp_minus_tree_f1`` and ``mlp_beats_tree`` (the
         verdict's outcome is ``"mlp"``), and ``edges`` (where the chosen configuration lies in
-        the grid, :func:`hw6lib.mlpgrid.grid_edges`).
+        the grid, :func:`hw6lib.mlpgrid.grid_edges`) and ``near_best``
+        (:func:`hw6lib.mlpgrid.near_best`).
     """
     by_depth = {f["depth"]: f for f in fits}
     nets = []
@@ -124,5 +125,6 @@ def build_summary(
             "mlp_minus_tree_f1": verdict["difference"],
             "mlp_beats_tree": verdict["outcome"] == "mlp",
             "edges": mlp_best["edges"],
+            "near_best": mlp_best["near_best"],
         },
     }
