@@ -140,7 +140,7 @@ def compare(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
         for gradient in ("finite-difference", "analytic"):
             key = f"p1_{depth}_{gradient}"
             recs = [runs[n][key] for n in names]
-            counts = [f"{n} {r['nit']}/{r['nfev']}/{r['njev']}" for n, r in zip(names, recs, strict=False)]
+            counts = [f"{n} {r['nit']}/{r['nfev']}/{r['njev']}" for n, r in zip(names, recs)]
             w = np.asarray([r["weights"] for r in recs])
             rows.append(
                 (
