@@ -4,8 +4,10 @@
 
 Trains, under each schedule, the same models (width ``--width``; every batch size, learning
 rate, momentum 0 and 0.9, seeds 0-2; ``--epochs`` epochs, the schedule's horizon) with
-:func:`hw6lib.mlp.train_cell` on the default configuration's data (the stand-in of 1,000,000
-rows, seed 425, split as the pipeline splits it), and prints, per schedule and momentum, the
+:func:`hw6lib.mlp.train_cell` on the pipeline's stand-in (1,000,000 rows from its generator
+with the default seed 425, train = the first 500,000; taken from the generator, not read back
+through the CSV, so the figures differ slightly from a run's), and prints, per schedule and
+momentum, the
 configuration with the best mean validation F1 over seeds (any epoch), its test F1 (mean ± sd
 over seeds), and the best validation F1 at the last epoch. Not a test: a measurement (it takes
 minutes on a CPU).
