@@ -140,14 +140,15 @@ def compare(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
         for gradient in ("finite-difference", "analytic"):
             key = f"p1_{depth}_{gradient}"
             recs = [runs[n][key] for n in names]
-            counts = [f"{n} {r['nit']}/{r['nfev']}/{r['njev']}" for n, r in zip(names, recs)]
+            counts = [
+                f"{n} {r['nit']}/{r['nfev']}/{r['njev']}" for n, r in zip(names, recs, strict=True)
+            ]
             w = np.asarray([r["weights"] for r in recs])
             rows.append(
                 (
                     f"Problem 1 {depth}-layer fit from zeros, {gradient} gradient",
                     f"MSE {_max_rel([r['fun'] for r in recs]):.1e} relative; weights "
-                    f"{np.max(np.abs(w - w[0])):.1e}; nit/nfev/njev "
-                    + ", ".join(counts),
+                    f"{np.max(np.abs(w - w[0])):.1e}; nit/nfev/njev " + ", ".join(counts),
                 )
             )
     rows.append(("card stand-in CSV (SHA-256)", same("standin_sha")))

@@ -25,7 +25,7 @@ def small_config() -> dict[str, Any]:
             "n": 20000,
             "seed": 3,
             "depths": [1, 2],
-            "multistart_magnitudes": [1.0, 2.0],
+            "multistart": {"points": 8},
             "gradcheck": {"depths": [1, 2, 3], "points": 2, "rows": 2000},
         },
         "card": {"synthetic_rows": 20000, "n_train": 10000, "n_valid": 2000},

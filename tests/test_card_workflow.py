@@ -39,7 +39,7 @@ SMALL_P1 = {
     "n": 20000,
     "seed": 3,
     "depths": [1, 2],
-    "multistart_magnitudes": [1.0, 2.0],
+    "multistart": {"points": 8},
     "gradcheck": {"depths": [1, 2, 3], "points": 2, "rows": 2000},
 }
 

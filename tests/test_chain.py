@@ -89,6 +89,43 @@ def test_check_gradients_summary():
     assert len(r["rows"]) == 4
 
 
+def test_check_gradients_claims_hold_for_the_recursion():
+    x = np.random.default_rng(1).normal(size=2_000)
+    c = check_gradients(x, sigmoid(x), [1, 2, 3], n_points=2, seed=0)["claims"]
+    assert c["autograd_within_rounding"] and c["fd_within_bound"]
+    assert c["autograd_max_units"] < 2 * 2_000  # inside the n-term sum bound
+    assert 0 < c["fd_max_bound_ratio"] <= 1
+
+
+def test_check_gradients_claims_catch_a_wrong_gradient(monkeypatch):
+    """A gradient 1% off in dMSE/dw_0 fails both claims."""
+    import hw6lib.gradcheck as gc
+
+    def wrong(w, x, y):
+        loss, g = mse_and_grad(w, x, y)
+        return loss, g * np.r_[1.01, np.ones(len(g) - 1)]
+
+    monkeypatch.setattr(gc, "mse_and_grad", wrong)
+    x = np.random.default_rng(1).normal(size=2_000)
+    c = gc.check_gradients(x, sigmoid(x), [2], n_points=2, seed=0)["claims"]
+    assert not c["autograd_within_rounding"]
+    assert not c["fd_within_bound"]
+
+
+def test_mse_is_bitwise_the_textbook_expression():
+    """The in-place loss does the published arithmetic, so its finite differences follow the
+    published optimiser path; equality here is within one process and one kernel."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=10_001)
+    y = sigmoid(x)
+    for _ in range(50):
+        w = rng.normal(0.0, 3.0, size=int(rng.integers(2, 6)))
+        h = x
+        for k in range(w.size - 1):
+            h = 1.0 / (1.0 + np.exp(-(w[k] * h)))
+        assert mse(w, x, y) == float(np.mean((w[-1] * h - y) ** 2))
+
+
 def test_limits_two_layer():
     # w0 > 0: left limit w2 * s(w1 * 0) = w2 / 2; right limit w2 * s(w1).
     lo, hi = limits([1.0, 3.0, 2.0])

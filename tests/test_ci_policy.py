@@ -12,7 +12,7 @@ import pytest
 
 HERE = Path(__file__).parent
 
-SAMPLE = '''
+SAMPLE = """
 import pytest
 
 @pytest.mark.browser
@@ -25,7 +25,7 @@ def test_needs_slurm():
 
 def test_plain_skip():
     pytest.skip("not needed here")
-'''
+"""
 
 
 @pytest.mark.parametrize("ci", ["true", ""])

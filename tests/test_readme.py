@@ -64,9 +64,7 @@ def evaluate(check: str, summary: dict[str, Any]) -> bool:
     if len(parts) < 3 or len(parts) % 2 == 0:
         raise ValueError(f"not a comparison: {check!r}")
     values = [_value(p, summary) for p in parts[0::2]]
-    return all(
-        OPS[op](a, b) for a, op, b in zip(values[:-1], parts[1::2], values[1:], strict=True)
-    )
+    return all(OPS[op](a, b) for a, op, b in zip(values[:-1], parts[1::2], values[1:], strict=True))
 
 
 def test_every_statement_carries_a_check():

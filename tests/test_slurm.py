@@ -48,7 +48,7 @@ FALLBACK_LINE = "device auto: no CUDA device available, training on the CPU"
 # The suite's small config, with Problem 1 trimmed further (fewer starts and check points).
 SMALL_CONFIG = conftest.small_config()
 SMALL_CONFIG["problem1"].update(
-    {"multistart_magnitudes": [1.0], "gradcheck": {"points": 1, "rows": 2000}}
+    {"multistart": {"points": 4}, "gradcheck": {"points": 1, "rows": 2000}}
 )
 
 # Test-only rules, added by a wrapper Snakefile that includes the real workflow: a job that

@@ -28,6 +28,15 @@ def test_problem1_end_to_end_and_report(run_snakemake, tmp_path):
     fit2 = json.loads((p1 / "fit_depth2.json").read_text())
     assert fit2["depth"] == 2 and fit2["n"] == 20000
     assert fit2["multistart"]["best"]["fun"] < fit2["published_reproduction"]["fun"]
+    # the multi-start's design comes from the config (zeros + 8 Sobol points of [-3, 3]^3)
+    assert fit2["design"] == {
+        "kind": "zeros + scrambled Sobol",
+        "points": 8,
+        "box": 3.0,
+        "seed": 0,
+        "starts": 9,
+    }
+    assert len(fit2["multistart"]["starts"]) == 9
     for name in ["simulate", "fit_depth1", "fit_depth2", "gradcheck"]:
         assert (tmp_path / "results" / "benchmarks" / "problem1" / f"{name}.tsv").exists()
         assert (tmp_path / "logs" / "problem1" / f"{name}.log").exists()
@@ -44,6 +53,8 @@ def test_problem1_end_to_end_and_report(run_snakemake, tmp_path):
             for w in rec["weights"]:
                 assert f"{w:.4g}" in text
         assert f"{fit['multistart']['best']['fun']:.10g}" in text
+    # the report states the starts' design, from the result file
+    assert "8 points of a scrambled Sobol sequence" in text and "9 starts" in text
     # the published numbers belong to n = 1,000,000, seed 3 only: not shown for this config
     assert fit2["published"] is None and "apply only to its data set" in text
 

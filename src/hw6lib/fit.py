@@ -5,24 +5,43 @@ Two views of the same problem:
 * :func:`fit_chain` with ``gradient="finite-difference"`` and ``x0 = 0`` is the published
   reproduction (the default BFGS with finite-difference gradients, as the seed solution ran it);
   with ``gradient="analytic"`` it passes :func:`hw6lib.chain.mse_and_grad` as ``jac=True``.
-* :func:`multistart` runs the analytic BFGS from a deterministic set of starts (zeros, every
-  sign pattern at several magnitudes) and groups the end points into distinct local minima, so
-  that the global picture does not hinge on one lucky start.
+* :func:`multistart` searches for every local minimum from a seeded space-filling design of
+  starts (:func:`start_design`: zeros plus a scrambled Sobol sample of a box, never a point
+  chosen because it is the answer). Each start runs BFGS with the analytic gradient on a
+  subsample of the rows (the screen); the distinct end points are then polished on all rows
+  (:func:`polish`), so the cost of the full data is paid once per minimum, not once per start.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import minimize
+from scipy.stats import qmc
 
 from hw6lib.chain import FloatArray, mse, mse_and_grad
 
 Gradient = Literal["analytic", "finite-difference"]
+
+
+def _record(res: Any, x0: FloatArray, x: FloatArray, y: FloatArray) -> dict[str, Any]:
+    """A scipy ``OptimizeResult`` as plain JSON types, with the analytic gradient's max-norm."""
+    _, g = mse_and_grad(res.x, x, y)
+    return {
+        "x0": [float(v) for v in x0],
+        "fun": float(res.fun),
+        "weights": [float(v) for v in res.x],
+        "grad_norm": float(np.max(np.abs(g))),
+        "nit": int(res.nit),
+        "nfev": int(res.nfev),
+        "njev": int(res.get("njev", 0)),
+        "success": bool(res.success),
+        "status": int(res.status),
+        "message": str(res.message),
+    }
 
 
 def fit_chain(
@@ -61,100 +80,243 @@ def fit_chain(
         res = minimize(mse, x0, args=(x, y), method="BFGS", options=options)
     else:
         raise ValueError(f"gradient must be 'analytic' or 'finite-difference', got {gradient!r}")
-    _, g = mse_and_grad(res.x, x, y)
-    return {
-        "depth": int(x0.size - 1),
-        "x0": [float(v) for v in x0],
-        "gradient": gradient,
-        "fun": float(res.fun),
-        "weights": [float(v) for v in res.x],
-        "grad_norm": float(np.max(np.abs(g))),
-        "nit": int(res.nit),
-        "nfev": int(res.nfev),
-        "njev": int(res.get("njev", 0)),
-        "success": bool(res.success),
-        "status": int(res.status),
-        "message": str(res.message),
-    }
+    return {"depth": int(x0.size - 1), "gradient": gradient, **_record(res, x0, x, y)}
 
 
-def multistart_points(depth: int, magnitudes: Sequence[float]) -> list[list[float]]:
-    """Deterministic starting points: zeros, then every sign pattern at every magnitude.
+def start_design(depth: int, points: int, box: float, seed: int) -> FloatArray:
+    """Multi-start points: zeros, then a scrambled Sobol sample of ``[-box, box]^(L+1)``.
+
+    The Sobol sequence is scrambled with a generator seeded by ``(seed, depth)``, so the design
+    is fixed by the configuration and no start is placed by hand (in particular none at the
+    1-layer truth ``(1, 1)``, which would make BFGS return its start).
 
     Parameters
     ----------
     depth : int
         Number of hidden layers ``L`` (the chain has ``L + 1`` weights).
-    magnitudes : sequence of float
-        Absolute values of the starting weights.
+    points : int
+        Number of Sobol points, a power of 2 (Sobol's balance properties hold for those).
+    box : float
+        Half-width of the box.
+    seed : int
+        Seed of the scrambling.
 
     Returns
     -------
-    list of list of float
-        ``1 + len(magnitudes) * 2 ** (L + 1)`` starts, zeros first.
+    numpy.ndarray, shape (1 + points, L + 1)
+        Zeros first, then the Sobol points in the order the sequence gives them.
     """
-    starts = [[0.0] * (depth + 1)]
-    for m in magnitudes:
-        for signs in itertools.product((1.0, -1.0), repeat=depth + 1):
-            starts.append([s * float(m) for s in signs])
-    return starts
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1, got {depth}")
+    if points < 1 or points & (points - 1):
+        raise ValueError(f"points must be a power of 2, got {points}")
+    if not box > 0:
+        raise ValueError(f"box must be positive, got {box}")
+    sobol = qmc.Sobol(d=depth + 1, scramble=True, rng=np.random.default_rng([seed, depth]))
+    unit = sobol.random_base2(int(points).bit_length() - 1)
+    return np.vstack([np.zeros(depth + 1), qmc.scale(unit, -box, box)])
+
+
+def hessian(w: ArrayLike, x: FloatArray, y: FloatArray, step: float = 1e-4) -> FloatArray:
+    """Hessian of the MSE by central differences of the analytic gradient, symmetrised.
+
+    Parameters
+    ----------
+    w : array_like, shape (L + 1,)
+        Weights.
+    x, y : numpy.ndarray, shape (n,)
+        Data.
+    step : float
+        Difference step.
+
+    Returns
+    -------
+    numpy.ndarray, shape (L + 1, L + 1)
+    """
+    w = np.asarray(w, dtype=np.float64)
+    h = np.empty((w.size, w.size))
+    for k in range(w.size):
+        e = np.zeros(w.size)
+        e[k] = step
+        h[:, k] = (mse_and_grad(w + e, x, y)[1] - mse_and_grad(w - e, x, y)[1]) / (2.0 * step)
+    return (h + h.T) / 2.0
+
+
+def _inverse_if_positive_definite(h: FloatArray) -> FloatArray | None:
+    try:
+        np.linalg.cholesky(h)
+        inv = np.linalg.inv(h)
+    except np.linalg.LinAlgError:
+        return None
+    inv = (inv + inv.T) / 2.0
+    try:
+        np.linalg.cholesky(inv)
+    except np.linalg.LinAlgError:
+        return None
+    return inv
+
+
+def polish(
+    x: FloatArray,
+    y: FloatArray,
+    w: ArrayLike,
+    x_screen: FloatArray,
+    y_screen: FloatArray,
+    gtol: float = 1e-8,
+) -> dict[str, Any]:
+    """Carry an end point of the subsample screen to the minimum on all rows.
+
+    BFGS with the analytic gradient on all rows, started at ``w`` with the inverse of the
+    subsample's Hessian at ``w`` as its first inverse-Hessian estimate (when that Hessian is
+    positive definite; otherwise scipy's identity). Near a minimum the first steps are then
+    Newton steps, and a few evaluations on all rows reach ``gtol``.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray, shape (n,)
+        All rows.
+    w : array_like, shape (L + 1,)
+        The screen's end point.
+    x_screen, y_screen : numpy.ndarray
+        The screen's rows (for the Hessian).
+    gtol : float
+        BFGS gradient-norm tolerance on all rows.
+
+    Returns
+    -------
+    dict
+        The fit record of :func:`fit_chain` (without ``depth`` and ``gradient``), plus
+        ``newton_start`` (whether the subsample Hessian was used).
+    """
+    w = np.asarray(w, dtype=np.float64).ravel()
+    hinv = _inverse_if_positive_definite(hessian(w, x_screen, y_screen))
+    options: dict[str, Any] = {"gtol": gtol}
+    if hinv is not None:
+        options["hess_inv0"] = hinv
+    res = minimize(mse_and_grad, w, args=(x, y), jac=True, method="BFGS", options=options)
+    return {**_record(res, w, x, y), "newton_start": hinv is not None}
+
+
+def group_end_points(weights: Sequence[ArrayLike], weight_tol: float = 1e-2) -> list[int]:
+    """Label end points that belong to the same minimum.
+
+    Two end points belong to the same minimum when every weight agrees within ``weight_tol``
+    relative to ``max(1, |w|)`` of the group's first member.
+
+    Parameters
+    ----------
+    weights : sequence of array_like
+        End points, in order.
+    weight_tol : float
+        Relative tolerance.
+
+    Returns
+    -------
+    list of int
+        Group label of every end point; labels number the groups in order of first appearance.
+    """
+    reps: list[FloatArray] = []
+    labels = []
+    for w in weights:
+        w = np.asarray(w, dtype=np.float64)
+        for j, r in enumerate(reps):
+            if np.all(np.abs(w - r) <= weight_tol * np.maximum(1.0, np.abs(r))):
+                labels.append(j)
+                break
+        else:
+            labels.append(len(reps))
+            reps.append(w)
+    return labels
 
 
 def multistart(
     x: FloatArray,
     y: FloatArray,
-    depth: int,
-    magnitudes: Sequence[float] = (0.5, 1.0, 2.0),
+    starts: ArrayLike,
     gtol: float = 1e-5,
+    screen_rows: int | None = 50_000,
+    polish_gtol: float = 1e-8,
     weight_tol: float = 1e-2,
 ) -> dict[str, Any]:
     """Fit from many starts and list the distinct local minima found.
 
-    Two end points belong to the same minimum when every weight agrees within ``weight_tol``
-    (relative to ``max(1, |w|)``). End points whose weights run away (``|w| > 1e3``: the loss
-    keeps falling towards a limit that no finite weight attains) are kept as their own entries.
+    1. Screen: BFGS with the analytic gradient from every start, on the first ``screen_rows``
+       rows (all rows when ``None`` or larger than ``n``; the rows are i.i.d., so the first ones
+       are a random subsample).
+    2. Group the screen's end points (:func:`group_end_points`).
+    3. Polish the lowest end point of each group on all rows (:func:`polish`), and merge
+       polished points that coincide.
 
     Parameters
     ----------
     x, y : numpy.ndarray, shape (n,)
         Inputs and targets.
-    depth : int
-        Number of hidden layers.
-    magnitudes : sequence of float
-        See :func:`multistart_points`.
+    starts : array_like, shape (S, L + 1)
+        Starting points (:func:`start_design`).
     gtol : float
-        BFGS gradient tolerance.
+        BFGS gradient tolerance of the screen.
+    screen_rows : int or None
+        Rows of the screen.
+    polish_gtol : float
+        BFGS gradient tolerance of the polish on all rows.
     weight_tol : float
         Relative tolerance to merge end points into one minimum.
 
     Returns
     -------
     dict
-        ``depth``, ``starts`` (one fit record per start, in order), ``minima`` (distinct end
-        points sorted by training MSE, each with ``fun``, ``weights``, ``count`` of starts
-        that reached it and ``first_start``), and ``best`` (the lowest minimum).
+        ``depth``, ``screen_rows`` (rows actually used), ``gtol``, ``polish_gtol``, ``starts``
+        (one screen fit record per start, in order, each with the index of the ``minimum`` it
+        reached), ``minima`` (sorted by training MSE on all rows; each the polish record with
+        ``count`` of starts that reached it, ``first_start``, ``first_start_index``,
+        ``converged``, and ``nearest_start_distance``: the Euclidean distance from the minimum
+        to the closest start that reached it), and ``best`` (the lowest minimum).
     """
-    fits = [fit_chain(x, y, s, "analytic", gtol) for s in multistart_points(depth, magnitudes)]
+    starts = np.atleast_2d(np.asarray(starts, dtype=np.float64))
+    n = int(np.asarray(x).size)
+    m = n if screen_rows is None else min(int(screen_rows), n)
+    xs, ys = x[:m], y[:m]
+    screen = [fit_chain(xs, ys, s, "analytic", gtol) for s in starts]
+    labels = group_end_points([f["weights"] for f in screen], weight_tol)
+    polished: list[dict[str, Any]] = []
+    for g in range(max(labels) + 1):
+        members = [i for i, lab in enumerate(labels) if lab == g]
+        lead = min(members, key=lambda i: (screen[i]["fun"], i))
+        polished.append(polish(x, y, screen[lead]["weights"], xs, ys, polish_gtol))
+    # two screen groups can polish into one minimum on all rows
+    merged = group_end_points([p["weights"] for p in polished], weight_tol)
     minima: list[dict[str, Any]] = []
-    for i, f in enumerate(fits):
-        w = np.asarray(f["weights"])
-        for m in minima:
-            wm = np.asarray(m["weights"])
-            if np.all(np.abs(w - wm) <= weight_tol * np.maximum(1.0, np.abs(wm))):
-                m["count"] += 1
-                if f["fun"] < m["fun"]:
-                    m["fun"], m["weights"] = f["fun"], f["weights"]
-                break
-        else:
-            minima.append(
-                {
-                    "fun": f["fun"],
-                    "weights": f["weights"],
-                    "count": 1,
-                    "first_start": f["x0"],
-                    "first_start_index": i,
-                    "converged": f["success"],
-                }
-            )
-    minima.sort(key=lambda m: (m["fun"], m["first_start_index"]))
-    return {"depth": depth, "starts": fits, "minima": minima, "best": minima[0]}
+    for j in range(max(merged) + 1):
+        groups = [g for g, lab in enumerate(merged) if lab == j]
+        best = min(groups, key=lambda g: polished[g]["fun"])
+        members = sorted(i for i, lab in enumerate(labels) if merged[lab] == j)
+        w = np.asarray(polished[best]["weights"])
+        minima.append(
+            {
+                **polished[best],
+                "count": len(members),
+                "first_start": [float(v) for v in starts[members[0]]],
+                "first_start_index": members[0],
+                "converged": polished[best]["success"],
+                "nearest_start_distance": float(
+                    min(np.linalg.norm(starts[i] - w) for i in members)
+                ),
+                "members": members,
+            }
+        )
+    minima.sort(key=lambda r: (r["fun"], r["first_start_index"]))
+    records = []
+    for i, f in enumerate(screen):
+        k = next(k for k, r in enumerate(minima) if i in r["members"])
+        records.append({**f, "rows": m, "minimum": k})
+    for r in minima:
+        del r["members"]
+    return {
+        "depth": int(starts.shape[1] - 1),
+        "screen_rows": m,
+        "gtol": gtol,
+        "polish_gtol": polish_gtol,
+        "starts": records,
+        "minima": minima,
+        "best": minima[0],
+    }

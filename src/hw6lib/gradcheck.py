@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from hw6lib.chain import FloatArray, mse, mse_and_grad
+from hw6lib.chain import FloatArray, forward, mse, mse_and_grad, output_gradient
+
+#: Unit roundoff of float64, ``2**-53``.
+UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2.0
 
 
 def central_difference(w: FloatArray, x: FloatArray, y: FloatArray, eps: float) -> FloatArray:
@@ -59,6 +62,99 @@ def autograd_gradient(w: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray
     return wt.grad.numpy().copy()
 
 
+def error_bounds(w: FloatArray, x: FloatArray, y: FloatArray, eps: float) -> dict[str, Any]:
+    """Bounds on the differences a correct analytic gradient can show, per weight.
+
+    * Against autograd: both compute ``dMSE/dw_k = (2/n) sum_i r_i dyhat_i/dw_k`` in float64,
+      in different orders. A sum of ``n`` terms computed in any order is off by at most
+      ``n u sum_i |term_i|`` (``u`` the unit roundoff), so a correct gradient differs by at most
+      ``2 n u S_k`` with ``S_k = (2/n) sum_i |r_i dyhat_i/dw_k|`` (the factor 2: two sums).
+    * Against central differences with step ``h``: truncation ``h^2 |d^3 MSE/dw_k^3| / 6``
+      plus rounding ``e_f / h``, where ``e_f = n u (MSE + mean(2 |r| (|yhat| + |y|)))`` bounds
+      the error of one loss evaluation (a sum of ``n`` squares, each residual computed from
+      ``yhat`` and ``y``). The third derivative is estimated by the second difference of the
+      analytic gradient with step 1e-3.
+
+    Parameters
+    ----------
+    w : numpy.ndarray, shape (L + 1,)
+        Weights.
+    x, y : numpy.ndarray, shape (n,)
+        Data.
+    eps : float
+        The finite-difference step ``h``.
+
+    Returns
+    -------
+    dict
+        ``scale`` (``S_k``), ``autograd_bound`` and ``fd_bound``: lists of ``L + 1`` floats.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = x.size
+    yhat, _ = forward(w, x)
+    r = yhat - y
+    scale = 2.0 / n * (np.abs(output_gradient(w, x)) @ np.abs(r))
+    e_f = (
+        n
+        * UNIT_ROUNDOFF
+        * (float(np.mean(r * r)) + float(np.mean(2.0 * np.abs(r) * (np.abs(yhat) + np.abs(y)))))
+    )
+    step = 1e-3
+    third = np.empty(w.size)
+    g0 = mse_and_grad(w, x, y)[1]
+    for k in range(w.size):
+        e = np.zeros(w.size)
+        e[k] = step
+        gp, gm = mse_and_grad(w + e, x, y)[1], mse_and_grad(w - e, x, y)[1]
+        third[k] = (gp[k] - 2.0 * g0[k] + gm[k]) / step**2
+    return {
+        "scale": scale.tolist(),
+        "autograd_bound": (2.0 * n * UNIT_ROUNDOFF * scale).tolist(),
+        "fd_bound": (eps**2 * np.abs(third) / 6.0 + e_f / eps).tolist(),
+    }
+
+
+def claims(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What the gradient check shows, decided from its rows (the report's sentences).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows of :func:`check_gradients`.
+
+    Returns
+    -------
+    dict
+        ``autograd_within_rounding`` (every difference from autograd within its rounding
+        bound), ``autograd_max_units`` (the largest difference in units of ``u S_k``),
+        ``autograd_max_rel`` (largest relative difference), ``fd_within_bound`` (every
+        finite-difference difference within its differencing bound), ``fd_max_bound_ratio``
+        (largest difference over its bound), ``fd_max_abs``, ``fd_max_rel`` and
+        ``unit_roundoff``.
+    """
+    ag_units, fd_ratio = [], []
+    ag_ok = fd_ok = True
+    for r in rows:
+        ga, gt, gf = (np.asarray(r[k]) for k in ("analytic", "autograd", "finite_difference"))
+        scale = np.asarray(r["scale"])
+        d_ag, d_fd = np.abs(ga - gt), np.abs(ga - gf)
+        ag_ok = ag_ok and bool(np.all(d_ag <= np.asarray(r["autograd_bound"])))
+        fd_ok = fd_ok and bool(np.all(d_fd <= np.asarray(r["fd_bound"])))
+        ag_units.append(float(np.max(d_ag / np.maximum(UNIT_ROUNDOFF * scale, 1e-300))))
+        fd_ratio.append(float(np.max(d_fd / np.asarray(r["fd_bound"]))))
+    return {
+        "unit_roundoff": UNIT_ROUNDOFF,
+        "autograd_within_rounding": ag_ok,
+        "autograd_max_units": max(ag_units),
+        "autograd_max_rel": max(r["rel_err_autograd"] for r in rows),
+        "fd_within_bound": fd_ok,
+        "fd_max_bound_ratio": max(fd_ratio),
+        "fd_max_abs": max(r["abs_err_fd"] for r in rows),
+        "fd_max_rel": max(r["rel_err_fd"] for r in rows),
+    }
+
+
 def check_gradients(
     x: FloatArray,
     y: FloatArray,
@@ -72,7 +168,8 @@ def check_gradients(
 
     For every depth, ``n_points`` weight vectors are drawn from ``N(0, scale^2)`` with a
     ``numpy.random.Generator`` seeded by ``seed`` and ``depth``; at each, the three gradients are
-    computed on the data ``(x, y)``.
+    computed on the data ``(x, y)``, with the bounds a correct gradient keeps to
+    (:func:`error_bounds`).
 
     Parameters
     ----------
@@ -95,7 +192,7 @@ def check_gradients(
         ``rows``: one record per (depth, point) with the weights, the three gradients and the
         max absolute and relative errors of the analytic gradient against each reference;
         ``summary``: per depth, the worst errors; ``max_abs_error_fd`` and
-        ``max_abs_error_autograd`` over everything.
+        ``max_abs_error_autograd`` over everything; ``claims`` (:func:`claims`).
     """
     rows: list[dict[str, Any]] = []
     for depth in depths:
@@ -118,6 +215,7 @@ def check_gradients(
                     "rel_err_fd": float(np.max(np.abs(ga - gf) / denom)),
                     "abs_err_autograd": float(np.max(np.abs(ga - gt))),
                     "rel_err_autograd": float(np.max(np.abs(ga - gt) / denom)),
+                    **error_bounds(w, x, y, eps),
                 }
             )
     summary = []
@@ -140,4 +238,5 @@ def check_gradients(
         "summary": summary,
         "max_abs_error_fd": max(r["abs_err_fd"] for r in rows),
         "max_abs_error_autograd": max(r["abs_err_autograd"] for r in rows),
+        "claims": claims(rows),
     }

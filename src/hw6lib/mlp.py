@@ -414,6 +414,7 @@ def train_models(
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
     schedule: str = "constant",
+    engine: str = "auto",
 ) -> dict[str, Any]:
     """Train ``M = len(learning_rates)`` models of one width and batch size at once.
 
@@ -447,6 +448,9 @@ def train_models(
         Learning-rate schedule over the ``epochs`` (:func:`hw6lib.schedule.lr_factor`): every
         model's rate is its ``learning_rates`` entry times the epoch's factor, set once at the
         start of each epoch.
+    engine : {"auto", "torch"}
+        ``auto``: on a CUDA device where the fused kernel of :mod:`hw6lib.mlp_triton` runs
+        (Triton importable), train with it (same semantics); ``torch``: the path below.
 
     Returns
     -------
@@ -460,6 +464,12 @@ def train_models(
     """
     log = logger or logging.getLogger("hw6")
     device = torch.device(device)
+    if engine == "auto" and device.type == "cuda":
+        from hw6lib import mlp_triton
+
+        if mlp_triton.usable(device, width, momentum, log):
+            args = (X_train, y_train, eval_sets, width, learning_rates, seeds, batch_size, epochs)
+            return mlp_triton.train_models_fused(*args, momentum, device, logger, schedule=schedule)
     if len(learning_rates) != len(seeds) or not learning_rates:
         raise ValueError("learning_rates and seeds must be non-empty and of equal length")
     if batch_size < 1 or epochs < 0:

@@ -8,16 +8,87 @@ from typing import Any
 import numpy as np
 
 from hw6lib.chain import FloatArray, limits
-from hw6lib.fit import fit_chain, multistart
+from hw6lib.fit import fit_chain, group_end_points, multistart, start_design
+
+#: A 1-layer end point is "the truth" when both weights are within this of 1.
+TRUTH_WEIGHT_TOL = 1e-3
+#: A training error at or below this counts as zero (an RMS error of 1e-6 on y in (0, 1)).
+ZERO_MSE = 1e-12
+
+
+def compare_to_published(
+    fit: dict[str, Any], published: dict[str, Any], envelope: dict[str, Any]
+) -> dict[str, Any]:
+    """How the published-recipe fit compares with the published numbers and their envelope.
+
+    Parameters
+    ----------
+    fit : dict
+        The published-recipe fit (:func:`hw6lib.fit.fit_chain`, finite differences from zeros).
+    published : dict
+        The published numbers of the same depth (:data:`hw6lib.published.PROBLEM1`).
+    envelope : dict
+        How far the run moves across CPUs (:data:`hw6lib.published.PROBLEM1_ENVELOPE`).
+
+    Returns
+    -------
+    dict
+        ``fun_rel_diff``, ``fun_abs_diff``, ``weights_max_abs_diff``, ``weights_max_rel_diff``;
+        ``counts_equal`` and ``counts_in_envelope`` (per count: ``nit``, ``nfev``, ``njev``);
+        ``fun_in_envelope``, ``weights_in_envelope``; ``counts_verdict``: ``"equal"`` (all three
+        counts equal the published ones), ``"within_envelope"`` (not all equal, all inside the
+        envelope) or ``"outside_envelope"``; ``recipe``: ``x0_zeros`` and
+        ``finite_differences`` (``nfev == (L + 2) njev``: every gradient cost ``L + 1``
+        forward-difference evaluations besides the loss, which an analytic gradient does not);
+        and the ``envelope`` itself.
+    """
+    depth = int(fit["depth"])
+    keys = ("nit", "nfev", "njev")
+    equal = {k: int(fit[k]) == int(published[k]) for k in keys}
+    inside = {k: envelope[k][0] <= int(fit[k]) <= envelope[k][1] for k in keys}
+    fun_abs = abs(fit["fun"] - published["fun"])
+    fun_rel = fun_abs / abs(published["fun"])
+    w, wp = np.asarray(fit["weights"]), np.asarray(published["weights"])
+    w_rel = float(np.max(np.abs(w - wp) / np.abs(wp)))
+    fun_ok = (envelope["fun_rel"] is None or fun_rel <= envelope["fun_rel"]) and (
+        envelope["fun_abs"] is None or fun_abs <= envelope["fun_abs"]
+    )
+    if all(equal.values()):
+        verdict = "equal"
+    elif all(inside.values()):
+        verdict = "within_envelope"
+    else:
+        verdict = "outside_envelope"
+    return {
+        "fun_rel_diff": float(fun_rel),
+        "fun_abs_diff": float(fun_abs),
+        "weights_max_abs_diff": float(np.max(np.abs(w - wp))),
+        "weights_max_rel_diff": w_rel,
+        "counts_equal": equal,
+        "counts_in_envelope": inside,
+        "counts_verdict": verdict,
+        "fun_in_envelope": bool(fun_ok),
+        "weights_in_envelope": bool(w_rel <= envelope["weights_rel"]),
+        "recipe": {
+            "x0_zeros": bool(not np.any(fit["x0"])),
+            "finite_differences": int(fit["nfev"]) == (depth + 2) * int(fit["njev"]),
+        },
+        "envelope": {k: list(v) if isinstance(v, tuple) else v for k, v in envelope.items()},
+    }
 
 
 def fit_depth(
     x: FloatArray,
     y: FloatArray,
     depth: int,
-    magnitudes: Sequence[float],
+    points: int = 16,
+    box: float = 3.0,
+    seed: int = 0,
     gtol: float = 1e-5,
+    screen_rows: int | None = 50_000,
+    polish_gtol: float = 1e-8,
     published: dict[str, Any] | None = None,
+    envelope: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every fit of one depth: the published reproduction, the analytic fit and the multi-start.
 
@@ -27,37 +98,42 @@ def fit_depth(
         Data.
     depth : int
         Number of hidden layers.
-    magnitudes : sequence of float
-        Multi-start magnitudes (see :func:`hw6lib.fit.multistart_points`).
+    points, box, seed : int, float, int
+        Multi-start design: zeros plus ``points`` scrambled Sobol points of
+        ``[-box, box]^(depth+1)`` seeded by ``seed`` (:func:`hw6lib.fit.start_design`).
     gtol : float
-        BFGS gradient tolerance.
+        BFGS gradient tolerance of the published recipe, the analytic fit and the screen.
+    screen_rows : int or None
+        Rows of the multi-start screen (:func:`hw6lib.fit.multistart`).
+    polish_gtol : float
+        Gradient tolerance of the polish of each minimum on all rows.
     published : dict, optional
         The published fit of this depth on the same data (see
         :func:`hw6lib.published.problem1_published`), to compare the reproduction against.
+    envelope : dict, optional
+        Its envelope across CPUs (:data:`hw6lib.published.PROBLEM1_ENVELOPE`); required with
+        ``published``.
 
     Returns
     -------
     dict
         ``published_reproduction`` (finite-difference BFGS from zeros), ``analytic_from_zeros``,
-        ``multistart`` (all starts, distinct minima, best), ``published`` (the seed's printed
-        numbers, or ``None``), ``vs_published`` (relative difference of the training error,
-        largest weight difference, whether nfev/njev/nit agree; ``None`` without published
-        numbers), ``n``, and the ``limits`` of the best fit at ``x -> -inf`` and ``+inf``.
+        ``design`` (``kind``, ``points``, ``box``, ``seed``, ``starts``), ``multistart`` (all
+        starts, distinct minima, best), ``published`` (the seed's printed numbers, or ``None``),
+        ``vs_published`` (:func:`compare_to_published`, or ``None`` without published numbers),
+        ``n``, and the ``limits`` of the best fit at ``x -> -inf`` and ``+inf``.
     """
+    if published is not None and envelope is None:
+        raise ValueError("fit_depth: published numbers need their envelope")
     zeros = np.zeros(depth + 1)
     repro = fit_chain(x, y, zeros, "finite-difference", gtol)
     analytic = fit_chain(x, y, zeros, "analytic", gtol)
-    ms = multistart(x, y, depth, magnitudes, gtol)
+    starts = start_design(depth, points, box, seed)
+    ms = multistart(x, y, starts, gtol, screen_rows, polish_gtol)
     best = ms["best"]
     vs = None
-    if published is not None:
-        vs = {
-            "fun_rel_diff": abs(repro["fun"] - published["fun"]) / abs(published["fun"]),
-            "weights_max_abs_diff": float(
-                np.max(np.abs(np.subtract(repro["weights"], published["weights"])))
-            ),
-            "counts_equal": {k: repro[k] == published[k] for k in ("nit", "nfev", "njev")},
-        }
+    if published is not None and envelope is not None:
+        vs = compare_to_published(repro, published, envelope)
     return {
         "depth": depth,
         "n": int(x.size),
@@ -65,9 +141,60 @@ def fit_depth(
         "vs_published": vs,
         "published_reproduction": repro,
         "analytic_from_zeros": analytic,
+        "design": {
+            "kind": "zeros + scrambled Sobol",
+            "points": int(points),
+            "box": float(box),
+            "seed": int(seed),
+            "starts": len(starts),
+        },
         "multistart": ms,
         "best_limits": list(limits(best["weights"])),
         "zeros_limits": list(limits(repro["weights"])),
+    }
+
+
+def one_layer_from_starts(fit: dict[str, Any]) -> dict[str, Any]:
+    """What BFGS reaches for the 1-layer net from the non-zero (space-filling) starts.
+
+    Parameters
+    ----------
+    fit : dict
+        The 1-layer output of :func:`fit_depth`.
+
+    Returns
+    -------
+    dict
+        ``starts`` (non-zero starts), ``reached_truth`` (how many of them end at the minimum
+        whose weights are within :data:`TRUTH_WEIGHT_TOL` of (1, 1)), ``truth_fun`` and
+        ``truth_weights`` (that minimum on all rows, ``None`` if none reached it),
+        ``nearest_start_distance`` (the closest non-zero start's distance from (1, 1): how far
+        BFGS had to travel at least), ``zero_mse`` (:data:`ZERO_MSE`) and ``reaches_zero``
+        (the truth is reached from some non-zero start with a training error at or below it).
+    """
+    ms = fit["multistart"]
+    truth = np.ones(2)
+    nontrivial = [s for s in ms["starts"] if np.any(s["x0"])]
+    hit = [
+        k
+        for k, m in enumerate(ms["minima"])
+        if np.all(np.abs(np.asarray(m["weights"]) - truth) <= TRUTH_WEIGHT_TOL)
+    ]
+    reached = [s for s in nontrivial if s["minimum"] in hit]
+    m_truth = min((ms["minima"][k] for k in hit), key=lambda m: m["fun"], default=None)
+    return {
+        "starts": len(nontrivial),
+        "reached_truth": len(reached),
+        "truth_fun": None if m_truth is None else m_truth["fun"],
+        "truth_weights": None if m_truth is None else m_truth["weights"],
+        "nearest_start_distance": float(
+            min(np.linalg.norm(np.asarray(s["x0"]) - truth) for s in nontrivial)
+        )
+        if nontrivial
+        else None,
+        "truth_weight_tol": TRUTH_WEIGHT_TOL,
+        "zero_mse": ZERO_MSE,
+        "reaches_zero": bool(reached) and m_truth is not None and m_truth["fun"] <= ZERO_MSE,
     }
 
 
@@ -82,9 +209,12 @@ def compare_depths(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``rows``: per depth, the best MSE over all starts, the MSE from zeros, the number of
-        distinct minima and the limits of the best fit; ``one_layer_contains_truth`` (the
-        1-layer best weights are (1, 1) within 1e-3), and the ratio of the 2-layer to the
+        ``rows``: per depth, the best MSE over all starts, the MSE from zeros,
+        ``zeros_above_best`` (the published recipe from zeros stopped at another minimum than
+        the best one, by :func:`hw6lib.fit.group_end_points`), the number of distinct minima
+        and the limits of the best fit; ``one_layer_contains_truth`` (the 1-layer best weights
+        are (1, 1) within 1e-3), ``one_layer_from_starts`` (:func:`one_layer_from_starts`), and
+        the ratio of the 2-layer to the
         1-layer best MSE when both depths are present.
     """
     rows = []
@@ -95,6 +225,11 @@ def compare_depths(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 "best_fun": r["multistart"]["best"]["fun"],
                 "best_weights": r["multistart"]["best"]["weights"],
                 "zeros_fun": r["published_reproduction"]["fun"],
+                # the fit from zeros stopped in another minimum than the best one
+                "zeros_above_best": group_end_points(
+                    [r["multistart"]["best"]["weights"], r["published_reproduction"]["weights"]]
+                )
+                == [0, 1],
                 "n_minima": len(r["multistart"]["minima"]),
                 "limit_minus_inf": r["best_limits"][0],
                 "limit_plus_inf": r["best_limits"][1],
@@ -104,7 +239,10 @@ def compare_depths(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"rows": rows}
     if 1 in by_depth:
         out["one_layer_contains_truth"] = bool(
-            np.allclose(by_depth[1]["best_weights"], [1.0, 1.0], atol=1e-3)
+            np.allclose(by_depth[1]["best_weights"], [1.0, 1.0], atol=TRUTH_WEIGHT_TOL)
+        )
+        out["one_layer_from_starts"] = one_layer_from_starts(
+            next(r for r in results if r["depth"] == 1)
         )
     if 1 in by_depth and 2 in by_depth:
         out["two_layer_best_fun"] = by_depth[2]["best_fun"]

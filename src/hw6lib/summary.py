@@ -65,13 +65,14 @@ def build_summary(
     -------
     dict
         ``problem1``: per depth, the published-recipe fit from zeros and the best multi-start
-        minimum (weights, training MSE); ``problem2``: the data source, the best MLP
-        configuration with its validation/test accuracy and F1 (mean over seeds), the tree's
-        test accuracy and F1, ``verdict`` (:func:`hw6lib.verdict.mlp_vs_tree`: does the MLP beat
-        the tree, with the tolerance), ``mlp_minus_tree_f1`` and ``mlp_beats_tree`` (the
-        verdict's outcome is ``"mlp"``), and ``edges`` (where the chosen configuration lies in
-        the grid, :func:`hw6lib.mlpgrid.grid_edges`) and ``near_best``
-        (:func:`hw6lib.mlpgrid.near_best`).
+        minimum (weights, training MSE), the number of distinct minima, of starts, of starts
+        that reached the best minimum (``best_count``) and the half-width of the starts' box;
+        ``problem2``: the data source, the best MLP configuration with its validation/test
+        accuracy and F1 (mean over seeds), the tree's test accuracy and F1, ``verdict``
+        (:func:`hw6lib.verdict.mlp_vs_tree`: does the MLP beat the tree, with the tolerance),
+        ``mlp_minus_tree_f1`` and ``mlp_beats_tree`` (the verdict's outcome is ``"mlp"``),
+        ``edges`` (where the chosen configuration lies in the grid,
+        :func:`hw6lib.mlpgrid.grid_edges`) and ``near_best`` (:func:`hw6lib.mlpgrid.near_best`).
     """
     by_depth = {f["depth"]: f for f in fits}
     nets = []
@@ -85,6 +86,9 @@ def build_summary(
                 "best_weights": f["multistart"]["best"]["weights"],
                 "best_mse": f["multistart"]["best"]["fun"],
                 "n_minima": len(f["multistart"]["minima"]),
+                "starts": len(f["multistart"]["starts"]),
+                "best_count": f["multistart"]["best"]["count"],
+                "box": f["design"]["box"],
             }
         )
     two = next(r for r in compare["rows"] if r["depth"] == 2)

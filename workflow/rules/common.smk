@@ -70,7 +70,7 @@ def library_digest(script):
 
 
 def code_records(wildcards):
-    """Per rule with a script: the script, its hw6lib modules, their digest and the rule's
+    """For each scripted job type, its script, hw6lib modules, their digest and its
     outputs (recorded in results/provenance.json and shown in the report)."""
     records = {}
     for r in sorted(workflow.rules, key=lambda r: r.name):

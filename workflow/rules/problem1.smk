@@ -39,8 +39,8 @@ rule p1_fit:
     params:
         code=library_digest("p1_fit.py"),
         seed=P1["seed"],
-        magnitudes=P1["multistart_magnitudes"],
         gtol=P1["gtol"],
+        multistart=P1["multistart"],
     script:
         "../scripts/p1_fit.py"
 
@@ -59,8 +59,8 @@ rule p1_gradcheck:
         mem_mb=1024,
         runtime=10,
     params:
-        code=library_digest("p1_gradcheck.py"),
         **P1["gradcheck"],
+        code=library_digest("p1_gradcheck.py"),
     script:
         "../scripts/p1_gradcheck.py"
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from hw6lib.arrays import load_array
 from hw6lib.io import write_json
 from hw6lib.problem1 import fit_depth
-from hw6lib.published import problem1_published
+from hw6lib.published import PROBLEM1_ENVELOPE, problem1_published
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
@@ -15,14 +15,28 @@ with job_logging(snakemake.log[0]) as log:
     data = load_array(snakemake.input.data)
     depth = int(snakemake.wildcards.depth)
     p = snakemake.params
+    ms = p.multistart
     published = problem1_published(len(data), p.seed, depth)
-    result = fit_depth(data[:, 0], data[:, 1], depth, p.magnitudes, p.gtol, published)
+    result = fit_depth(
+        data[:, 0],
+        data[:, 1],
+        depth,
+        points=ms["points"],
+        box=ms["box"],
+        seed=ms["seed"],
+        gtol=p.gtol,
+        screen_rows=ms["screen_rows"],
+        polish_gtol=ms["polish_gtol"],
+        published=published,
+        envelope=PROBLEM1_ENVELOPE.get(depth) if published is not None else None,
+    )
     for m in result["multistart"]["minima"]:
         log.info(
-            "depth %d minimum: MSE %.6g at %s (%d starts)",
+            "depth %d minimum: MSE %.10g at %s (%d of %d starts)",
             depth,
             m["fun"],
             m["weights"],
             m["count"],
+            len(result["multistart"]["starts"]),
         )
     write_json(snakemake.output.fit, result)

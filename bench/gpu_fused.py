@@ -1,0 +1,252 @@
+"""One-shot GPU check of the fused Triton trainer (run by bench/gpu_check.sh on a lent H100/H200).
+
+Correctness first, then timing, all in one process:
+
+1. **correctness**: :func:`hw6lib.mlp_triton.train_models_fused` against the eager batched path
+   (``train_models(..., engine="torch", cuda_graph=False)``) on the same CUDA device, so both
+   draw the same row orders: 8 models (two sharing a seed, one diverging at lr 1000) on 40,000
+   rows, widths 4, 16 and 32, batch 500 with a partial last batch, after 1 and 3 epochs, plain
+   SGD and momentum 0.9; per model the largest difference relative to the tensor's size, the
+   divergence epochs, PASS when within the test suite's tolerances;
+2. **launch configurations**: 256 models, h = 16, one epoch on ``--rows`` rows for a few
+   (rows per chunk, warps, dot precision) choices;
+3. **timing**: 256 and 1,024 models (16 learning rates x seeds), h = 16, batch 500, ``--epochs``
+   epochs on ``--rows`` rows, each epoch scored on 50,000 validation and 500,000 test rows:
+   training seconds (row orders, gathers and the kernel) and scoring seconds apart, against the
+   targets (256 models: <= 2 s, goal <= 1 s; 1,024 models: <= 5 s); the CUDA-graph path's
+   seconds per epoch on the same data for the ratio. A run whose first epoch shows that the
+   epochs asked for would not fit the time limit trains fewer epochs and says so.
+
+Writes ``gpu_fused.json`` into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cardlike import card_like, standardised
+
+from hw6lib import mlp_triton
+from hw6lib.mlp import train_models
+
+LRS = [0.03, 0.3, 1000.0, 0.1, 0.03, 1.0, 0.01, 0.3]
+SEEDS = [0, 0, 1, 2, 3, 3, 4, 5]
+
+
+def rel_diff(a: dict, b: dict, m: int) -> float:
+    """Largest |a - b| of model m over its tensors, relative to the tensor's size (>= 1)."""
+    worst = 0.0
+    for k, ref in b["params"].items():
+        want, got = ref[m], a["params"][k][m]
+        scale = max(float(np.abs(want).max()), 1.0)
+        worst = max(worst, float(np.abs(got - want).max()) / scale)
+    return worst
+
+
+def correctness(dev: torch.device, rows: int, batch: int) -> dict[str, Any]:
+    X, y = card_like(rows, seed=1)  # default: 80 full batches of 500 and one of 250
+    X = standardised(X)
+    out: dict[str, Any] = {"cases": [], "pass": True}
+    for width, momentum, precision in (
+        (4, 0.0, "ieee"),
+        (16, 0.0, "ieee"),
+        (16, 0.9, "ieee"),
+        (32, 0.0, "ieee"),
+        (16, 0.0, "tf32x3"),
+    ):
+        for epochs in (1, 3):
+            args = (X, y, {}, width, LRS, SEEDS, batch, epochs)
+            t = time.perf_counter()
+            f = mlp_triton.train_models_fused(
+                *args, momentum=momentum, device=dev, precision=precision
+            )
+            t_f = time.perf_counter() - t
+            e = train_models(*args, momentum=momentum, device=dev, cuda_graph=False, engine="torch")
+            div_f = [m["diverged_epoch"] for m in f["models"]]
+            div_e = [m["diverged_epoch"] for m in e["models"]]
+            diffs = [rel_diff(f, e, m) for m in range(len(LRS))]
+            tols = [1e-5 if d is None else 1e-3 for d in div_e]
+            ok = div_f == div_e and all(d <= t for d, t in zip(diffs, tols, strict=True))
+            case = {
+                "width": width,
+                "momentum": momentum,
+                "precision": precision,
+                "epochs": epochs,
+                "max_rel_diff_per_model": diffs,
+                "diverged_fused": div_f,
+                "diverged_eager": div_e,
+                "fused_seconds_incl_compile": t_f,
+                "pass": ok,
+            }
+            out["cases"].append(case)
+            if precision == "ieee":
+                out["pass"] &= ok
+            print("correctness:", json.dumps(case), flush=True)
+    return out
+
+
+def grid(n_models: int) -> tuple[list[float], list[int]]:
+    n_lr = 16
+    n_seed = max(1, n_models // n_lr)
+    lrs = [float(v) for v in np.geomspace(0.003, 3.0, n_lr) for _ in range(n_seed)]
+    return lrs, [s for _ in range(n_lr) for s in range(n_seed)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--width", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--budget", type=float, default=60.0, help="seconds of training per run")
+    ap.add_argument("--models", type=int, nargs="+", default=[256, 1024])
+    ap.add_argument("--correct-rows", type=int, default=40_250)
+    ap.add_argument("--correct-batch", type=int, default=500)
+    ap.add_argument("--n-eval", type=int, nargs=2, default=[50_000, 500_000])
+    ap.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="on the CPU (set TRITON_INTERPRET=1): check this script's flow on tiny sizes",
+    )
+    ap.add_argument("--out", default=".")
+    args = ap.parse_args()
+    if args.dry_run:
+        dev = torch.device("cpu")
+    elif torch.cuda.is_available():
+        dev = torch.device("cuda")
+    else:
+        print("gpu_fused: torch sees no CUDA device", flush=True)
+        sys.exit(2)
+    import triton
+
+    res: dict[str, Any] = {
+        "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu (dry run)",
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "triton": triton.__version__,
+    }
+    print(json.dumps(res), flush=True)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    dump = Path(args.out) / "gpu_fused.json"
+
+    def save() -> None:
+        dump.write_text(json.dumps(res, indent=2) + "\n")
+
+    # 1. correctness first
+    res["correctness"] = correctness(dev, args.correct_rows, args.correct_batch)
+    print(f"CORRECTNESS {'PASS' if res['correctness']['pass'] else 'FAIL'}", flush=True)
+    save()
+
+    # data for 2 and 3
+    n_valid, n_test = args.n_eval
+    Xa, ya = card_like(args.rows + n_valid + n_test, seed=0)
+    Xa = standardised(Xa)
+    Xtr, ytr = Xa[: args.rows], ya[: args.rows]
+    ev = {
+        "valid": (Xa[args.rows : args.rows + n_valid], ya[args.rows : args.rows + n_valid]),
+        "test": (Xa[args.rows + n_valid :], ya[args.rows + n_valid :]),
+    }
+
+    # 2. launch configurations, 256 models, one epoch each (after a compile run)
+    lrs, sds = grid(args.models[0])
+    sweep = []
+    for chunk, warps, precision in (
+        (None, None, "ieee"),
+        (64, 4, "ieee"),
+        (64, 8, "ieee"),
+        (128, 8, "ieee"),
+        (32, 4, "tf32x3"),
+        (64, 4, "tf32"),
+    ):
+        kw = {"chunk": chunk, "num_warps": warps, "precision": precision}
+        mlp_triton.train_models_fused(
+            Xtr[:20_000], ytr[:20_000], {}, args.width, lrs, sds, args.batch, 1, device=dev, **kw
+        )  # compile
+        r = mlp_triton.train_models_fused(
+            Xtr, ytr, {}, args.width, lrs, sds, args.batch, 1, device=dev, **kw
+        )
+        row = {**kw, "train_seconds_per_epoch": r["train_seconds"]}
+        sweep.append(row)
+        print("config:", json.dumps(row), flush=True)
+    res[f"config_sweep_{len(lrs)}_models"] = sweep
+    save()
+
+    # 3. timing at the default configuration
+    targets = {256: (2.0, 1.0), 1024: (5.0, None)}
+    for n_models in args.models:
+        target, goal = targets.get(n_models, (float("nan"), None))
+        lrs, sds = grid(n_models)
+        one = mlp_triton.train_models_fused(
+            Xtr, ytr, ev, args.width, lrs, sds, args.batch, 1, device=dev
+        )
+        epochs = args.epochs
+        if one["train_seconds"] * args.epochs > args.budget:
+            epochs = max(1, int(args.budget // max(one["train_seconds"], 1e-9)))
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        r = mlp_triton.train_models_fused(
+            Xtr, ytr, ev, args.width, lrs, sds, args.batch, epochs, device=dev
+        )
+        wall = time.perf_counter() - t
+        f1 = [m["epochs"][-1]["valid"]["f1"] for m in r["models"] if m["diverged_epoch"] is None]
+        row = {
+            "models": n_models,
+            "epochs_asked": args.epochs,
+            "epochs_run": epochs,
+            "rows": args.rows,
+            "width": args.width,
+            "batch": args.batch,
+            "train_seconds": r["train_seconds"],
+            "train_seconds_per_epoch": r["train_seconds"] / epochs,
+            "eval_seconds": r["eval_seconds"],
+            "wall_seconds": wall,
+            "diverged": sum(m["diverged_epoch"] is not None for m in r["models"]),
+            "best_valid_f1": max(f1) if f1 else None,
+            "max_memory_gib": torch.cuda.max_memory_allocated() / 2**30
+            if dev.type == "cuda"
+            else None,
+        }
+        # the CUDA-graph path on the same data, 2 epochs, for the ratio
+        g = train_models(
+            Xtr, ytr, {}, args.width, lrs, sds, args.batch, 2, device=dev, engine="torch"
+        )
+        row["graph_train_seconds_per_epoch"] = g["train_seconds"] / 2
+        row["speedup_vs_graph"] = (
+            row["graph_train_seconds_per_epoch"] / row["train_seconds_per_epoch"]
+        )
+        res[f"timing_{n_models}"] = row
+        print("timing:", json.dumps(row), flush=True)
+        if epochs == args.epochs:
+            met = "MET" if r["train_seconds"] <= target else "NOT MET"
+            extra = (
+                f", goal <= {goal} s {'MET' if r['train_seconds'] <= goal else 'NOT MET'}"
+                if goal
+                else ""
+            )
+            print(
+                f"TARGET {n_models} models x {epochs} epochs on {args.rows:,} rows: "
+                f"{r['train_seconds']:.2f} s of training (target <= {target} s: {met}{extra}); "
+                f"scoring {r['eval_seconds']:.2f} s",
+                flush=True,
+            )
+        else:
+            print(
+                f"TARGET {n_models} models: only {epochs} of {args.epochs} epochs fit the "
+                f"budget ({row['train_seconds_per_epoch']:.3f} s per epoch): NOT MET",
+                flush=True,
+            )
+        save()
+
+
+if __name__ == "__main__":
+    main()

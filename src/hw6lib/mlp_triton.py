@@ -1,0 +1,581 @@
+"""The fused GPU training step: one Triton program per model runs a whole epoch on chip.
+
+:func:`hw6lib.mlp.train_models` on a CUDA device spends its time in some 35 small kernels per
+mini-batch step (gather, batched matrix products, elementwise and reduction kernels), each a
+round trip through global memory. Here one kernel launch trains every model for one epoch:
+program ``i`` owns one model, loads its parameters once into registers (417 at h = 16), and
+loops over the epoch's mini-batches (forward, ``BCEWithLogits`` backward, SGD update with
+optional momentum) without writing anything back until the epoch ends. Models are
+independent, so nothing is shared between programs but the (read-only) rows.
+
+The semantics are those of :func:`hw6lib.mlp.train_models` (same initial weights, same row
+orders drawn with the same generators, same divergence rule and per-model learning rate); only
+the order of floating-point sums differs, so parameters agree within float32 tolerance.
+
+Layout of one epoch
+-------------------
+* The rows and labels are packed once as ``XY (n, 8)`` float32 (7 features, the label last),
+  and each epoch gathered once per *distinct* seed into ``XY[perm]`` ``(U, n, 8)``: every
+  mini-batch of a seed is then a contiguous slice, read by all the models of that seed
+  (programs are ordered by seed so that they stream the same rows at the same time).
+* Program ``i`` trains model ``models[i]`` on seed row ``seed_rows[i]`` with learning rate
+  ``lr[models[i]]`` (a vector given per epoch: 0 freezes a model).
+* A step of ``B`` rows is processed in chunks of a few dozen rows (:func:`launch_config`); each
+  chunk's activations live in registers only, its gradient contributions are summed into
+  register accumulators, and the update is applied once the step's last chunk is done (the
+  last, partial batch of an epoch is masked and divided by its own size).
+* Products of the hidden width use ``tl.dot`` (float32, ``input_precision="ieee"`` by default;
+  the 7 inputs are padded to 16 columns); below 16 units, broadcast sums.
+
+The kernel runs under Triton's interpreter on CPU tensors when ``TRITON_INTERPRET=1`` is set
+before ``triton`` is first imported (Triton reads it when functions are decorated, its own
+library included); that is how the test suite checks it without a GPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike
+
+from hw6lib.mlp import DIVERGENCE_FACTOR, N_IN, PARAM_NAMES, Params, evaluate, init_params
+from hw6lib.schedule import lr_factor
+
+try:  # the CUDA build of torch ships Triton; the CPU build does not
+    import triton
+    import triton.language as tl
+except ImportError:  # pragma: no cover - depends on the environment
+    triton = None
+    tl = None
+
+#: Columns of a packed row: the 7 features and the label.
+ROW: int = 8
+
+#: Widest hidden layer trained by the kernel: beyond it the model and one chunk's activations
+#: do not fit in registers (compiled for sm_90, h = 128 spills at every chunk size tried), so
+#: such widths keep the torch path.
+MAX_WIDTH: int = 64
+
+
+def launch_config(width: int) -> tuple[int, int]:
+    """Rows per chunk and warps per program for a width: the largest chunk whose program
+    compiles for sm_90 (H100/H200) without spilling registers, with at most 4 warps while that
+    suffices (so that three programs fit on one multiprocessor).
+
+    Found by compiling the kernel offline with Triton 3.7.1 (``bench/fused_compile.py``, no GPU
+    needed; its figures are in ``bench/README.md``). Timing on a GPU may favour other choices:
+    ``bench/gpu_fused.py`` compares a few.
+
+    Returns
+    -------
+    chunk, num_warps : int
+    """
+    hp = _next_pow2(width)
+    if hp <= 16:
+        return 32, 4
+    if hp <= 32:
+        return 32, 8
+    return 16, 8
+
+
+def available() -> bool:
+    """Whether Triton can be imported (the kernel then runs on CUDA, or in the interpreter)."""
+    return triton is not None
+
+
+def usable(
+    device: torch.device | str,
+    width: int,
+    momentum: float = 0.0,
+    logger: logging.Logger | None = None,
+) -> bool:
+    """Whether the fused kernel compiles and runs on ``device`` for this width and momentum.
+
+    Widths above :data:`MAX_WIDTH` answer ``False``. Otherwise runs one tiny epoch (one model,
+    a few rows); any failure (no Triton, a compiler or resource error on this GPU) is logged and
+    answers ``False``, so that the caller falls back to the torch path instead of failing the
+    job.
+    """
+    log = logger or logging.getLogger("hw6")
+    if triton is None:
+        log.info("fused MLP kernel: triton is not importable; using the torch path")
+        return False
+    if width > MAX_WIDTH:
+        log.info("fused MLP kernel: width %d > %d; using the torch path", width, MAX_WIDTH)
+        return False
+    try:
+        device = torch.device(device)
+        params = init_params(width, [0], N_IN, device)
+        buffers = {k: torch.zeros_like(v) for k, v in params.items()} if momentum else None
+        xy = torch.zeros(1, 40, ROW, device=device)
+        one = torch.zeros(1, dtype=torch.int32, device=device)
+        lr = torch.full((1,), 0.1, device=device)
+        loss = train_epoch(params, buffers, xy, one, one, lr, 20, momentum)
+        ok = bool(torch.isfinite(loss).all())
+    except Exception as err:  # any failure means: use the torch path
+        log.warning("fused MLP kernel unusable on %s (%s); using the torch path", device, err)
+        return False
+    if not ok:
+        log.warning("fused MLP kernel gave a non-finite loss on a probe; using the torch path")
+    return ok
+
+
+if triton is not None:
+
+    @triton.jit
+    def _mm(a, b, USE_DOT: tl.constexpr, PRECISION: tl.constexpr):
+        """``a @ b`` for 2-d blocks: ``tl.dot`` when every side is >= 16, else a broadcast sum."""
+        if USE_DOT:
+            return tl.dot(a, b, input_precision=PRECISION)
+        else:
+            return tl.sum(a[:, :, None] * b[None, :, :], axis=1)
+
+    # row counts are not specialised on (one compiled kernel serves every data size: the
+    # rows' alignment is fixed by the constexpr row width)
+    @triton.jit(do_not_specialize=["n", "batch", "n_steps", "n_chunks"])
+    def _epoch_kernel(
+        xy_ptr,  # (U, n, ROW) float32: each distinct seed's rows in this epoch's order
+        models_ptr,  # (P,) int32: the model each program trains
+        seed_rows_ptr,  # (P,) int32: its row of xy
+        lr_ptr,  # (M,) float32: this epoch's learning rate of every model
+        w1_ptr,  # (M, N_IN, H)
+        b1_ptr,  # (M, 1, H)
+        w2_ptr,  # (M, H, H)
+        b2_ptr,  # (M, 1, H)
+        w3_ptr,  # (M, H, 1)
+        b3_ptr,  # (M, 1, 1)
+        v1_ptr,  # momentum buffers, shaped like the parameters (unused without momentum)
+        vb1_ptr,
+        v2_ptr,
+        vb2_ptr,
+        v3_ptr,
+        vb3_ptr,
+        loss_ptr,  # (M,) float32: summed training loss of the epoch's rows (written)
+        n,
+        batch,
+        n_steps,
+        n_chunks,
+        momentum,
+        H: tl.constexpr,
+        HP: tl.constexpr,  # H rounded up to a power of two (>= 16 when USE_DOT)
+        K1: tl.constexpr,  # input columns as loaded: 8, or 16 when USE_DOT
+        N_FEAT: tl.constexpr,
+        ROW_W: tl.constexpr,
+        CHUNK_ROWS: tl.constexpr,
+        MOMENTUM: tl.constexpr,
+        USE_DOT: tl.constexpr,
+        PRECISION: tl.constexpr,
+    ):
+        pid = tl.program_id(0)
+        m = tl.load(models_ptr + pid).to(tl.int64)
+        u = tl.load(seed_rows_ptr + pid).to(tl.int64)
+        lr = tl.load(lr_ptr + m)
+
+        k = tl.arange(0, K1)  # input column
+        j = tl.arange(0, HP)  # hidden unit
+        jr = tl.arange(0, HP)  # hidden unit, as the row of W2
+        r = tl.arange(0, CHUNK_ROWS)
+        hmask = j < H
+        w1_off = k[:, None] * H + j[None, :]
+        w1_mask = (k[:, None] < N_FEAT) & hmask[None, :]
+        w2_off = jr[:, None] * H + j[None, :]
+        w2_mask = (jr[:, None] < H) & hmask[None, :]
+
+        # the model, in registers (padded units and columns hold 0 and stay 0)
+        W1 = tl.load(w1_ptr + m * N_FEAT * H + w1_off, mask=w1_mask, other=0.0)
+        b1 = tl.load(b1_ptr + m * H + j, mask=hmask, other=0.0)
+        W2 = tl.load(w2_ptr + m * H * H + w2_off, mask=w2_mask, other=0.0)
+        b2 = tl.load(b2_ptr + m * H + j, mask=hmask, other=0.0)
+        W3 = tl.load(w3_ptr + m * H + j, mask=hmask, other=0.0)
+        b3 = tl.load(b3_ptr + m)
+        if MOMENTUM:
+            V1 = tl.load(v1_ptr + m * N_FEAT * H + w1_off, mask=w1_mask, other=0.0)
+            Vb1 = tl.load(vb1_ptr + m * H + j, mask=hmask, other=0.0)
+            V2 = tl.load(v2_ptr + m * H * H + w2_off, mask=w2_mask, other=0.0)
+            Vb2 = tl.load(vb2_ptr + m * H + j, mask=hmask, other=0.0)
+            V3 = tl.load(v3_ptr + m * H + j, mask=hmask, other=0.0)
+            Vb3 = tl.load(vb3_ptr + m)
+
+        base = xy_ptr + u * n * ROW_W
+        loss_acc = tl.sum(tl.zeros([CHUNK_ROWS], dtype=tl.float32), axis=0)  # a float32 scalar
+        for s in range(0, n_steps):
+            start = s * batch
+            end = tl.minimum(start + batch, n)
+            bsz = (end - start).to(tl.float32)
+            gW1 = tl.zeros([K1, HP], dtype=tl.float32)
+            gb1 = tl.zeros([HP], dtype=tl.float32)
+            gW2 = tl.zeros([HP, HP], dtype=tl.float32)
+            gb2 = tl.zeros([HP], dtype=tl.float32)
+            gW3 = tl.zeros([HP], dtype=tl.float32)
+            gb3 = tl.zeros([CHUNK_ROWS], dtype=tl.float32)
+            step_loss = tl.zeros([CHUNK_ROWS], dtype=tl.float32)
+            W2t = tl.trans(W2)  # once per step, not per chunk
+            for c in range(0, n_chunks):
+                rows = start + c * CHUNK_ROWS + r
+                rmask = rows < end
+                ptrs = base + rows.to(tl.int64)[:, None] * ROW_W + k[None, :]
+                x = tl.load(ptrs, mask=rmask[:, None] & (k[None, :] < N_FEAT), other=0.0)
+                yv = tl.load(base + rows.to(tl.int64) * ROW_W + N_FEAT, mask=rmask, other=0.0)
+                # forward
+                z1 = _mm(x, W1, USE_DOT, PRECISION) + b1[None, :]
+                a1 = tl.maximum(z1, 0.0)
+                z2 = _mm(a1, W2, USE_DOT, PRECISION) + b2[None, :]
+                a2 = tl.maximum(z2, 0.0)
+                z3 = tl.sum(a2 * W3[None, :], axis=1) + b3
+                # BCE with logits: max(z, 0) - z y + log(1 + exp(-|z|))
+                bce = tl.maximum(z3, 0.0) - z3 * yv + tl.log(1.0 + tl.exp(-tl.abs(z3)))
+                step_loss += tl.where(rmask, bce, 0.0)
+                # backward
+                d3 = tl.where(rmask, (tl.sigmoid(z3) - yv) / bsz, 0.0)
+                gW3 += tl.sum(a2 * d3[:, None], axis=0)
+                gb3 += d3
+                d2 = tl.where(z2 > 0.0, d3[:, None] * W3[None, :], 0.0)
+                gW2 += _mm(tl.trans(a1), d2, USE_DOT, PRECISION)
+                gb2 += tl.sum(d2, axis=0)
+                d1 = tl.where(z1 > 0.0, _mm(d2, W2t, USE_DOT, PRECISION), 0.0)
+                gW1 += _mm(tl.trans(x), d1, USE_DOT, PRECISION)
+                gb1 += tl.sum(d1, axis=0)
+            # SGD update (torch.optim.SGD: buf = mu * buf + g; p -= lr * buf)
+            g3 = tl.sum(gb3, axis=0)
+            loss_acc += tl.sum(step_loss, axis=0)
+            if MOMENTUM:
+                V1 = momentum * V1 + gW1
+                Vb1 = momentum * Vb1 + gb1
+                V2 = momentum * V2 + gW2
+                Vb2 = momentum * Vb2 + gb2
+                V3 = momentum * V3 + gW3
+                Vb3 = momentum * Vb3 + g3
+                W1 = W1 - lr * V1
+                b1 = b1 - lr * Vb1
+                W2 = W2 - lr * V2
+                b2 = b2 - lr * Vb2
+                W3 = W3 - lr * V3
+                b3 = b3 - lr * Vb3
+            else:
+                W1 = W1 - lr * gW1
+                b1 = b1 - lr * gb1
+                W2 = W2 - lr * gW2
+                b2 = b2 - lr * gb2
+                W3 = W3 - lr * gW3
+                b3 = b3 - lr * g3
+
+        tl.store(w1_ptr + m * N_FEAT * H + w1_off, W1, mask=w1_mask)
+        tl.store(b1_ptr + m * H + j, b1, mask=hmask)
+        tl.store(w2_ptr + m * H * H + w2_off, W2, mask=w2_mask)
+        tl.store(b2_ptr + m * H + j, b2, mask=hmask)
+        tl.store(w3_ptr + m * H + j, W3, mask=hmask)
+        tl.store(b3_ptr + m, b3)
+        if MOMENTUM:
+            tl.store(v1_ptr + m * N_FEAT * H + w1_off, V1, mask=w1_mask)
+            tl.store(vb1_ptr + m * H + j, Vb1, mask=hmask)
+            tl.store(v2_ptr + m * H * H + w2_off, V2, mask=w2_mask)
+            tl.store(vb2_ptr + m * H + j, Vb2, mask=hmask)
+            tl.store(v3_ptr + m * H + j, V3, mask=hmask)
+            tl.store(vb3_ptr + m, Vb3)
+        tl.store(loss_ptr + m, loss_acc)
+
+
+def _next_pow2(v: int) -> int:
+    return 1 << max(0, int(v) - 1).bit_length()
+
+
+def train_epoch(
+    params: Params,
+    buffers: Params | None,
+    xy: torch.Tensor,
+    models: torch.Tensor,
+    seed_rows: torch.Tensor,
+    lr: torch.Tensor,
+    batch_size: int,
+    momentum: float = 0.0,
+    chunk: int | None = None,
+    num_warps: int | None = None,
+    precision: str = "ieee",
+) -> torch.Tensor:
+    """One epoch of mini-batch SGD of every model, as one kernel launch; parameters in place.
+
+    Parameters
+    ----------
+    params : dict
+        ``M`` models as :func:`hw6lib.mlp.init_params` lays them out (contiguous float32);
+        updated in place.
+    buffers : dict or None
+        Momentum buffers shaped like ``params`` (updated in place); required when
+        ``momentum > 0``.
+    xy : torch.Tensor, shape (U, n, 8)
+        Each distinct seed's rows in this epoch's order: 7 features, then the 0/1 label.
+    models, seed_rows : torch.Tensor, shape (P,), int32
+        Program ``i`` trains model ``models[i]`` on ``xy[seed_rows[i]]``.
+    lr : torch.Tensor, shape (M,), float32
+        This epoch's learning rate of every model (0 freezes a model).
+    batch_size : int
+        Rows per mini-batch; the last batch of the epoch holds the remainder.
+    momentum : float
+        SGD momentum (``torch.optim.SGD`` semantics).
+    chunk : int, optional
+        Rows per chunk of a mini-batch (a power of two); :func:`launch_config` by default.
+    num_warps : int, optional
+        Warps per program; :func:`launch_config` by default.
+    precision : {"ieee", "tf32", "tf32x3"}
+        ``tl.dot`` input precision (``"ieee"``: float32 throughout, like the eager path).
+
+    Returns
+    -------
+    torch.Tensor, shape (M,)
+        Each model's training loss summed over the epoch's rows.
+    """
+    if triton is None:  # pragma: no cover - depends on the environment
+        raise RuntimeError("the fused trainer needs the triton package")
+    M, p, h = params["W1"].shape
+    _, n, row = xy.shape
+    if p != N_IN or row != ROW or not xy.is_contiguous():
+        raise ValueError(f"expected {N_IN} features packed as (U, n, {ROW}), got {tuple(xy.shape)}")
+    if momentum and buffers is None:
+        raise ValueError("momentum > 0 needs buffers")
+    for k in PARAM_NAMES:
+        if not params[k].is_contiguous():
+            raise ValueError(f"parameter {k} must be contiguous")
+    default_chunk, default_warps = launch_config(h)
+    chunk = chunk or default_chunk
+    num_warps = num_warps or default_warps
+    if chunk & (chunk - 1) or chunk < 2:
+        raise ValueError(f"chunk must be a power of two >= 2, got {chunk}")
+    if precision not in ("ieee", "tf32", "tf32x3"):
+        raise ValueError(f"precision must be ieee, tf32 or tf32x3, got {precision!r}")
+    if models.dtype != torch.int32 or seed_rows.dtype != torch.int32:
+        raise ValueError("models and seed_rows must be int32")
+    hp = max(_next_pow2(h), 2)
+    use_dot = hp >= 16 and chunk >= 16
+    loss = torch.empty(M, dtype=torch.float32, device=xy.device)
+    buf = buffers if momentum else params  # not read without momentum
+    assert buf is not None
+    _epoch_kernel[(int(models.shape[0]),)](
+        xy,
+        models,
+        seed_rows,
+        lr,
+        *(params[k] for k in PARAM_NAMES),
+        *(buf[k] for k in PARAM_NAMES),
+        loss,
+        n,
+        batch_size,
+        -(-n // batch_size),
+        -(-min(batch_size, n) // chunk),
+        float(momentum),
+        H=h,
+        HP=hp,
+        K1=16 if use_dot else ROW,
+        N_FEAT=N_IN,
+        ROW_W=ROW,
+        CHUNK_ROWS=chunk,
+        MOMENTUM=bool(momentum),
+        USE_DOT=use_dot,
+        PRECISION=precision,
+        num_warps=num_warps,
+    )
+    return loss
+
+
+def compile_offline(
+    width: int,
+    momentum: float = 0.0,
+    chunk: int | None = None,
+    num_warps: int | None = None,
+    precision: str = "ieee",
+    arch: int = 90,
+) -> Any:
+    """Compile the kernel for an NVIDIA GPU of compute capability ``arch`` without a GPU.
+
+    Triton compiles ahead of time with the ``ptxas`` its wheel ships; no driver is needed. Used by
+    the tests (the kernel compiles, not only interprets) and by ``bench/fused_compile.py``
+    (registers and spills of each launch configuration).
+
+    Returns
+    -------
+    triton.compiler.CompiledKernel
+        ``.asm["cubin"]`` holds the machine code.
+    """
+    if triton is None:  # pragma: no cover - depends on the environment
+        raise RuntimeError("compiling the fused kernel needs the triton package")
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    default_chunk, default_warps = launch_config(width)
+    chunk = chunk or default_chunk
+    hp = max(_next_pow2(width), 2)
+    use_dot = hp >= 16 and chunk >= 16
+    fn = _epoch_kernel
+    sig = {name: "*fp32" for name in fn.arg_names}
+    sig.update({"models_ptr": "*i32", "seed_rows_ptr": "*i32", "momentum": "fp32"})
+    sig.update({name: "i32" for name in ("n", "batch", "n_steps", "n_chunks")})
+    consts = {
+        "H": width,
+        "HP": hp,
+        "K1": 16 if use_dot else ROW,
+        "N_FEAT": N_IN,
+        "ROW_W": ROW,
+        "CHUNK_ROWS": chunk,
+        "MOMENTUM": bool(momentum),
+        "USE_DOT": use_dot,
+        "PRECISION": precision,
+    }
+    sig.update({name: "constexpr" for name in consts})
+    src = ASTSource(fn=fn, signature=sig, constexprs=consts)
+    return triton.compile(
+        src, target=GPUTarget("cuda", arch, 32), options={"num_warps": num_warps or default_warps}
+    )
+
+
+def train_models_fused(
+    X_train: ArrayLike,
+    y_train: ArrayLike,
+    eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
+    width: int,
+    learning_rates: Sequence[float],
+    seeds: Sequence[int],
+    batch_size: int,
+    epochs: int,
+    momentum: float = 0.0,
+    device: torch.device | str = "cuda",
+    logger: logging.Logger | None = None,
+    chunk: int | None = None,
+    num_warps: int | None = None,
+    precision: str = "ieee",
+    schedule: str = "constant",
+) -> dict[str, Any]:
+    """:func:`hw6lib.mlp.train_models` with one fused kernel launch per epoch.
+
+    Same arguments, semantics and return value as :func:`hw6lib.mlp.train_models` (``cuda_graph``
+    is ``False`` and ``engine`` is ``"triton"`` in the result); ``chunk``, ``num_warps`` and
+    ``precision`` are passed to :func:`train_epoch`. Runs on CUDA, or on the CPU under Triton's
+    interpreter (for tests).
+    """
+    log = logger or logging.getLogger("hw6")
+    device = torch.device(device)
+    if len(learning_rates) != len(seeds) or not learning_rates:
+        raise ValueError("learning_rates and seeds must be non-empty and of equal length")
+    if batch_size < 1 or epochs < 0:
+        raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+    lr_factor(schedule, 1, 1)  # an unknown schedule fails before any work
+    Xn = np.ascontiguousarray(X_train, dtype=np.float32)
+    n, p = Xn.shape
+    if n == 0:
+        raise ValueError("no training rows")
+    M = len(learning_rates)
+    useeds = sorted(set(int(s) for s in seeds))
+    urow = [useeds.index(int(s)) for s in seeds]
+    order = sorted(range(M), key=lambda m: (urow[m], m))  # programs grouped by seed
+    models = torch.tensor(order, dtype=torch.int32, device=device)
+    seed_rows = torch.tensor([urow[m] for m in order], dtype=torch.int32, device=device)
+
+    def to_dev(X: ArrayLike, y: ArrayLike) -> tuple[torch.Tensor, torch.Tensor]:
+        Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).to(device)
+        yt = torch.from_numpy(np.asarray(y, dtype=np.float32).reshape(-1, 1)).to(device)
+        return Xt, yt
+
+    X, y = to_dev(Xn, y_train)
+    xy = torch.cat([X, y], dim=1).contiguous()  # (n, 8)
+    evals = {name: to_dev(*xy_) for name, xy_ in eval_sets.items()}
+    params = init_params(width, seeds, p, device)
+    buffers = {k: torch.zeros_like(v) for k, v in params.items()} if momentum else None
+    base_lr = torch.tensor(learning_rates, dtype=torch.float32, device=device)
+    alive = torch.ones(M, dtype=torch.float32, device=device)
+    gens = [torch.Generator(device=device).manual_seed(s) for s in useeds]
+    records: list[list[dict[str, Any]]] = [[] for _ in range(M)]
+    diverged: list[int | None] = [None] * M
+    initial_loss = np.array([r["loss"] for r in evaluate(params, X, y)])
+    t_train = t_eval = 0.0
+    for epoch in range(1, epochs + 1):
+        _sync(device)
+        t0 = time.perf_counter()
+        perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
+        xy_epoch = xy[perms]  # (U, n, 8): one gather per distinct seed
+        lr = base_lr * alive * lr_factor(schedule, epoch, epochs)  # this epoch's rates
+        loss_sum = train_epoch(
+            params,
+            buffers,
+            xy_epoch,
+            models,
+            seed_rows,
+            lr,
+            batch_size,
+            momentum,
+            chunk=chunk,
+            num_warps=num_warps,
+            precision=precision,
+        )
+        del xy_epoch
+        train_loss = (loss_sum / n).cpu().numpy()
+        finite = torch.stack([torch.isfinite(v).flatten(1).all(dim=1) for v in params.values()])
+        finite_np = (
+            finite.all(dim=0).cpu().numpy()
+            & np.isfinite(train_loss)
+            & (train_loss <= DIVERGENCE_FACTOR * initial_loss)
+        )
+        _sync(device)
+        t1 = time.perf_counter()
+        scores = {name: evaluate(params, Xe, ye) for name, (Xe, ye) in evals.items()}
+        _sync(device)
+        t_train += t1 - t0
+        t_eval += time.perf_counter() - t1
+        newly = [m for m in range(M) if diverged[m] is None and not finite_np[m]]
+        for m in newly:
+            diverged[m] = epoch
+        if newly:
+            alive = torch.tensor([d is None for d in diverged], dtype=torch.float32, device=device)
+            if buffers is not None:
+                for v in buffers.values():
+                    v.mul_(alive.view(M, 1, 1))
+            log.warning(
+                "epoch %d: %d model(s) diverged (lr %s), frozen",
+                epoch,
+                len(newly),
+                [learning_rates[m] for m in newly],
+            )
+        for m in range(M):
+            dead = diverged[m] is not None
+            rec: dict[str, Any] = {
+                "epoch": epoch,
+                "train_loss": float(train_loss[m]) if diverged[m] in (None, epoch) else None,
+                "diverged": dead,
+            }
+            for name in evals:
+                rec[name] = None if dead else scores[name][m]
+            records[m].append(rec)
+        alive_f1 = [
+            scores["valid"][m]["f1"] for m in range(M) if diverged[m] is None and "valid" in scores
+        ]
+        log.info(
+            "epoch %d (fused kernel): train %.2fs, eval %.2fs; best valid F1 %s",
+            epoch,
+            t1 - t0,
+            time.perf_counter() - t1,
+            f"{max(alive_f1):.4f}" if alive_f1 else "-",
+        )
+    return {
+        "models": [
+            {
+                "lr": float(learning_rates[m]),
+                "seed": int(seeds[m]),
+                "diverged_epoch": diverged[m],
+                "initial_train_loss": float(initial_loss[m]),
+                "epochs": records[m],
+            }
+            for m in range(M)
+        ],
+        "params": {k: v.cpu().numpy() for k, v in params.items()},
+        "train_seconds": t_train,
+        "eval_seconds": t_eval,
+        "cuda_graph": False,
+        "engine": "triton",
+    }
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

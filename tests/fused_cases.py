@@ -1,0 +1,110 @@
+"""Cases for the fused Triton kernel, run in Triton's interpreter by ``tests/test_mlp_triton.py``.
+
+Run as a script (``python tests/fused_cases.py OUT.pkl``) in a fresh process whose environment
+has ``TRITON_INTERPRET=1``: Triton reads the flag when a function is decorated with
+``@triton.jit``, including its own library functions (``tl.sum``, ``tl.sigmoid``) when
+``triton.language`` is first imported, so it must be set before ``triton`` is imported at all,
+and the tests' own process must not be switched to the interpreter for good. Every case trains
+with the fused kernel (CPU tensors, interpreted) and with the eager batched path of
+:func:`hw6lib.mlp.train_models`, and the results go to a pickle for the tests to compare.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: Model m: learning rate, seed. Models 0 and 1 share seed 0; model 2 diverges in epoch 1.
+LRS = [0.1, 0.5, 1000.0, 0.2]
+SEEDS = [0, 0, 1, 2]
+
+#: name: (width, rows, batch, momentum, chunk) for the fused vs eager comparisons.
+CASES: dict[str, tuple[int, int, int, float, int]] = {
+    # 8 full batches and a partial one of 16 rows; one chunk per batch (broadcast products)
+    "w4_partial": (4, 400, 48, 0.0, 64),
+    # 4 full batches, none partial; 2 chunks of 64 rows per batch (tl.dot)
+    "w16_full": (16, 384, 96, 0.0, 64),
+    # momentum, partial last batch (8 rows), 3 chunks of 16 rows per batch
+    "w16_momentum": (16, 400, 48, 0.9, 16),
+}
+
+EPOCHS = (1, 3)
+
+
+def _data(n: int) -> tuple[np.ndarray, np.ndarray]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from synthcard import synth_card
+
+    from hw6lib.mlp import fit_standardizer
+
+    X, y = synth_card(n, seed=4)
+    return fit_standardizer(X).transform(X), y
+
+
+def run(out: Path) -> None:
+    """Train every case both ways and pickle ``{case: {epochs: (fused, eager)}}`` and extras."""
+    if os.environ.get("TRITON_INTERPRET") != "1":
+        raise SystemExit("fused_cases: set TRITON_INTERPRET=1 before running")
+    import torch
+
+    from hw6lib import mlp_triton
+    from hw6lib.mlp import init_params, train_models
+
+    res: dict[str, Any] = {"interpreted": type(mlp_triton._epoch_kernel).__name__}
+    X, y = _data(500)
+    for name, (width, n, batch, mom, chunk) in CASES.items():
+        res[name] = {}
+        for epochs in EPOCHS:
+            args = (X[:n], y[:n], {}, width, LRS, SEEDS, batch, epochs)
+            with np.errstate(all="ignore"):  # the diverging model overflows inside numpy
+                fused = mlp_triton.train_models_fused(
+                    *args, momentum=mom, device="cpu", chunk=chunk
+                )
+            eager = train_models(*args, momentum=mom)
+            res[name][epochs] = (fused, eager)
+
+    # scores after every epoch, with a validation set
+    ev = {"valid": (X[300:], y[300:])}
+    with np.errstate(all="ignore"):
+        fused = mlp_triton.train_models_fused(
+            X[:300], y[:300], ev, 4, LRS, SEEDS, 64, 2, device="cpu"
+        )
+    res["scored"] = (fused, train_models(X[:300], y[:300], ev, 4, LRS, SEEDS, 64, 2))
+
+    # a learning-rate schedule: the fused path scales the rates per epoch as the eager one does
+    args = (X[:200], y[:200], {}, 4, LRS, SEEDS, 64, 3)
+    with np.errstate(all="ignore"):
+        fused = mlp_triton.train_models_fused(*args, momentum=0.9, device="cpu", schedule="cosine")
+    res["cosine"] = (fused, train_models(*args, momentum=0.9, schedule="cosine"))
+    res["cosine_constant"] = train_models(*args, momentum=0.9)
+
+    # one epoch through train_epoch directly: a learning rate of 0 leaves a model as it was
+    params = init_params(4, [0, 1])
+    before = {k: v.clone() for k, v in params.items()}
+    gen = torch.Generator().manual_seed(0)
+    xy = torch.cat([torch.randn(1, 30, 7, generator=gen), torch.ones(1, 30, 1)], dim=2)
+    loss = mlp_triton.train_epoch(
+        params,
+        None,
+        xy.contiguous(),
+        torch.tensor([0, 1], dtype=torch.int32),
+        torch.zeros(2, dtype=torch.int32),
+        torch.tensor([0.0, 0.3]),
+        8,
+    )
+    res["lr_vector"] = {
+        "loss": loss.numpy(),
+        "before": {k: v.numpy() for k, v in before.items()},
+        "after": {k: v.numpy() for k, v in params.items()},
+    }
+    res["usable_cpu"] = mlp_triton.usable("cpu", 16, 0.9)
+    out.write_bytes(pickle.dumps(res))
+
+
+if __name__ == "__main__":
+    run(Path(sys.argv[1]))

@@ -1,0 +1,105 @@
+"""The Problem 1 report section: every sentence it chooses follows a value computed in hw6lib.
+
+The section is rendered alone (no Snakemake) from fits of a small data set, with the computed
+decisions (count verdict, gradient-check claims, the 1-layer answer) set to each of their values.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from typing import Any
+
+import pytest
+from conftest import REPO
+
+from hw6lib.gradcheck import check_gradients
+from hw6lib.problem1 import compare_depths, compare_to_published, fit_depth
+from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
+from hw6lib.report import make_environment, num
+from hw6lib.simulate import simulate
+
+
+@pytest.fixture(scope="module")
+def context() -> dict[str, Any]:
+    x, y = simulate(5_000, 3)
+    fits = [fit_depth(x, y, d, points=4, screen_rows=2_000) for d in (1, 2)]
+    for f in fits:  # as if the data were the published data
+        d = f["depth"]
+        f["published"] = PROBLEM1[d]
+        f["vs_published"] = compare_to_published(
+            f["published_reproduction"], PROBLEM1[d], PROBLEM1_ENVELOPE[d]
+        )
+    return {
+        "config": {"problem1": {"seed": 3}},
+        "p1": {
+            "fits": fits,
+            "compare": compare_depths(fits),
+            "gradcheck": check_gradients(x[:1000], y[:1000], [1, 2], 1, 0),
+            "fig_fits": "",
+            "fig_residuals": "",
+        },
+    }
+
+
+def render(ctx: dict[str, Any]) -> str:
+    env = make_environment(REPO / "reports" / "templates")
+    page = env.get_template("sections/problem1.html.j2").render(**ctx)
+    page = re.sub(r"<math.*?</math>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_no_typed_orders_of_magnitude(context):
+    text = render(context)
+    assert "~1e-16" not in text and "~1e-10" not in text
+    assert "pin the path down" not in text
+    assert "and it does" not in text
+
+
+@pytest.mark.parametrize(
+    ("counts", "sentence"),
+    [
+        ({"nit": 50, "nfev": 252, "njev": 63}, "equal the published ones"),
+        (
+            {"nit": 49, "nfev": 248, "njev": 62},
+            "differ from the published 50, 252, 63, but lie within the envelope measured across "
+            "CPUs (nit 49–51, nfev 248–252, njev 62–63)",
+        ),
+        ({"nit": 30, "nfev": 120, "njev": 30}, "lie outside the envelope"),
+    ],
+)
+def test_count_sentence_follows_the_verdict(context, counts, sentence):
+    ctx = copy.deepcopy(context)
+    two = ctx["p1"]["fits"][1]
+    two["published_reproduction"].update(counts)
+    two["vs_published"] = compare_to_published(
+        two["published_reproduction"], PROBLEM1[2], PROBLEM1_ENVELOPE[2]
+    )
+    text = render(ctx)
+    assert sentence in text
+    assert "nfev = 4 × njev" in text or counts["nfev"] != 4 * counts["njev"]
+
+
+def test_gradient_check_sentences_follow_the_claims(context):
+    c = context["p1"]["gradcheck"]["claims"]
+    assert c["autograd_within_rounding"] and c["fd_within_bound"]
+    text = render(context)
+    assert "agrees with autograd up to rounding" in text
+    assert num(c["autograd_max_rel"], 2, "e") in text
+    ctx = copy.deepcopy(context)
+    ctx["p1"]["gradcheck"]["claims"].update(autograd_within_rounding=False, fd_within_bound=False)
+    text = render(ctx)
+    assert "does not match autograd" in text and "the gradient is wrong" in text
+    assert "up to rounding" not in text
+
+
+def test_one_layer_sentence_follows_what_bfgs_reached(context):
+    o = context["p1"]["compare"]["one_layer_from_starts"]
+    assert o["reaches_zero"]
+    assert f"from {o['reached_truth']} of the {o['starts']} Sobol starts" in render(context)
+    ctx = copy.deepcopy(context)
+    ctx["p1"]["compare"]["one_layer_from_starts"].update(
+        reaches_zero=False, reached_truth=0, truth_fun=None, truth_weights=None
+    )
+    assert "None of the 4 Sobol starts leads BFGS to (1, 1)" in render(ctx)
