@@ -50,6 +50,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from hw6lib.metrics import metrics_from_counts
+from hw6lib.schedule import lr_factor
 
 #: Number of input features (the 7 columns of :data:`hw6lib.carddata.FEATURES`; not imported
 #: from there so that this module needs only numpy and torch, e.g. on a bare GPU machine).
@@ -592,6 +593,7 @@ def train_models(
     device: torch.device | str = "cpu",
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
+    schedule: str = "constant",
     engine: str = "auto",
 ) -> dict[str, Any]:
     """Train ``M = len(learning_rates)`` models of one width and batch size at once.
@@ -622,6 +624,10 @@ def train_models(
         to eager kernels if capture fails). Ignored on the CPU.
     logger : logging.Logger, optional
         Progress messages.
+    schedule : {"constant", "cosine", "step"}
+        Learning-rate schedule over the ``epochs`` (:func:`hw6lib.schedule.lr_factor`): every
+        model's rate is its ``learning_rates`` entry times the epoch's factor, set once at the
+        start of each epoch.
     engine : {"auto", "torch"}
         ``auto``: on a CUDA device where the fused kernel of :mod:`hw6lib.mlp_triton` runs
         (Triton importable), train with it (same semantics); ``torch``: the path below.
@@ -643,11 +649,12 @@ def train_models(
 
         if mlp_triton.usable(device, width, momentum, log):
             args = (X_train, y_train, eval_sets, width, learning_rates, seeds, batch_size, epochs)
-            return mlp_triton.train_models_fused(*args, momentum, device, logger)
+            return mlp_triton.train_models_fused(*args, momentum, device, logger, schedule=schedule)
     if len(learning_rates) != len(seeds) or not learning_rates:
         raise ValueError("learning_rates and seeds must be non-empty and of equal length")
     if batch_size < 1 or epochs < 0:
         raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+    lr_factor(schedule, 1, 1)  # an unknown schedule fails before any work
     Xn = np.ascontiguousarray(X_train, dtype=np.float32)
     n, p = Xn.shape
     if n == 0:
@@ -665,6 +672,8 @@ def train_models(
     # features, 1 (the bias input), label: one gather fetches a row's x and y
     XY = torch.cat([X, torch.ones_like(y), y], dim=1)
     evals = {name: to_dev(*xy) for name, xy in eval_sets.items()}
+    # each model's own rate, 0 once frozen; times the schedule's factor in each epoch
+    base_lr = torch.tensor(learning_rates, dtype=torch.float32, device=device).view(M, 1, 1)
     stacked = _stack(init_params(width, seeds, p, device))
     n_full, rest = divmod(n, batch_size)
     state = _State(
@@ -672,7 +681,7 @@ def train_models(
         views=_param_views(stacked),
         params=_unstack(stacked),
         buffers={k: torch.zeros_like(v) for k, v in stacked.items()} if momentum else None,
-        lr=torch.tensor(learning_rates, dtype=torch.float32, device=device).view(M, 1, 1),
+        lr=base_lr.clone(),
         loss_rows=torch.zeros(M, 1, min(batch_size, n), dtype=torch.float32, device=device),
         XY=XY,
         umap=umap,
@@ -692,9 +701,18 @@ def train_models(
     diverged: list[int | None] = [None] * M
     initial_loss = np.array([r["loss"] for r in evaluate(state.params, X, y)])
     t_train = t_eval = 0.0
+    previous_factor = 1.0
     for epoch in range(1, epochs + 1):
         _sync(device)
         t0 = time.perf_counter()
+        factor = lr_factor(schedule, epoch, epochs)
+        if factor != previous_factor:
+            # the buffers hold lr * torch.optim.SGD's buffers: rescale them with the rate
+            state.lr.copy_(base_lr).mul_(factor)
+            if state.buffers is not None:
+                for v in state.buffers.values():
+                    v.mul_(factor / previous_factor)
+            previous_factor = factor
         perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
         _begin_epoch(state)
         state.loss_rows.zero_()
@@ -730,6 +748,7 @@ def train_models(
             alive = torch.tensor(
                 [d is None for d in diverged], dtype=torch.float32, device=device
             ).view(M, 1, 1)
+            base_lr.mul_(alive)
             state.lr.mul_(alive)
             if state.buffers is not None:
                 for v in state.buffers.values():
@@ -812,66 +831,86 @@ def train_cell(
     learning_rates: Sequence[float],
     seeds: Sequence[int],
     epochs: int,
-    momentum: float = 0.0,
+    momentums: Sequence[float] = (0.0,),
     device: torch.device | str = "cpu",
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
+    schedule: str = "constant",
 ) -> dict[str, Any]:
-    """Every (learning rate x seed) model of one (width, batch size) cell of the grid.
+    """Every (momentum x learning rate x seed) model of one (width, batch size) cell of the grid.
 
     The last ``n_valid`` training rows are the validation rows; the models are trained on the
     others, standardised with those rows' means and deviations only; validation and test rows
-    are scored after every epoch.
+    are scored after every epoch. The models of one momentum are trained together by one call
+    of :func:`train_models` (momentum is a scalar there), one momentum after the other.
+
+    Parameters
+    ----------
+    momentums : sequence of float
+        SGD momentum coefficients (0: plain SGD); every (learning rate, seed) is trained with each.
+    schedule : str
+        Learning-rate schedule over the ``epochs`` (:mod:`hw6lib.schedule`).
 
     Returns
     -------
     dict
-        ``width``, ``batch_size``, ``momentum``, ``epochs``, ``n_fit``, ``n_valid``, ``n_test``,
-        ``standardizer``, and ``models`` (see :func:`train_models`); no timings, so that equal
-        configurations give equal files.
+        ``width``, ``batch_size``, ``momentums``, ``schedule``, ``epochs``, ``n_fit``,
+        ``n_valid``, ``n_test``, ``standardizer``, and ``models`` (see :func:`train_models`),
+        each with its ``momentum``; no timings, so that equal configurations give equal files.
     """
+    log = logger or logging.getLogger("hw6")
+    if not momentums:
+        raise ValueError("momentums must not be empty")
     X_train = np.asarray(X_train)
     fit, valid = split_valid(X_train.shape[0], n_valid)
     y_train = np.asarray(y_train).ravel()
     st = fit_standardizer(X_train[fit])
     lrs = [float(lr) for lr in learning_rates for _ in seeds]
     sds = [int(s) for _ in learning_rates for s in seeds]
-    out = train_models(
-        st.transform(X_train[fit]),
-        y_train[fit],
-        {
-            "valid": (st.transform(X_train[valid]), y_train[valid]),
-            "test": (st.transform(X_test), np.asarray(y_test).ravel()),
-        },
-        width=width,
-        learning_rates=lrs,
-        seeds=sds,
-        batch_size=batch_size,
-        epochs=epochs,
-        momentum=momentum,
-        device=device,
-        cuda_graph=cuda_graph,
-        logger=logger,
-    )
-    (logger or logging.getLogger("hw6")).info(
-        "cell w%d b%d: %d models x %d epochs, training %.1fs, scoring %.1fs",
-        width,
-        batch_size,
-        len(lrs),
-        epochs,
-        out["train_seconds"],
-        out["eval_seconds"],
-    )
+    X_fit = st.transform(X_train[fit])
+    evals = {
+        "valid": (st.transform(X_train[valid]), y_train[valid]),
+        "test": (st.transform(X_test), np.asarray(y_test).ravel()),
+    }
+    models = []
+    for mu in momentums:
+        out = train_models(
+            X_fit,
+            y_train[fit],
+            evals,
+            width=width,
+            learning_rates=lrs,
+            seeds=sds,
+            batch_size=batch_size,
+            epochs=epochs,
+            momentum=float(mu),
+            device=device,
+            cuda_graph=cuda_graph,
+            logger=logger,
+            schedule=schedule,
+        )
+        models += [{"momentum": float(mu), **m} for m in out["models"]]
+        log.info(
+            "cell w%d b%d momentum %g: %d models x %d epochs, training %.1fs, scoring %.1fs",
+            width,
+            batch_size,
+            mu,
+            len(lrs),
+            epochs,
+            out["train_seconds"],
+            out["eval_seconds"],
+        )
     return {
         "width": int(width),
         "batch_size": int(batch_size),
-        "momentum": float(momentum),
+        "momentums": [float(mu) for mu in momentums],
+        "schedule": schedule,
         "epochs": int(epochs),
         "n_fit": int(fit.stop),
         "n_valid": int(n_valid),
         "n_test": int(np.asarray(X_test).shape[0]),
         "standardizer": st.to_dict(),
-        "models": out["models"],
+        "models": models,
     }
 
 
@@ -908,3 +947,18 @@ def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) 
             "available" if torch.cuda.is_available() else "not available",
         )
     return dev
+
+
+def divergence_rule(factor: float = DIVERGENCE_FACTOR) -> str:
+    """The rule that marks a model diverged in :func:`train_models`, in words (for the report).
+
+    Parameters
+    ----------
+    factor : float
+        The multiple of the initial training loss above which a model diverged
+        (:data:`DIVERGENCE_FACTOR`, the value the training uses).
+    """
+    return (
+        "its training loss or a parameter stopped being finite, or its mean training loss over "
+        f"an epoch exceeded {factor:g} times the loss of its initial weights"
+    )

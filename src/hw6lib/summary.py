@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hw6lib.verdict import mlp_vs_tree
+
 CONFUSION_KEYS = ("tp", "fp", "tn", "fn")
 
 
@@ -66,8 +68,11 @@ def build_summary(
         minimum (weights, training MSE), the number of distinct minima, of starts, of starts
         that reached the best minimum (``best_count``) and the half-width of the starts' box;
         ``problem2``: the data source, the best MLP configuration with its validation/test
-        accuracy and F1 (mean over seeds), the tree's test accuracy and F1,
-        ``mlp_minus_tree_f1`` and ``mlp_beats_tree``.
+        accuracy and F1 (mean over seeds), the tree's test accuracy and F1, ``verdict``
+        (:func:`hw6lib.verdict.mlp_vs_tree`: does the MLP beat the tree, with the tolerance),
+        ``mlp_minus_tree_f1`` and ``mlp_beats_tree`` (the verdict's outcome is ``"mlp"``),
+        ``edges`` (where the chosen configuration lies in the grid,
+        :func:`hw6lib.mlpgrid.grid_edges`) and ``near_best`` (:func:`hw6lib.mlpgrid.near_best`).
     """
     by_depth = {f["depth"]: f for f in fits}
     nets = []
@@ -89,7 +94,7 @@ def build_summary(
     two = next(r for r in compare["rows"] if r["depth"] == 2)
     b = mlp_best["best"]
     tt = tree["test"]
-    diff = b["test_f1"]["mean"] - tt["f1"]
+    verdict = mlp_vs_tree([r["test_f1"] for r in b["rows"]], tt["f1"])
     return {
         "problem1": {
             "nets": nets,
@@ -104,6 +109,8 @@ def build_summary(
                 "lr": b["lr"],
                 "batch_size": b["batch_size"],
                 "epochs": b["epochs"],
+                "momentum": b["momentum"],
+                "schedule": mlp_best["schedule"],
                 "seeds": len(b["seeds"]),
                 "valid_f1": b["valid_f1"]["mean"],
                 "test_accuracy": b["test_accuracy"]["mean"],
@@ -118,7 +125,10 @@ def build_summary(
                 "leaves": tree["leaves"],
                 "test_confusion": {k: tt[k] for k in CONFUSION_KEYS},
             },
-            "mlp_minus_tree_f1": diff,
-            "mlp_beats_tree": bool(diff > 0),
+            "verdict": verdict,
+            "mlp_minus_tree_f1": verdict["difference"],
+            "mlp_beats_tree": verdict["outcome"] == "mlp",
+            "edges": mlp_best["edges"],
+            "near_best": mlp_best["near_best"],
         },
     }
