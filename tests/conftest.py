@@ -37,6 +37,7 @@ def small_config() -> dict[str, Any]:
             "seeds": [0, 1],
             "epochs": [1, 2],
             "max_epochs": 2,
+            "momentums": [0.0, 0.9],
         },
     }
 

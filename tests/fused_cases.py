@@ -76,6 +76,13 @@ def run(out: Path) -> None:
         )
     res["scored"] = (fused, train_models(X[:300], y[:300], ev, 4, LRS, SEEDS, 64, 2))
 
+    # a learning-rate schedule: the fused path scales the rates per epoch as the eager one does
+    args = (X[:200], y[:200], {}, 4, LRS, SEEDS, 64, 3)
+    with np.errstate(all="ignore"):
+        fused = mlp_triton.train_models_fused(*args, momentum=0.9, device="cpu", schedule="cosine")
+    res["cosine"] = (fused, train_models(*args, momentum=0.9, schedule="cosine"))
+    res["cosine_constant"] = train_models(*args, momentum=0.9)
+
     # one epoch through train_epoch directly: a learning rate of 0 leaves a model as it was
     params = init_params(4, [0, 1])
     before = {k: v.clone() for k, v in params.items()}

@@ -142,7 +142,12 @@ def degenerate_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data.write_text("\n".join(lines) + "\n")
     cfg = small_config()
     cfg["card"] = {**cfg["card"], "path": str(data)}
-    cfg["mlp"] = {**cfg["mlp"], "widths": [4], "learning_rates": [0.1, 1000.0]}
+    cfg["mlp"] = {
+        **cfg["mlp"],
+        "widths": [4],
+        "learning_rates": [0.1, 1000.0],
+        "momentums": [0.0],
+    }
     _runner(wd / "run")(cfg)
     return wd / "run"
 
@@ -161,6 +166,8 @@ def test_diverging_learning_rate_is_recorded_and_reported(degenerate_run: Path) 
     assert best["best"]["lr"] == 0.1 and best["n_diverged_models"] == 2
     html = (degenerate_run / "reports/hw6.html").read_text()
     assert "div. (epoch 1)" in html and "of which 2 diverged" in html
+    # the report states the rule the code applies, with the code's factor
+    assert f"exceeded {DIVERGENCE_FACTOR:g} times the loss of its initial weights" in html
     assert "nan" not in json.dumps(best).lower()
 
 

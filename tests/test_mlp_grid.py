@@ -21,7 +21,9 @@ def _metrics(f1: float) -> dict:
     }
 
 
-def _cell(width: int, batch: int, models: list[tuple[float, int, list, list]]) -> dict:
+def _cell(
+    width: int, batch: int, models: list[tuple[float, int, list, list]], momentum: float = 0.0
+) -> dict:
     out = []
     for lr, seed, valid, test in models:
         epochs = [
@@ -35,11 +37,14 @@ def _cell(width: int, batch: int, models: list[tuple[float, int, list, list]]) -
             for e, (v, t) in enumerate(zip(valid, test, strict=True))
         ]
         div = next((e["epoch"] for e in epochs if e["diverged"]), None)
-        out.append({"lr": lr, "seed": seed, "diverged_epoch": div, "epochs": epochs})
+        out.append(
+            {"momentum": momentum, "lr": lr, "seed": seed, "diverged_epoch": div, "epochs": epochs}
+        )
     return {
         "width": width,
         "batch_size": batch,
-        "momentum": 0.0,
+        "momentums": [momentum],
+        "schedule": "constant",
         "epochs": len(models[0][2]),
         "n_fit": 8,
         "n_valid": 2,
@@ -94,7 +99,7 @@ def test_diverged_seeds_count_as_zero_and_show_in_the_table() -> None:
     assert (best["best"]["lr"], best["best"]["epochs"]) == (9.0, 1)
     assert best["n_diverged_models"] == 1
     hm = heatmap_table(rows, 2)
-    assert hm[10]["diverged"] == [[0], [1]]
+    assert hm[(0.0, 10)]["diverged"] == [[0], [1]]
 
 
 def test_published_test_loop_reports_the_last_batch_only() -> None:
@@ -140,3 +145,146 @@ def test_replication_records_printed_and_correct_metrics() -> None:
         assert r["printed"]["accuracy"] == pytest.approx(100 * r["correct"]["accuracy"])
     assert out["published"]["accuracy"][0] == 89.4
     assert replicate_published(X[:3000], y[:3000], X[3000:], y[3000:], seed=0) == out
+
+
+# --- where the best configuration lies in the grid ----------------------------------------
+
+GRID = {
+    "width": [8, 16, 32],
+    "lr": [0.1, 0.3, 1.0],
+    "batch_size": [100, 250, 1000],
+    "epochs": [2, 5, 10],
+    "momentum": [0.0, 0.5, 0.9],
+}
+
+
+def _rows(best: dict, diverged: dict | None = None, lr_step: float = 0.01) -> list[dict]:
+    """Two seeds of every configuration of GRID; validation F1 falls with the distance (in grid
+    steps, ``lr_step`` per learning-rate step, 0.01 per other step) from ``best``;
+    ``diverged`` maps a learning rate to the seeds that diverge at it."""
+    import itertools
+
+    rows = []
+    keys = list(GRID)
+    for combo in itertools.product(*GRID.values()):
+        cfg = dict(zip(keys, combo, strict=True))
+        steps = {k: abs(GRID[k].index(cfg[k]) - GRID[k].index(best[k])) for k in keys}
+        drop = 0.01 * sum(steps.values()) + (lr_step - 0.01) * steps["lr"]
+        for seed in (0, 1):
+            div = seed in (diverged or {}).get(cfg["lr"], ())
+            f1 = None if div else 0.99 - drop + 0.001 * seed
+            row = {**cfg, "seed": seed, "diverged": div, "diverged_epoch": 1 if div else None}
+            row["train_loss"] = None if div else 0.1
+            for split in ("valid", "test"):
+                for k in ("loss", "accuracy", "precision", "recall", "f1"):
+                    row[f"{split}_{k}"] = f1
+            rows.append(row)
+    return rows
+
+
+def _edges(best: dict, **kw) -> dict:
+    from hw6lib.mlpgrid import grid_edges, summarise
+
+    summaries = summarise(_rows(best, **kw))
+    assert {k: summaries[0][k] for k in GRID} == best  # the construction puts the best there
+    out = grid_edges(summaries, n_fit=10_000)
+    return {d["dimension"]: d for d in out["dimensions"]} | {"_": out}
+
+
+def test_best_inside_the_grid_on_every_dimension() -> None:
+    best = {"width": 16, "lr": 0.3, "batch_size": 250, "epochs": 5, "momentum": 0.5}
+    e = _edges(best)
+    assert e["_"]["interior"] and e["_"]["open"] == []
+    for k in GRID:
+        assert e[k]["kind"] == e[k]["position"] == "interior"
+        assert (e[k]["below"], e[k]["value"], e[k]["above"]) == tuple(GRID[k])
+        assert e[k]["next"] is None
+
+
+def test_best_on_the_upper_edge_of_every_dimension() -> None:
+    best = {k: v[-1] for k, v in GRID.items()}
+    e = _edges(best)
+    assert not e["_"]["interior"]
+    assert e["_"]["open"] == ["width", "learning rate", "batch size", "epochs", "momentum"]
+    for k in GRID:
+        assert (e[k]["position"], e[k]["kind"], e[k]["above"]) == ("highest", "open", None)
+    assert e["width"]["next"] == 64 and e["lr"]["next"] == 2.0
+    assert e["batch_size"]["next"] == 2000 and e["epochs"]["next"] == 20
+    assert e["momentum"]["next"] == pytest.approx(0.95)
+
+
+def test_best_on_the_lower_edge_of_every_dimension() -> None:
+    best = {k: v[0] for k, v in GRID.items()}
+    e = _edges(best)
+    assert e["_"]["open"] == ["width", "learning rate", "batch size", "epochs"]
+    for k in GRID:
+        assert (e[k]["position"], e[k]["below"]) == ("lowest", None)
+    assert e["width"]["next"] == 4 and e["lr"]["next"] == 0.05
+    assert e["batch_size"]["next"] == 50 and e["epochs"]["next"] == 1
+    # momentum 0 is plain SGD: nothing lies below it
+    assert (e["momentum"]["kind"], e["momentum"]["next"]) == ("closed_domain", None)
+
+
+def test_a_diverged_learning_rate_closes_the_edge() -> None:
+    best = {"width": 16, "lr": 1.0, "batch_size": 250, "epochs": 5, "momentum": 0.5}
+    # one seed of the largest rate diverges: the upper edge is closed, not open
+    e = _edges(best, diverged={1.0: (0,)}, lr_step=0.6)
+    assert (e["lr"]["position"], e["lr"]["kind"], e["lr"]["next"]) == (
+        "highest",
+        "closed_diverged",
+        None,
+    )
+    assert e["_"]["interior"]
+    # inside the grid with the next rate diverged: interior, and the divergence is recorded
+    best = {**best, "lr": 0.3}
+    e = _edges(best, diverged={1.0: (0, 1)})
+    assert (e["lr"]["kind"], e["lr"]["above"], e["lr"]["above_diverged"]) == ("interior", 1.0, 2)
+
+
+def test_edge_domains_and_next_values() -> None:
+    from hw6lib.mlpgrid import next_value
+
+    assert next_value("batch_size", 10_000, "high", n_fit=10_000) is None
+    assert next_value("batch_size", 1, "low") is None
+    assert next_value("epochs", 1, "low") is None and next_value("width", 1, "low") is None
+    assert next_value("momentum", 0.5, "low") == 0.0
+    with pytest.raises(ValueError):
+        next_value("depth", 1, "high")
+
+
+def test_divergence_rule_in_words_follows_the_code() -> None:
+    from hw6lib.mlp import DIVERGENCE_FACTOR, divergence_rule
+
+    assert f"exceeded {DIVERGENCE_FACTOR:g} times" in divergence_rule()
+    assert "exceeded 3 times" in divergence_rule(3.0)
+    assert "not finite" not in divergence_rule() and "stopped being finite" in divergence_rule()
+
+
+def test_with_a_decaying_schedule_more_epochs_is_a_new_run() -> None:
+    from hw6lib.mlpgrid import grid_edges, summarise
+
+    summaries = summarise(_rows({k: v[-1] for k, v in GRID.items()}))
+    cos = {d["dimension"]: d for d in grid_edges(summaries, schedule="cosine")["dimensions"]}
+    const = {d["dimension"]: d for d in grid_edges(summaries)["dimensions"]}
+    assert cos["epochs"]["new_run"] and not const["epochs"]["new_run"]
+    assert not any(cos[k]["new_run"] for k in GRID if k != "epochs")
+
+
+def test_near_best_counts_configurations_within_the_spread() -> None:
+    from hw6lib.mlpgrid import near_best, summarise
+
+    best = {"width": 16, "lr": 0.3, "batch_size": 250, "epochs": 5, "momentum": 0.5}
+    summaries = summarise(_rows(best))
+    nb = near_best(summaries)
+    # seeds differ by 0.001, so the sd is 0.001 / sqrt(2); one grid step costs 0.01
+    assert nb["sd"] == pytest.approx(0.001 / np.sqrt(2))
+    assert nb["n"] == 1 and nb["values"][0] == {"name": "width", "values": [16]}
+    assert nb["n_configurations"] == len(summaries) == 3**5
+    # a flat neighbour within the spread is counted, with its value
+    flat = [dict(s) for s in summaries]
+    other = next(
+        s for s in flat if s["width"] == 32 and all(s[k] == best[k] for k in best if k != "width")
+    )
+    other["score"] = flat[0]["score"] - 0.0005
+    nb = near_best(flat)
+    assert nb["n"] == 2 and nb["values"][0] == {"name": "width", "values": [16, 32]}

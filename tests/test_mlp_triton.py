@@ -103,6 +103,13 @@ def test_scores_after_every_epoch_match(results) -> None:
     assert all(r["valid"] is None for r in fused["models"][2]["epochs"])
 
 
+def test_schedule_scales_the_fused_rates_as_the_eager_ones(results) -> None:
+    fused, eager = results["cosine"]
+    assert_same_models(fused, eager)
+    constant = results["cosine_constant"]
+    assert not np.allclose(eager["params"]["W1"][0], constant["params"]["W1"][0], atol=1e-4)
+
+
 def test_learning_rate_is_a_per_model_input(results) -> None:
     r = results["lr_vector"]
     assert r["loss"].shape == (2,) and np.isfinite(r["loss"]).all()

@@ -17,11 +17,12 @@ def test_mlp_grid_through_snakemake(pipeline_run) -> None:
     cells = sorted(p.name for p in (wd / "results/mlp/cells").iterdir())
     assert cells == ["w4_b256.json", "w8_b256.json"]
     cell = json.loads((wd / "results/mlp/cells/w8_b256.json").read_text())
-    assert len(cell["models"]) == 4 and all(len(m["epochs"]) == 2 for m in cell["models"])
+    assert len(cell["models"]) == 8 and all(len(m["epochs"]) == 2 for m in cell["models"])
+    assert sorted({m["momentum"] for m in cell["models"]}) == mlp["momentums"]
     assert cell["n_valid"] == 2000 and cell["n_fit"] == 8000
     with open(wd / "results/mlp/grid.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 2 * 2 * 1 * 2 * 2
+    assert len(rows) == 2 * 2 * 1 * 2 * 2 * 2  # width, lr, batch, epochs, momentum, seed
     assert {"valid_f1", "test_f1", "test_accuracy", "diverged"} <= set(rows[0])
     best = json.loads((wd / "results/mlp/best.json").read_text())
     b = best["best"]
@@ -34,6 +35,11 @@ def test_mlp_grid_through_snakemake(pipeline_run) -> None:
     assert ("no CUDA device available" in log) or torch.cuda.is_available()
     html = (wd / "reports/hw6.html").read_text()
     assert 'id="mlp"' in html and "Does the MLP beat a simple tree?" in html
+    # one verdict, stated alike in the answers and in the MLP section, with its tolerance
+    assert html.count("The tolerance is the standard deviation over seeds") == 2
+    # where the chosen configuration lies, in the answers and beside the grid table
+    assert html.count("The chosen configuration") >= 2
+    assert "became infinite or NaN" not in html
     assert html.count("<svg") >= 5
 
 

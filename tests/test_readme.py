@@ -27,8 +27,9 @@ OPS = {
     "<": lambda a, b: a < b,
     ">": lambda a, b: a > b,
     "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
 }
-TOKEN = re.compile(r"\s*(<=|>=|==|<|>)\s*")
+TOKEN = re.compile(r"\s*(<=|>=|==|!=|<|>)\s*")
 
 
 def section(readme: str) -> str:
@@ -80,7 +81,7 @@ def test_the_checker_itself():
     assert evaluate("0.4 <= a.b <= 0.6", s)
     assert not evaluate("0.6 <= a.b", s)
     assert evaluate("a.c.1 == 2", s) and evaluate("a.ok == true", s)
-    assert evaluate("a.kind == 'synthetic'", s)
+    assert evaluate("a.kind == 'synthetic'", s) and evaluate("a.kind != 'real'", s)
     with pytest.raises(KeyError):
         evaluate("a.missing > 0", s)
     with pytest.raises(ValueError):

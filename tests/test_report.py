@@ -69,6 +69,8 @@ def test_summary_numbers_equal_the_result_files(page, pipeline_run):
         load("card/split/summary.json"),
         load("card/tree/metrics.json"),
         load("mlp/best.json"),
+        gradcheck=load("problem1/gradcheck.json"),
+        published_run=load("mlp/published.json"),
     )
     assert json.loads(json.dumps(rebuilt)) == summary
 

@@ -46,19 +46,40 @@ def test_best_seed_is_chosen_on_validation() -> None:
 def test_best_mlp_retrained_scores_like_the_grid() -> None:
     X, y = synth_card(4000, seed=2)
     X_test, y_test = synth_card(2000, seed=3)
-    cell = train_cell(X, y, X_test, y_test, 800, 8, 100, [0.1, 1.0], [0, 1], 2)
-    best = best_summary([cell], [1, 2])["best"]
-    record, scores = best_mlp_scores(X, y, X_test, y_test, 800, best)
+    cell = train_cell(
+        X, y, X_test, y_test, 800, 8, 100, [0.1, 1.0], [0, 1], 3, momentums=[0.0, 0.9],
+        schedule="cosine",
+    )  # fmt: skip
+    best = best_summary([cell], [1, 2, 3])["best"]
+    record, scores = best_mlp_scores(X, y, X_test, y_test, 800, best, schedule="cosine", horizon=3)
     assert scores.dtype == np.float32 and scores.shape == (2000,)
     assert ((scores >= 0) & (scores <= 1)).all()
-    assert {k: record[k] for k in ("width", "lr", "batch_size", "epochs")} == {
-        k: best[k] for k in ("width", "lr", "batch_size", "epochs")
-    }
+    keys = ("width", "lr", "batch_size", "epochs", "momentum")
+    assert {k: record[k] for k in keys} == {k: best[k] for k in keys}
     assert record["seed"] == best_seed(best)
     grid = next(r for r in best["rows"] if r["seed"] == record["seed"])
+    # (the grid's model after best["epochs"] of a cosine schedule over 3 epochs)
     # the same model as in the grid, trained alone (other batch shape: close, not bitwise)
     assert record["test"]["f1"] == pytest.approx(grid["test_f1"], abs=0.01)
     assert record["test"] == classification_metrics(y_test, scores > 0.5)
+
+
+def test_horizon_trains_the_first_epochs_of_a_longer_schedule() -> None:
+    from hw6lib.mlp import train_models
+
+    X, y = synth_card(1500, seed=4)
+    X = (X - X.mean(0)) / X.std(0)
+    args = dict(width=4, learning_rates=[0.5], seeds=[0], batch_size=100, schedule="cosine")
+    long = train_models(X, y, {"v": (X, y)}, epochs=3, **args)
+    short = train_models(X, y, {"v": (X, y)}, epochs=2, horizon=3, **args)
+    for a, b in zip(long["models"][0]["epochs"][:2], short["models"][0]["epochs"], strict=True):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
+    alone = train_models(X, y, {"v": (X, y)}, epochs=2, **args)  # cosine over 2 epochs differs
+    assert alone["models"][0]["epochs"][1]["train_loss"] != pytest.approx(
+        short["models"][0]["epochs"][1]["train_loss"], rel=1e-5
+    )
+    with pytest.raises(ValueError, match="horizon"):
+        train_models(X, y, {}, epochs=3, horizon=2, **args)
 
 
 def test_pr_curve_summary() -> None:

@@ -44,6 +44,7 @@ import torch
 from numpy.typing import ArrayLike
 
 from hw6lib.mlp import DIVERGENCE_FACTOR, N_IN, PARAM_NAMES, Params, evaluate, init_params
+from hw6lib.schedule import lr_factor
 
 try:  # the CUDA build of torch ships Triton; the CPU build does not
     import triton
@@ -445,6 +446,7 @@ def train_models_fused(
     chunk: int | None = None,
     num_warps: int | None = None,
     precision: str = "ieee",
+    schedule: str = "constant",
 ) -> dict[str, Any]:
     """:func:`hw6lib.mlp.train_models` with one fused kernel launch per epoch.
 
@@ -459,6 +461,7 @@ def train_models_fused(
         raise ValueError("learning_rates and seeds must be non-empty and of equal length")
     if batch_size < 1 or epochs < 0:
         raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
+    lr_factor(schedule, 1, 1)  # an unknown schedule fails before any work
     Xn = np.ascontiguousarray(X_train, dtype=np.float32)
     n, p = Xn.shape
     if n == 0:
@@ -492,7 +495,7 @@ def train_models_fused(
         t0 = time.perf_counter()
         perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
         xy_epoch = xy[perms]  # (U, n, 8): one gather per distinct seed
-        lr = base_lr * alive  # this epoch's learning rates (a schedule would enter here)
+        lr = base_lr * alive * lr_factor(schedule, epoch, epochs)  # this epoch's rates
         loss_sum = train_epoch(
             params,
             buffers,

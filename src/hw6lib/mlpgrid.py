@@ -1,6 +1,7 @@
 """The MLP grid put together: one tidy table of every configuration, and the best one.
 
-A *configuration* is (width, learning rate, batch size, epochs); each is trained once per seed.
+A *configuration* is (width, learning rate, batch size, epochs, momentum); each is trained once
+per seed.
 The table has one row per (configuration, seed), with validation and test metrics read off the
 per-epoch records of the cell files (:func:`hw6lib.mlp.train_cell`): the number of epochs is a
 grid dimension without retraining. The best configuration maximises the mean validation F1 over
@@ -18,16 +19,18 @@ from typing import Any
 import numpy as np
 
 from hw6lib.io import atomic_open
+from hw6lib.mlp import divergence_rule
+from hw6lib.schedule import describe_schedule
 
 #: Metrics copied into the table, for each of "valid" and "test".
 METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
 #: Metrics summarised as mean and standard deviation over seeds.
 SUMMARY_METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1")
-KEY: tuple[str, ...] = ("width", "lr", "batch_size", "epochs")
+KEY: tuple[str, ...] = ("width", "lr", "batch_size", "epochs", "momentum")
 
 
 def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[dict[str, Any]]:
-    """One row per (width, lr, batch size, epochs, seed), sorted by those keys.
+    """One row per (width, lr, batch size, epochs, momentum, seed), sorted by those keys.
 
     Parameters
     ----------
@@ -39,7 +42,7 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
     Returns
     -------
     list of dict
-        Keys ``width``, ``lr``, ``batch_size``, ``epochs``, ``seed``, ``diverged``,
+        Keys ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum``, ``seed``, ``diverged``,
         ``diverged_epoch``, ``train_loss`` and ``valid_<metric>`` / ``test_<metric>`` for every
         metric in :data:`METRICS` (``None`` once a model has diverged).
     """
@@ -56,6 +59,7 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
                     "lr": model["lr"],
                     "batch_size": cell["batch_size"],
                     "epochs": e,
+                    "momentum": model["momentum"],
                     "seed": model["seed"],
                     "diverged": bool(rec["diverged"]),
                     "diverged_epoch": model["diverged_epoch"],
@@ -65,7 +69,7 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
                     for k in METRICS:
                         row[f"{split}_{k}"] = None if rec[split] is None else rec[split][k]
                 rows.append(row)
-    rows.sort(key=lambda r: (r["width"], r["lr"], r["batch_size"], r["epochs"], r["seed"]))
+    rows.sort(key=lambda r: (*tuple(r[k] for k in KEY), r["seed"]))
     return rows
 
 
@@ -87,7 +91,8 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        Sorted best first (ties: fewer epochs, narrower, larger batch, smaller lr).
+        Sorted best first (ties: fewer epochs, narrower, larger batch, smaller lr, smaller
+        momentum).
     """
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
@@ -103,7 +108,16 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             for k in SUMMARY_METRICS:
                 s[f"{split}_{k}"] = _mean_sd([r[f"{split}_{k}"] for r in rs])
         out.append(s)
-    out.sort(key=lambda s: (-s["score"], s["epochs"], s["width"], -s["batch_size"], s["lr"]))
+    out.sort(
+        key=lambda s: (
+            -s["score"],
+            s["epochs"],
+            s["width"],
+            -s["batch_size"],
+            s["lr"],
+            s["momentum"],
+        )
+    )
     return out
 
 
@@ -127,7 +141,12 @@ def best_summary(
         ``best`` (the winner's summary: mean and sd over seeds, per-seed rows), ``top`` (the
         leading summaries, each with ``curve``: per epoch, mean over seeds of validation and test
         F1 and accuracy and of the training loss), ``selection`` (how it was chosen),
-        ``n_configurations``, ``n_models`` and ``n_diverged_models``, and the data sizes; what
+        ``n_configurations``, ``n_models`` and ``n_diverged_models``, the data sizes,
+        ``momentums``, ``schedule`` (and ``schedule_text``, in words), ``max_epochs``, ``edges``
+        (:func:`grid_edges`: where the best lies in the grid), ``near_best``
+        (:func:`near_best`: the configurations within the best's spread over seeds) and
+        ``divergence_rule`` (in words,
+        from :func:`hw6lib.mlp.divergence_rule`); what
         the comparison with the decision tree needs is ``best.test_accuracy`` and
         ``best.test_f1`` (mean, sd, n) and ``n_test``.
     """
@@ -137,7 +156,9 @@ def best_summary(
     leaders = []
     for s in summaries[:top]:
         cell = by_cell[(s["width"], s["batch_size"])]
-        models = [m for m in cell["models"] if m["lr"] == s["lr"]]
+        models = [
+            m for m in cell["models"] if m["lr"] == s["lr"] and m["momentum"] == s["momentum"]
+        ]
         curve = []
         for e in range(1, cell["epochs"] + 1):
             recs = [m["epochs"][e - 1] for m in models]
@@ -157,7 +178,7 @@ def best_summary(
         "best": best,
         "top": leaders,
         "selection": "highest mean validation F1 over seeds (diverged seeds count as 0); "
-        "ties: fewer epochs, narrower, larger batch, smaller learning rate",
+        "ties: fewer epochs, narrower, larger batch, smaller learning rate, smaller momentum",
         "n_configurations": len(summaries),
         "n_models": n_models,
         "n_diverged_models": sum(
@@ -167,25 +188,200 @@ def best_summary(
         "n_fit": first["n_fit"],
         "n_valid": first["n_valid"],
         "n_test": first["n_test"],
-        "momentum": first["momentum"],
+        "momentums": sorted({float(m["momentum"]) for c in cells for m in c["models"]}),
+        "schedule": first["schedule"],
+        "schedule_text": describe_schedule(first["schedule"]),
+        "max_epochs": first["epochs"],
+        "edges": grid_edges(summaries, first["n_fit"], first["schedule"]),
+        "near_best": near_best(summaries),
+        "divergence_rule": divergence_rule(),
+    }
+
+
+#: The grid's dimensions: key in the rows and name in the report.
+DIMENSIONS: tuple[tuple[str, str], ...] = (
+    ("width", "width"),
+    ("lr", "learning rate"),
+    ("batch_size", "batch size"),
+    ("epochs", "epochs"),
+    ("momentum", "momentum"),
+)
+
+
+def next_value(dimension: str, value: float, side: str, n_fit: int | None = None) -> float | None:
+    """The value to try next beyond an edge of the grid, or ``None`` where the domain ends.
+
+    Widths, learning rates and batch sizes double (upwards) or halve (downwards); epochs double
+    (a run twice as long); momentum ``mu`` goes to ``(1 + mu) / 2`` upwards and to 0 (plain SGD)
+    downwards. The domain ends at width 1, batch size 1 or ``n_fit`` (one batch of all rows),
+    1 epoch and momentum 0.
+
+    Parameters
+    ----------
+    dimension : {"width", "lr", "batch_size", "epochs", "momentum"}
+    value : float
+        The edge value.
+    side : {"low", "high"}
+        Below the smallest or above the largest value tried.
+    n_fit : int, optional
+        Training rows (the largest possible batch).
+    """
+    if side not in ("low", "high"):
+        raise ValueError(f"side must be 'low' or 'high', got {side!r}")
+    up = side == "high"
+    if dimension == "momentum":
+        if up:
+            return (1.0 + value) / 2.0
+        return 0.0 if value > 0 else None
+    if dimension == "lr":
+        return value * 2.0 if up else value / 2.0
+    if dimension in ("width", "epochs"):
+        if up:
+            return int(value) * 2
+        return int(value) // 2 if value > 1 else None
+    if dimension == "batch_size":
+        if up:
+            return None if n_fit is not None and value >= n_fit else int(value) * 2
+        return int(value) // 2 if value > 1 else None
+    raise ValueError(f"unknown grid dimension {dimension!r}")
+
+
+def grid_edges(
+    summaries: Sequence[dict[str, Any]], n_fit: int | None = None, schedule: str = "constant"
+) -> dict[str, Any]:
+    """Where the best configuration lies in the grid, dimension by dimension.
+
+    Along each dimension the best configuration is compared with the configurations that equal
+    it on every other dimension. It is *interior* when values were tried on both sides; else it
+    lies on the lowest or highest value tried (or on the only one), and the edge is:
+
+    * *closed* by the domain when no value lies beyond it (:func:`next_value` is ``None``:
+      momentum 0, 1 epoch, width 1, batch size 1);
+    * *closed* by divergence when it is the largest learning rate tried and some of its seeds
+      diverged (a larger rate would diverge too);
+    * *open* otherwise: the grid should be extended to :func:`next_value`.
+
+    Parameters
+    ----------
+    summaries : sequence of dict
+        :func:`summarise`, best first.
+    n_fit : int, optional
+        Training rows (closes the upper edge of the batch size at one full batch).
+    schedule : str
+        The learning-rate schedule: with a decaying one, more epochs mean a new, longer run
+        (``new_run`` is true for the epochs), not more records read off the same run.
+
+    Returns
+    -------
+    dict
+        ``dimensions``: per dimension ``dimension``, ``name``, ``value``, ``tried`` (the values
+        along the line through the best), ``position`` (``"interior"``, ``"lowest"``,
+        ``"highest"`` or ``"only"``), ``kind`` (``"interior"``, ``"open"``,
+        ``"closed_domain"`` or ``"closed_diverged"``), ``next`` (the value beyond an open edge,
+        else ``None``), ``below``/``above`` (the neighbouring values tried, or ``None``) and
+        ``above_diverged`` (seeds diverged at the next larger value tried), ``new_run``
+        (trying ``next`` needs a new run with another horizon, not only more epochs);
+        ``open``: the names of the dimensions with an open edge; ``interior``: whether none is
+        open.
+    """
+    best = summaries[0]
+    dims = []
+    for key, name in DIMENSIONS:
+        line = [s for s in summaries if all(s[k] == best[k] for k, _ in DIMENSIONS if k != key)]
+        tried = sorted({s[key] for s in line})
+        i = tried.index(best[key])
+        below = tried[i - 1] if i > 0 else None
+        above = tried[i + 1] if i + 1 < len(tried) else None
+        above_div = 0
+        if above is not None:
+            above_div = next(s["n_diverged"] for s in line if s[key] == above)
+        if below is not None and above is not None:
+            position, kind, nxt = "interior", "interior", None
+        else:
+            position = (
+                "only"
+                if below is None and above is None
+                else ("lowest" if below is None else "highest")
+            )
+            # the side to extend: upwards unless only the lower side is missing
+            side = "low" if position == "lowest" else "high"
+            nxt = next_value(key, best[key], side, n_fit)
+            if key == "lr" and side == "high" and best["n_diverged"] > 0:
+                kind, nxt = "closed_diverged", None
+            elif nxt is None:
+                kind = "closed_domain"
+            else:
+                kind = "open"
+        dims.append(
+            {
+                "dimension": key,
+                "name": name,
+                "value": best[key],
+                "tried": tried,
+                "position": position,
+                "kind": kind,
+                "next": nxt,
+                "below": below,
+                "above": above,
+                "above_diverged": int(above_div),
+                "new_run": key == "epochs" and schedule != "constant",
+            }
+        )
+    open_dims = [d["name"] for d in dims if d["kind"] == "open"]
+    return {"dimensions": dims, "open": open_dims, "interior": not open_dims}
+
+
+def near_best(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The configurations whose score lies within the best's spread over seeds.
+
+    The best configuration's validation F1 has a standard deviation over seeds; every
+    configuration scoring at least the best's score minus that deviation is, on these seeds,
+    not distinguishable from it. Where such configurations lie tells whether an open edge of the
+    best matters.
+
+    Parameters
+    ----------
+    summaries : sequence of dict
+        :func:`summarise`, best first.
+
+    Returns
+    -------
+    dict
+        ``sd`` (the best's validation-F1 standard deviation over seeds, 0 when unknown),
+        ``threshold``, ``n`` (configurations at or above it, the best included),
+        ``n_configurations`` and ``values``: per dimension, in the order of
+        :data:`DIMENSIONS`, its ``name`` and the sorted ``values`` those configurations take.
+    """
+    best = summaries[0]
+    sd = best["valid_f1"]["sd"] or 0.0
+    threshold = best["score"] - sd
+    near = [s for s in summaries if s["score"] >= threshold]
+    return {
+        "sd": sd,
+        "threshold": threshold,
+        "n": len(near),
+        "n_configurations": len(summaries),
+        "values": [
+            {"name": name, "values": sorted({s[key] for s in near})} for key, name in DIMENSIONS
+        ],
     }
 
 
 def heatmap_table(
     rows: Sequence[dict[str, Any]], epochs: int, metric: str = "valid_f1"
-) -> dict[int, dict[str, Any]]:
-    """Mean ``metric`` over seeds on a (learning rate x width) grid, one per batch size.
+) -> dict[tuple[float, int], dict[str, Any]]:
+    """Mean ``metric`` over seeds on a (learning rate x width) grid, one per (momentum, batch).
 
     Returns
     -------
     dict
-        Batch size to ``{"lrs": [...], "widths": [...], "values": [[...]] (lr rows, width
-        columns; NaN where every seed diverged), "diverged": [[count, ...]]}``.
+        (momentum, batch size) to ``{"lrs": [...], "widths": [...], "values": [[...]] (lr rows,
+        width columns; NaN where every seed diverged), "diverged": [[count, ...]]}``.
     """
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[tuple[float, int], dict[str, Any]] = {}
     sel = [r for r in rows if r["epochs"] == epochs]
-    for b in sorted({r["batch_size"] for r in sel}):
-        rb = [r for r in sel if r["batch_size"] == b]
+    for mu, b in sorted({(r["momentum"], r["batch_size"]) for r in sel}):
+        rb = [r for r in sel if r["batch_size"] == b and r["momentum"] == mu]
         lrs = sorted({r["lr"] for r in rb})
         widths = sorted({r["width"] for r in rb})
         vals = np.full((len(lrs), len(widths)), math.nan)
@@ -196,7 +392,12 @@ def heatmap_table(
                 v = [r[metric] for r in rs if r[metric] is not None]
                 vals[i, j] = float(np.mean(v)) if v else math.nan
                 div[i, j] = sum(r["diverged"] for r in rs)
-        out[b] = {"lrs": lrs, "widths": widths, "values": vals.tolist(), "diverged": div.tolist()}
+        out[(mu, b)] = {
+            "lrs": lrs,
+            "widths": widths,
+            "values": vals.tolist(),
+            "diverged": div.tolist(),
+        }
     return out
 
 

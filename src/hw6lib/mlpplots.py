@@ -17,22 +17,27 @@ from hw6lib.plots import STYLE
 
 
 def _label(s: dict[str, Any]) -> str:
-    return f"h={s['width']}, lr={s['lr']:g}, batch={s['batch_size']}"
+    return f"h={s['width']}, lr={s['lr']:g}, batch={s['batch_size']}, mom.={s['momentum']:g}"
 
 
 def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:
-    """Mean validation F1 over seeds, learning rate x width, one panel per batch size.
+    """Mean validation F1 over seeds, learning rate x width; a panel per (momentum, batch size).
+
+    Rows of panels are momentums, columns batch sizes.
 
     Cells where some seed diverged are marked with the count ("k div."); a cell where every
     seed diverged is blank.
     """
     tables = heatmap_table(rows, epochs)
     with matplotlib.rc_context({**STYLE, "axes.grid": False}):
-        n = max(1, len(tables))
-        fig, axes = plt.subplots(1, n, figsize=(3.2 * n + 0.8, 3.2), squeeze=False)
+        moms = sorted({mu for mu, _ in tables}) or [0.0]
+        batches = sorted({b for _, b in tables}) or [0]
+        nr, nc = len(moms), len(batches)
+        fig, axes = plt.subplots(nr, nc, figsize=(3.2 * nc + 0.8, 3.2 * nr), squeeze=False)
         im = None
-        fig.subplots_adjust(wspace=0.3)
-        for k, (ax, (b, t)) in enumerate(zip(axes[0], sorted(tables.items()), strict=False)):
+        fig.subplots_adjust(wspace=0.3, hspace=0.45)
+        for (mu, b), t in sorted(tables.items()):
+            ax = axes[moms.index(mu)][batches.index(b)]
             vals = np.array(t["values"], dtype=float)
             im = ax.imshow(
                 np.ma.masked_invalid(vals), vmin=0.0, vmax=1.0, cmap="viridis", origin="lower"
@@ -54,11 +59,16 @@ def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:
             ax.set_xticks(range(len(t["widths"])), [str(w) for w in t["widths"]])
             ax.set_yticks(range(len(t["lrs"])), [f"{lr:g}" for lr in t["lrs"]])
             ax.set_xlabel("hidden width h")
-            if k == 0:
+            if batches.index(b) == 0:
                 ax.set_ylabel("learning rate")
-            ax.set_title(f"batch {b}, {epochs} epoch{'s' if epochs != 1 else ''}", fontsize=10)
+            ax.set_title(
+                f"batch {b}, momentum {mu:g}, {epochs} epoch{'s' if epochs != 1 else ''}",
+                fontsize=9,
+            )
         if im is not None:
-            fig.colorbar(im, ax=list(axes[0]), shrink=0.85, label="validation F1 (mean over seeds)")
+            fig.colorbar(
+                im, ax=list(axes.ravel()), shrink=0.85, label="validation F1 (mean over seeds)"
+            )
     return fig
 
 

@@ -60,15 +60,18 @@ def best_mlp_scores(
     y_test: ArrayLike,
     n_valid: int,
     best: Mapping[str, Any],
-    momentum: float = 0.0,
+    schedule: str = "constant",
+    horizon: int | None = None,
     device: torch.device | str = "cpu",
     logger: logging.Logger | None = None,
 ) -> tuple[dict[str, Any], NDArray[np.float32]]:
     """Retrain the best MLP of the grid and score the test rows.
 
     The model is trained as in :func:`hw6lib.mlp.train_cell` (the same fitting rows,
-    standardisation, initial weights and shuffles for its seed) with the configuration of
-    ``best`` (width, learning rate, batch size, epochs) and the seed of :func:`best_seed`.
+    standardisation, initial weights, shuffles and learning-rate schedule for its seed) with
+    the configuration of ``best`` (width, learning rate, batch size, epochs, momentum) and the
+    seed of :func:`best_seed`: the grid's model after ``best["epochs"]`` of its ``horizon``
+    epochs.
 
     Parameters
     ----------
@@ -80,8 +83,10 @@ def best_mlp_scores(
         ``card.n_valid``.
     best : mapping
         ``best`` of :func:`hw6lib.mlpgrid.best_summary`.
-    momentum : float
-        ``mlp.momentum``.
+    schedule : str
+        The grid's learning-rate schedule (``mlp.schedule``).
+    horizon : int, optional
+        Epochs the grid's schedule spans (``mlp.max_epochs``; default ``best["epochs"]``).
     device : torch.device or str
         Training device.
     logger : logging.Logger, optional
@@ -90,7 +95,8 @@ def best_mlp_scores(
     Returns
     -------
     record : dict
-        ``width``, ``lr``, ``batch_size``, ``epochs``, ``seed``, ``threshold`` and ``test``
+        ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum``, ``seed``, ``threshold``
+        and ``test``
         (:func:`hw6lib.metrics.classification_metrics` at the threshold).
     scores : numpy.ndarray of float32, shape (n_test,)
         Probability of fraud of every test row.
@@ -109,9 +115,12 @@ def best_mlp_scores(
         seeds=[seed],
         batch_size=int(best["batch_size"]),
         epochs=int(best["epochs"]),
-        momentum=momentum,
+        momentum=float(best.get("momentum", 0.0)),
         device=device,
         logger=logger,
+        schedule=schedule,
+        engine="torch",
+        horizon=horizon,
     )
     params = {k: torch.from_numpy(v) for k, v in out["params"].items()}
     Xt = torch.from_numpy(st.transform(X_test))
@@ -126,6 +135,7 @@ def best_mlp_scores(
         "lr": float(best["lr"]),
         "batch_size": int(best["batch_size"]),
         "epochs": int(best["epochs"]),
+        "momentum": float(best.get("momentum", 0.0)),
         "seed": seed,
         "threshold": THRESHOLD,
         "test": classification_metrics(np.asarray(y_test).ravel(), scores > THRESHOLD),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hw6lib.verdict import mlp_vs_tree
+
 CONFUSION_KEYS = ("tp", "fp", "tn", "fn")
 
 
@@ -43,6 +45,8 @@ def build_summary(
     card: dict[str, Any],
     tree: dict[str, Any],
     mlp_best: dict[str, Any],
+    gradcheck: dict[str, Any] | None = None,
+    published_run: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Collect the numbers that answer each homework question.
 
@@ -58,16 +62,27 @@ def build_summary(
         The default tree's metrics (``results/card/tree/metrics.json``).
     mlp_best : dict
         :func:`hw6lib.mlpgrid.best_summary`.
+    gradcheck : dict, optional
+        :func:`hw6lib.gradcheck.check_gradients` (its ``claims`` are copied).
+    published_run : dict, optional
+        :func:`hw6lib.replication.replicate_published` (the range of its printed accuracy
+        over the epochs, ours and the published solution's).
 
     Returns
     -------
     dict
         ``problem1``: per depth, the published-recipe fit from zeros and the best multi-start
         minimum (weights, training MSE), the number of distinct minima, of starts, of starts
-        that reached the best minimum (``best_count``) and the half-width of the starts' box;
+        that reached the best minimum (``best_count``), the half-width of the starts' box and
+        ``published`` (how the published recipe's rerun compares with the published numbers:
+        ``counts_verdict``, whether the training error and weights lie in the stated envelope,
+        whether the recipe checks hold); ``gradcheck`` (the gradient check's claims);
         ``problem2``: the data source, the best MLP configuration with its validation/test
-        accuracy and F1 (mean over seeds), the tree's test accuracy and F1,
-        ``mlp_minus_tree_f1`` and ``mlp_beats_tree``.
+        accuracy and F1 (mean over seeds), the tree's test accuracy and F1, ``verdict``
+        (:func:`hw6lib.verdict.mlp_vs_tree`: does the MLP beat the tree, with the tolerance),
+        ``mlp_minus_tree_f1`` and ``mlp_beats_tree`` (the verdict's outcome is ``"mlp"``),
+        ``edges`` (where the chosen configuration lies in the grid,
+        :func:`hw6lib.mlpgrid.grid_edges`) and ``near_best`` (:func:`hw6lib.mlpgrid.near_best`).
     """
     by_depth = {f["depth"]: f for f in fits}
     nets = []
@@ -84,17 +99,19 @@ def build_summary(
                 "starts": len(f["multistart"]["starts"]),
                 "best_count": f["multistart"]["best"]["count"],
                 "box": f["design"]["box"],
+                "published": _vs_published(f.get("vs_published")),
             }
         )
     two = next(r for r in compare["rows"] if r["depth"] == 2)
     b = mlp_best["best"]
     tt = tree["test"]
-    diff = b["test_f1"]["mean"] - tt["f1"]
+    verdict = mlp_vs_tree([r["test_f1"] for r in b["rows"]], tt["f1"])
     return {
         "problem1": {
             "nets": nets,
             "one_layer_contains_truth": compare.get("one_layer_contains_truth"),
             "two_layer_limits": [two["limit_minus_inf"], two["limit_plus_inf"]],
+            "gradcheck": (gradcheck or {}).get("claims"),
         },
         "problem2": {
             "source": card["source"],
@@ -104,6 +121,8 @@ def build_summary(
                 "lr": b["lr"],
                 "batch_size": b["batch_size"],
                 "epochs": b["epochs"],
+                "momentum": b["momentum"],
+                "schedule": mlp_best["schedule"],
                 "seeds": len(b["seeds"]),
                 "valid_f1": b["valid_f1"]["mean"],
                 "test_accuracy": b["test_accuracy"]["mean"],
@@ -118,7 +137,39 @@ def build_summary(
                 "leaves": tree["leaves"],
                 "test_confusion": {k: tt[k] for k in CONFUSION_KEYS},
             },
-            "mlp_minus_tree_f1": diff,
-            "mlp_beats_tree": bool(diff > 0),
+            "verdict": verdict,
+            "mlp_minus_tree_f1": verdict["difference"],
+            "mlp_beats_tree": verdict["outcome"] == "mlp",
+            "edges": mlp_best["edges"],
+            "near_best": mlp_best["near_best"],
+            "published_run": _published_run(published_run),
         },
+    }
+
+
+def _vs_published(vs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The published recipe's rerun against the published numbers, in a few fields."""
+    if vs is None:
+        return None
+    return {
+        "counts_verdict": vs["counts_verdict"],
+        "fun_rel_diff": vs["fun_rel_diff"],
+        "fun_in_envelope": vs["fun_in_envelope"],
+        "weights_in_envelope": vs["weights_in_envelope"],
+        "recipe_ok": all(vs["recipe"].values()),
+    }
+
+
+def _published_run(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Range over the epochs of the printed test accuracy (%), ours and published."""
+    if run is None:
+        return None
+    ours = [e["printed"]["accuracy"] for e in run["epochs"]]
+    theirs = list(run["published"]["accuracy"])
+    return {
+        "epochs": len(ours),
+        "accuracy_min": min(ours),
+        "accuracy_max": max(ours),
+        "published_accuracy_min": min(theirs),
+        "published_accuracy_max": max(theirs),
     }

@@ -8,6 +8,8 @@ rule summary:
         card="results/card/split/summary.json",
         tree="results/card/tree/metrics.json",
         mlp_best="results/mlp/best.json",
+        gradcheck="results/problem1/gradcheck.json",
+        published="results/mlp/published.json",
     output:
         summary="results/summary.json",
     log:

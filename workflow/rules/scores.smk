@@ -22,7 +22,8 @@ rule mlp_best_scores:
         runtime=30,
     params:
         n_valid=CARD["n_valid"],
-        momentum=MLP["momentum"],
+        schedule=MLP["schedule"],
+        max_epochs=MLP["max_epochs"],
         device=MLP["device"],
         code=library_digest("mlp_best_scores.py"),
     script:

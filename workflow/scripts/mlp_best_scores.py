@@ -21,7 +21,8 @@ with job_logging(snakemake.log[0]) as log:
         *(load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")),
         n_valid=p.n_valid,
         best=read_json(snakemake.input.best)["best"],
-        momentum=p.momentum,
+        schedule=p.schedule,
+        horizon=p.max_epochs,
         device=cell_device(
             p.device,
             granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")),

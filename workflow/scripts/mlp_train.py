@@ -32,9 +32,10 @@ with job_logging(snakemake.log[0]) as log:
         learning_rates=p.learning_rates,
         seeds=p.seeds,
         epochs=p.epochs,
-        momentum=p.momentum,
+        momentums=p.momentums,
         device=device,
         cuda_graph=p.cuda_graph,
         logger=log,
+        schedule=p.schedule,
     )
     write_json(snakemake.output.cell, result)

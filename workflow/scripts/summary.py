@@ -17,5 +17,7 @@ with job_logging(snakemake.log[0]):
         read_json(i.card),
         read_json(i.tree),
         read_json(i.mlp_best),
+        gradcheck=read_json(i.gradcheck),
+        published_run=read_json(i.published),
     )
     write_json(snakemake.output.summary, summary)
