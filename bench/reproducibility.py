@@ -17,6 +17,14 @@ The ``OPENBLAS_*`` variables are left as the machine sets them (their value is p
 
 With ``--readme`` the table replaces the text between the ``<!-- envelope:begin -->`` and
 ``<!-- envelope:end -->`` markers, so the README's numbers come from this run, not from a hand.
+
+Whole runs: run the default pipeline twice, natively and under a setting (e.g.
+``NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" ATEN_CPU_CAPABILITY=default
+snakemake --cores 2 --directory other``), then
+
+    python bench/reproducibility.py --runs native=. portable=other --readme README.md
+
+compares their ``results/summary.json`` side by side (between the ``envelope-runs`` markers).
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     },
 }
 BEGIN, END = "<!-- envelope:begin -->", "<!-- envelope:end -->"
+RUNS_BEGIN, RUNS_END = "<!-- envelope-runs:begin -->", "<!-- envelope-runs:end -->"
 
 
 def _sha(*arrays: np.ndarray) -> str:
@@ -207,13 +216,68 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _get(summary: dict[str, Any], path: str) -> Any:
+    node: Any = summary
+    for part in path.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+#: Rows of the whole-run comparison: label and how to read it from summary.json.
+RUN_ROWS: list[tuple[str, Any]] = [
+    ("Problem 1: 2-layer best minimum, MSE", lambda s: f"{_get(s, 'problem1.nets.1.best_mse'):.10e}"),
+    ("Problem 1: 2-layer published recipe, MSE", lambda s: f"{_get(s, 'problem1.nets.1.zeros_mse'):.10e}"),
+    ("Problem 1: 2-layer published recipe, weights", lambda s: ", ".join(f"{w:.4f}" for w in _get(s, "problem1.nets.1.zeros_weights"))),
+    ("Problem 1: starts reaching the best 2-layer minimum", lambda s: f"{_get(s, 'problem1.nets.1.best_count')} of {_get(s, 'problem1.nets.1.starts')}"),
+    ("Problem 2: stand-in CSV SHA-256", lambda s: _get(s, "problem2.source.sha256")[:12]),
+    ("Problem 2: tree test F1", lambda s: f"{_get(s, 'problem2.tree.test_f1'):.6f}"),
+    ("Problem 2: chosen MLP (width, lr, batch, epochs, momentum)", lambda s: ", ".join(str(_get(s, f"problem2.mlp.{k}")) for k in ("width", "lr", "batch_size", "epochs", "momentum"))),
+    ("Problem 2: its test F1, mean ± sd over seeds", lambda s: f"{_get(s, 'problem2.mlp.test_f1'):.4f} ± {_get(s, 'problem2.mlp.test_f1_sd'):.4f}"),
+    ("Problem 2: configurations within one sd of the best", lambda s: f"{_get(s, 'problem2.near_best.n')} of {_get(s, 'problem2.near_best.n_configurations')}"),
+    ("Problem 2: verdict", lambda s: _get(s, "problem2.verdict.outcome")),
+    ("Problem 2: published run, accuracy range over epochs (%)", lambda s: f"{_get(s, 'problem2.published_run.accuracy_min'):.1f} to {_get(s, 'problem2.published_run.accuracy_max'):.1f}"),
+]  # fmt: skip
+
+
+def runs_table(runs: dict[str, Path]) -> str:
+    """Side-by-side table of the summaries of whole default runs."""
+    summaries = {
+        n: json.loads((d / "results" / "summary.json").read_text()) for n, d in runs.items()
+    }
+    lines = [
+        "Whole default runs (`snakemake --cores 2`, default configuration), "
+        + ", ".join(f"`{n}`" for n in runs)
+        + ", compared by `python bench/reproducibility.py --runs`:",
+        "",
+        "| result | " + " | ".join(runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for label, read in RUN_ROWS:
+        lines.append(f"| {label} | " + " | ".join(read(s) for s in summaries.values()) + " |")
+    return "\n".join(lines)
+
+
+def _write_between(readme: Path, begin: str, end: str, text: str) -> None:
+    content = readme.read_text()
+    head, rest = content.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--rows", type=int, default=1_000_000, help="stand-in rows (default run's)")
     ap.add_argument("--mlp-rows", type=int, default=100_000, help="training rows of the cell")
     ap.add_argument("--readme", type=Path, help="write the table between the envelope markers")
+    ap.add_argument("--runs", nargs="+", metavar="NAME=DIR", help="compare whole runs' summaries")
     args = ap.parse_args()
+    if args.runs:
+        text = runs_table({k: Path(v) for k, v in (r.split("=", 1) for r in args.runs)})
+        print(text)
+        if args.readme:
+            _write_between(args.readme, RUNS_BEGIN, RUNS_END, text)
+        return
     if args.worker:
         worker(args.worker, args.rows, args.mlp_rows)
         return
@@ -231,10 +295,7 @@ def main() -> None:
     text = table(runs)
     print(text)
     if args.readme:
-        readme = args.readme.read_text()
-        head, rest = readme.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        args.readme.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+        _write_between(args.readme, BEGIN, END, text)
 
 
 if __name__ == "__main__":
