@@ -216,27 +216,42 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _get(summary: dict[str, Any], path: str) -> Any:
-    node: Any = summary
-    for part in path.split("."):
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    return node
-
-
-#: Rows of the whole-run comparison: label and how to read it from summary.json.
-RUN_ROWS: list[tuple[str, Any]] = [
-    ("Problem 1: 2-layer best minimum, MSE", lambda s: f"{_get(s, 'problem1.nets.1.best_mse'):.10e}"),
-    ("Problem 1: 2-layer published recipe, MSE", lambda s: f"{_get(s, 'problem1.nets.1.zeros_mse'):.10e}"),
-    ("Problem 1: 2-layer published recipe, weights", lambda s: ", ".join(f"{w:.4f}" for w in _get(s, "problem1.nets.1.zeros_weights"))),
-    ("Problem 1: starts reaching the best 2-layer minimum", lambda s: f"{_get(s, 'problem1.nets.1.best_count')} of {_get(s, 'problem1.nets.1.starts')}"),
-    ("Problem 2: stand-in CSV SHA-256", lambda s: _get(s, "problem2.source.sha256")[:12]),
-    ("Problem 2: tree test F1", lambda s: f"{_get(s, 'problem2.tree.test_f1'):.6f}"),
-    ("Problem 2: chosen MLP (width, lr, batch, epochs, momentum)", lambda s: ", ".join(str(_get(s, f"problem2.mlp.{k}")) for k in ("width", "lr", "batch_size", "epochs", "momentum"))),
-    ("Problem 2: its test F1, mean ± sd over seeds", lambda s: f"{_get(s, 'problem2.mlp.test_f1'):.4f} ± {_get(s, 'problem2.mlp.test_f1_sd'):.4f}"),
-    ("Problem 2: configurations within one sd of the best", lambda s: f"{_get(s, 'problem2.near_best.n')} of {_get(s, 'problem2.near_best.n_configurations')}"),
-    ("Problem 2: verdict", lambda s: _get(s, "problem2.verdict.outcome")),
-    ("Problem 2: published run, accuracy range over epochs (%)", lambda s: f"{_get(s, 'problem2.published_run.accuracy_min'):.1f} to {_get(s, 'problem2.published_run.accuracy_max'):.1f}"),
-]  # fmt: skip
+def run_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rows of the whole-run comparison: label and value read from one summary.json."""
+    p1, p2 = s["problem1"]["nets"][1], s["problem2"]
+    mlp, pub = p2["mlp"], p2["published_run"]
+    config = ("width", "lr", "batch_size", "epochs", "momentum")
+    return [
+        ("Problem 1: 2-layer best minimum, MSE", f"{p1['best_mse']:.10e}"),
+        ("Problem 1: 2-layer published recipe, MSE", f"{p1['zeros_mse']:.10e}"),
+        (
+            "Problem 1: 2-layer published recipe, weights",
+            ", ".join(f"{w:.4f}" for w in p1["zeros_weights"]),
+        ),
+        (
+            "Problem 1: starts reaching the best 2-layer minimum",
+            f"{p1['best_count']} of {p1['starts']}",
+        ),
+        ("Problem 2: stand-in CSV SHA-256", p2["source"]["sha256"][:12]),
+        ("Problem 2: tree test F1", f"{p2['tree']['test_f1']:.6f}"),
+        (
+            "Problem 2: chosen MLP (width, lr, batch, epochs, momentum)",
+            ", ".join(str(mlp[k]) for k in config),
+        ),
+        (
+            "Problem 2: its test F1, mean ± sd over seeds",
+            f"{mlp['test_f1']:.4f} ± {mlp['test_f1_sd']:.4f}",
+        ),
+        (
+            "Problem 2: configurations within one sd of the best",
+            f"{p2['near_best']['n']} of {p2['near_best']['n_configurations']}",
+        ),
+        ("Problem 2: verdict", p2["verdict"]["outcome"]),
+        (
+            "Problem 2: published run, accuracy range over epochs (%)",
+            f"{pub['accuracy_min']:.1f} to {pub['accuracy_max']:.1f}",
+        ),
+    ]
 
 
 def runs_table(runs: dict[str, Path]) -> str:
@@ -252,8 +267,9 @@ def runs_table(runs: dict[str, Path]) -> str:
         "| result | " + " | ".join(runs) + " |",
         "|---|" + "---|" * len(runs),
     ]
-    for label, read in RUN_ROWS:
-        lines.append(f"| {label} | " + " | ".join(read(s) for s in summaries.values()) + " |")
+    rows = [run_rows(s) for s in summaries.values()]
+    for i, (label, _) in enumerate(rows[0]):
+        lines.append(f"| {label} | " + " | ".join(r[i][1] for r in rows) + " |")
     return "\n".join(lines)
 
 
