@@ -17,6 +17,14 @@ The ``OPENBLAS_*`` variables are left as the machine sets them (their value is p
 
 With ``--readme`` the table replaces the text between the ``<!-- envelope:begin -->`` and
 ``<!-- envelope:end -->`` markers, so the README's numbers come from this run, not from a hand.
+
+Whole runs: run the default pipeline twice, natively and under a setting (e.g.
+``NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" ATEN_CPU_CAPABILITY=default
+snakemake --cores 2 --directory other``), then
+
+    python bench/reproducibility.py --runs native=. portable=other --readme README.md
+
+compares their ``results/summary.json`` side by side (between the ``envelope-runs`` markers).
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ SETTINGS: dict[str, dict[str, str]] = {
     },
 }
 BEGIN, END = "<!-- envelope:begin -->", "<!-- envelope:end -->"
+RUNS_BEGIN, RUNS_END = "<!-- envelope-runs:begin -->", "<!-- envelope-runs:end -->"
 
 
 def _sha(*arrays: np.ndarray) -> str:
@@ -207,13 +216,84 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def run_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rows of the whole-run comparison: label and value read from one summary.json."""
+    p1, p2 = s["problem1"]["nets"][1], s["problem2"]
+    mlp, pub = p2["mlp"], p2["published_run"]
+    config = ("width", "lr", "batch_size", "epochs", "momentum")
+    return [
+        ("Problem 1: 2-layer best minimum, MSE", f"{p1['best_mse']:.10e}"),
+        ("Problem 1: 2-layer published recipe, MSE", f"{p1['zeros_mse']:.10e}"),
+        (
+            "Problem 1: 2-layer published recipe, weights",
+            ", ".join(f"{w:.4f}" for w in p1["zeros_weights"]),
+        ),
+        (
+            "Problem 1: starts reaching the best 2-layer minimum",
+            f"{p1['best_count']} of {p1['starts']}",
+        ),
+        ("Problem 2: stand-in CSV SHA-256", p2["source"]["sha256"][:12]),
+        ("Problem 2: tree test F1", f"{p2['tree']['test_f1']:.6f}"),
+        (
+            "Problem 2: chosen MLP (width, lr, batch, epochs, momentum)",
+            ", ".join(str(mlp[k]) for k in config),
+        ),
+        (
+            "Problem 2: its test F1, mean ± sd over seeds",
+            f"{mlp['test_f1']:.4f} ± {mlp['test_f1_sd']:.4f}",
+        ),
+        (
+            "Problem 2: configurations within one sd of the best",
+            f"{p2['near_best']['n']} of {p2['near_best']['n_configurations']}",
+        ),
+        ("Problem 2: verdict", p2["verdict"]["outcome"]),
+        (
+            "Problem 2: published run, accuracy range over epochs (%)",
+            f"{pub['accuracy_min']:.1f} to {pub['accuracy_max']:.1f}",
+        ),
+    ]
+
+
+def runs_table(runs: dict[str, Path]) -> str:
+    """Side-by-side table of the summaries of whole default runs."""
+    summaries = {
+        n: json.loads((d / "results" / "summary.json").read_text()) for n, d in runs.items()
+    }
+    lines = [
+        "Whole default runs (`snakemake --cores 2`, default configuration), "
+        + ", ".join(f"`{n}`" for n in runs)
+        + ", compared by `python bench/reproducibility.py --runs`:",
+        "",
+        "| result | " + " | ".join(runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    rows = [run_rows(s) for s in summaries.values()]
+    for i, (label, _) in enumerate(rows[0]):
+        lines.append(f"| {label} | " + " | ".join(r[i][1] for r in rows) + " |")
+    return "\n".join(lines)
+
+
+def _write_between(readme: Path, begin: str, end: str, text: str) -> None:
+    content = readme.read_text()
+    head, rest = content.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--rows", type=int, default=1_000_000, help="stand-in rows (default run's)")
     ap.add_argument("--mlp-rows", type=int, default=100_000, help="training rows of the cell")
     ap.add_argument("--readme", type=Path, help="write the table between the envelope markers")
+    ap.add_argument("--runs", nargs="+", metavar="NAME=DIR", help="compare whole runs' summaries")
     args = ap.parse_args()
+    if args.runs:
+        text = runs_table({k: Path(v) for k, v in (r.split("=", 1) for r in args.runs)})
+        print(text)
+        if args.readme:
+            _write_between(args.readme, RUNS_BEGIN, RUNS_END, text)
+        return
     if args.worker:
         worker(args.worker, args.rows, args.mlp_rows)
         return
@@ -231,10 +311,7 @@ def main() -> None:
     text = table(runs)
     print(text)
     if args.readme:
-        readme = args.readme.read_text()
-        head, rest = readme.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        args.readme.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+        _write_between(args.readme, BEGIN, END, text)
 
 
 if __name__ == "__main__":
