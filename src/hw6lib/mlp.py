@@ -40,7 +40,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -577,6 +577,85 @@ def _capture_graph(state: _State, idx_static: torch.Tensor, steps: int, log: log
     return graph
 
 
+@dataclass
+class TrainingProgress:
+    """Per-model health and per-epoch records of one batched training run.
+
+    Shared by the torch path (:func:`train_models`) and the fused kernel
+    (:func:`hw6lib.mlp_triton.train_models_fused`), so that both apply the same divergence rule
+    (:data:`DIVERGENCE_FACTOR`) and write the same records.
+    """
+
+    initial_loss: np.ndarray  # mean training loss of the initial weights, per model
+    diverged: list[int | None] = field(default_factory=list)  # epoch it diverged, or None
+    records: list[list[dict[str, Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        M = len(self.initial_loss)
+        self.diverged = self.diverged or [None] * M
+        self.records = self.records or [[] for _ in range(M)]
+
+    def healthy(self, params: Params, train_loss: np.ndarray) -> np.ndarray:
+        """Models whose parameters are finite and whose epoch loss is finite and at most
+        :data:`DIVERGENCE_FACTOR` times their initial loss."""
+        finite = torch.stack([torch.isfinite(v).flatten(1).all(dim=1) for v in params.values()])
+        return (
+            finite.all(dim=0).cpu().numpy()
+            & np.isfinite(train_loss)
+            & (train_loss <= DIVERGENCE_FACTOR * self.initial_loss)
+        )
+
+    def update(
+        self,
+        epoch: int,
+        train_loss: np.ndarray,
+        healthy: np.ndarray,
+        scores: Mapping[str, list[dict[str, Any]]],
+    ) -> list[int]:
+        """Mark newly diverged models, append every model's record of ``epoch``; return the
+        models that diverged in this epoch (their record keeps the loss, not the scores)."""
+        newly = [m for m, d in enumerate(self.diverged) if d is None and not healthy[m]]
+        for m in newly:
+            self.diverged[m] = epoch
+        for m, d in enumerate(self.diverged):
+            rec: dict[str, Any] = {
+                "epoch": epoch,
+                "train_loss": float(train_loss[m]) if d in (None, epoch) else None,
+                "diverged": d is not None,
+            }
+            for name, per_model in scores.items():
+                rec[name] = None if d is not None else per_model[m]
+            self.records[m].append(rec)
+        return newly
+
+    def alive(self, device: torch.device) -> torch.Tensor:
+        """1.0 for models still training, 0.0 for frozen ones, shape ``(M, 1, 1)``."""
+        alive = [d is None for d in self.diverged]
+        return torch.tensor(alive, dtype=torch.float32, device=device).view(-1, 1, 1)
+
+    def best_valid_f1(self, scores: Mapping[str, list[dict[str, Any]]]) -> str:
+        """The best validation F1 of the models still training, for the log ("-" if none)."""
+        f1 = [
+            scores["valid"][m]["f1"]
+            for m, d in enumerate(self.diverged)
+            if d is None and "valid" in scores
+        ]
+        return f"{max(f1):.4f}" if f1 else "-"
+
+    def models(self, learning_rates: Sequence[float], seeds: Sequence[int]) -> list[dict[str, Any]]:
+        """The ``models`` entry of :func:`train_models`'s result."""
+        return [
+            {
+                "lr": float(learning_rates[m]),
+                "seed": int(seeds[m]),
+                "diverged_epoch": self.diverged[m],
+                "initial_train_loss": float(self.initial_loss[m]),
+                "epochs": self.records[m],
+            }
+            for m in range(len(self.initial_loss))
+        ]
+
+
 #: Mini-batches per CUDA-graph replay (fewer replays, but a longer capture).
 GRAPH_STEPS = 64
 
@@ -705,13 +784,11 @@ def train_models(
     if device.type == "cuda" and cuda_graph and n_full > 0:
         idx_static = torch.zeros(len(useeds), steps * batch_size, dtype=torch.long, device=device)
         graph = _capture_graph(state, idx_static, steps, log)
-    records: list[list[dict[str, Any]]] = [[] for _ in range(M)]
-    diverged: list[int | None] = [None] * M
-    initial_loss = np.array([r["loss"] for r in evaluate(state.params, X, y)])
+    progress = TrainingProgress(np.array([r["loss"] for r in evaluate(state.params, X, y)]))
     t_train = t_eval = 0.0
     previous_factor = 1.0
     for epoch in range(1, epochs + 1):
-        _sync(device)
+        sync(device)
         t0 = time.perf_counter()
         factor = lr_factor(schedule, epoch, horizon or epochs)
         if factor != previous_factor:
@@ -735,27 +812,16 @@ def train_models(
                     done += steps
             _train_epoch(state, perms, batch_size, first=done)
         train_loss = state.loss_rows.sum(dim=(1, 2), dtype=torch.float64).div_(n).cpu().numpy()
-        finite = torch.stack(
-            [torch.isfinite(v).flatten(1).all(dim=1) for v in state.params.values()]
-        ).all(dim=0)
-        finite_np = (
-            finite.cpu().numpy()
-            & np.isfinite(train_loss)
-            & (train_loss <= DIVERGENCE_FACTOR * initial_loss)
-        )
-        _sync(device)
+        healthy = progress.healthy(state.params, train_loss)
+        sync(device)
         t1 = time.perf_counter()
         scores = {name: evaluate(state.params, Xe, ye) for name, (Xe, ye) in evals.items()}
-        _sync(device)
+        sync(device)
         t_train += t1 - t0
         t_eval += time.perf_counter() - t1
-        newly = [m for m in range(M) if diverged[m] is None and not finite_np[m]]
-        for m in newly:
-            diverged[m] = epoch
+        newly = progress.update(epoch, train_loss, healthy, scores)
         if newly:
-            alive = torch.tensor(
-                [d is None for d in diverged], dtype=torch.float32, device=device
-            ).view(M, 1, 1)
+            alive = progress.alive(device)
             base_lr.mul_(alive)
             state.lr.mul_(alive)
             if state.buffers is not None:
@@ -767,37 +833,15 @@ def train_models(
                 len(newly),
                 [learning_rates[m] for m in newly],
             )
-        for m in range(M):
-            dead = diverged[m] is not None
-            rec: dict[str, Any] = {
-                "epoch": epoch,
-                "train_loss": float(train_loss[m]) if diverged[m] in (None, epoch) else None,
-                "diverged": dead,
-            }
-            for name in evals:
-                rec[name] = None if dead else scores[name][m]
-            records[m].append(rec)
-        alive_f1 = [
-            scores["valid"][m]["f1"] for m in range(M) if diverged[m] is None and "valid" in scores
-        ]
         log.info(
             "epoch %d: train %.2fs, eval %.2fs; best valid F1 %s",
             epoch,
             t1 - t0,
             time.perf_counter() - t1,
-            f"{max(alive_f1):.4f}" if alive_f1 else "-",
+            progress.best_valid_f1(scores),
         )
     return {
-        "models": [
-            {
-                "lr": float(learning_rates[m]),
-                "seed": int(seeds[m]),
-                "diverged_epoch": diverged[m],
-                "initial_train_loss": float(initial_loss[m]),
-                "epochs": records[m],
-            }
-            for m in range(M)
-        ],
+        "models": progress.models(learning_rates, seeds),
         "params": {k: v.cpu().numpy() for k, v in state.params.items()},
         "train_seconds": t_train,
         "eval_seconds": t_eval,
@@ -805,7 +849,8 @@ def train_models(
     }
 
 
-def _sync(device: torch.device) -> None:
+def sync(device: torch.device) -> None:
+    """Wait for the device's queued kernels (timings on CUDA); nothing on the CPU."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 

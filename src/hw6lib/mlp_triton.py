@@ -43,7 +43,15 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-from hw6lib.mlp import DIVERGENCE_FACTOR, N_IN, PARAM_NAMES, Params, evaluate, init_params
+from hw6lib.mlp import (
+    N_IN,
+    PARAM_NAMES,
+    Params,
+    TrainingProgress,
+    evaluate,
+    init_params,
+    sync,
+)
 from hw6lib.schedule import lr_factor
 
 try:  # the CUDA build of torch ships Triton; the CPU build does not
@@ -486,12 +494,10 @@ def train_models_fused(
     base_lr = torch.tensor(learning_rates, dtype=torch.float32, device=device)
     alive = torch.ones(M, dtype=torch.float32, device=device)
     gens = [torch.Generator(device=device).manual_seed(s) for s in useeds]
-    records: list[list[dict[str, Any]]] = [[] for _ in range(M)]
-    diverged: list[int | None] = [None] * M
-    initial_loss = np.array([r["loss"] for r in evaluate(params, X, y)])
+    progress = TrainingProgress(np.array([r["loss"] for r in evaluate(params, X, y)]))
     t_train = t_eval = 0.0
     for epoch in range(1, epochs + 1):
-        _sync(device)
+        sync(device)
         t0 = time.perf_counter()
         perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
         xy_epoch = xy[perms]  # (U, n, 8): one gather per distinct seed
@@ -511,23 +517,16 @@ def train_models_fused(
         )
         del xy_epoch
         train_loss = (loss_sum / n).cpu().numpy()
-        finite = torch.stack([torch.isfinite(v).flatten(1).all(dim=1) for v in params.values()])
-        finite_np = (
-            finite.all(dim=0).cpu().numpy()
-            & np.isfinite(train_loss)
-            & (train_loss <= DIVERGENCE_FACTOR * initial_loss)
-        )
-        _sync(device)
+        healthy = progress.healthy(params, train_loss)
+        sync(device)
         t1 = time.perf_counter()
         scores = {name: evaluate(params, Xe, ye) for name, (Xe, ye) in evals.items()}
-        _sync(device)
+        sync(device)
         t_train += t1 - t0
         t_eval += time.perf_counter() - t1
-        newly = [m for m in range(M) if diverged[m] is None and not finite_np[m]]
-        for m in newly:
-            diverged[m] = epoch
+        newly = progress.update(epoch, train_loss, healthy, scores)
         if newly:
-            alive = torch.tensor([d is None for d in diverged], dtype=torch.float32, device=device)
+            alive = progress.alive(device).view(M)
             if buffers is not None:
                 for v in buffers.values():
                     v.mul_(alive.view(M, 1, 1))
@@ -537,45 +536,18 @@ def train_models_fused(
                 len(newly),
                 [learning_rates[m] for m in newly],
             )
-        for m in range(M):
-            dead = diverged[m] is not None
-            rec: dict[str, Any] = {
-                "epoch": epoch,
-                "train_loss": float(train_loss[m]) if diverged[m] in (None, epoch) else None,
-                "diverged": dead,
-            }
-            for name in evals:
-                rec[name] = None if dead else scores[name][m]
-            records[m].append(rec)
-        alive_f1 = [
-            scores["valid"][m]["f1"] for m in range(M) if diverged[m] is None and "valid" in scores
-        ]
         log.info(
             "epoch %d (fused kernel): train %.2fs, eval %.2fs; best valid F1 %s",
             epoch,
             t1 - t0,
             time.perf_counter() - t1,
-            f"{max(alive_f1):.4f}" if alive_f1 else "-",
+            progress.best_valid_f1(scores),
         )
     return {
-        "models": [
-            {
-                "lr": float(learning_rates[m]),
-                "seed": int(seeds[m]),
-                "diverged_epoch": diverged[m],
-                "initial_train_loss": float(initial_loss[m]),
-                "epochs": records[m],
-            }
-            for m in range(M)
-        ],
+        "models": progress.models(learning_rates, seeds),
         "params": {k: v.cpu().numpy() for k, v in params.items()},
         "train_seconds": t_train,
         "eval_seconds": t_eval,
         "cuda_graph": False,
         "engine": "triton",
     }
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
