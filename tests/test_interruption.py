@@ -114,6 +114,23 @@ def _held(hold: Path) -> dict[str, psutil.Process]:
     return out
 
 
+def _only_held_running(proc: subprocess.Popen[str], hold: Path) -> bool:
+    """Whether the held jobs (and the shells that started them) are all that ``proc`` runs."""
+    held = _held(hold)
+    keep = set()
+    for job in held.values():
+        try:
+            keep.add(job.pid)
+            keep.update(p.pid for p in job.parents())
+        except psutil.NoSuchProcess:
+            return False
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return False
+    return bool(held) and all(c.pid in keep for c in children)
+
+
 def _wait_for(
     proc: subprocess.Popen[str], wd: Path, hold: Path, ready: Callable[[], bool]
 ) -> dict[str, psutil.Process]:
@@ -135,8 +152,26 @@ def _finish(proc: subprocess.Popen[str]) -> str:
     try:
         out, _ = proc.communicate(timeout=DEADLINE)
     except subprocess.TimeoutExpired:
+        left = _process_tree(proc)
         os.killpg(proc.pid, signal.SIGKILL)
-        raise
+        out, _ = proc.communicate()
+        raise AssertionError(
+            f"snakemake did not end within {DEADLINE:.0f} s; processes left: {left}\n{out[-4000:]}"
+        ) from None
+    return out
+
+
+def _process_tree(proc: subprocess.Popen[str]) -> list[str]:
+    """Command lines of ``proc``'s descendants (for the message of a run that does not end)."""
+    out = []
+    try:
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            try:
+                out.append(f"{child.pid} {child.status()} {' '.join(child.cmdline())[-150:]}")
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+    except psutil.NoSuchProcess:
+        pass
     return out
 
 
@@ -170,8 +205,15 @@ def test_whole_run_interrupted_mid_grid(reference: Path, tmp_path: Path) -> None
     wd = tmp_path / "run"
     cells = wd / "results" / "mlp" / "cells"
     proc = _start(wd, tmp_path / "hold")
-    # mid-grid: at least one cell written, and the held one certainly not
-    held = _wait_for(proc, wd, tmp_path / "hold", lambda: any(cells.glob("*.json")))
+    # mid-grid: the other cells written, the held one certainly not; and nothing but the held job
+    # running, so that the signal meets Snakemake waiting, not starting or finishing a job
+    held = _wait_for(
+        proc,
+        wd,
+        tmp_path / "hold",
+        lambda: len(list(cells.glob("*.json"))) == len(slow_config()["mlp"]["widths"]) - 1
+        and _only_held_running(proc, tmp_path / "hold"),
+    )
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
     out = _finish(proc)
     assert proc.returncode != 0, out[-3000:]
