@@ -211,8 +211,10 @@ def test_whole_run_interrupted_mid_grid(reference: Path, tmp_path: Path) -> None
         proc,
         wd,
         tmp_path / "hold",
-        lambda: len(list(cells.glob("*.json"))) == len(slow_config()["mlp"]["widths"]) - 1
-        and _only_held_running(proc, tmp_path / "hold"),
+        lambda: (
+            len(list(cells.glob("*.json"))) == len(slow_config()["mlp"]["widths"]) - 1
+            and _only_held_running(proc, tmp_path / "hold")
+        ),
     )
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
     out = _finish(proc)
