@@ -92,7 +92,10 @@ def _start(wd: Path, hold: Path) -> subprocess.Popen[str]:
     cfg.write_text(yaml.safe_dump(slow_config()))
     cmd = snakemake_cmd(wd, cfg)
     env = {**SNAKEMAKE_ENV, HOLD_DIR_ENV: str(hold), HOLD_MATCH_ENV: HELD}
-    # its own session and process group, as a terminal gives a command (Ctrl-C reaches all)
+    # its own session and process group, as a terminal gives a command (Ctrl-C reaches all), and
+    # SIGINT's default action restored: a test run started in the background of a
+    # non-interactive shell (as CI scripts may be) inherits SIGINT ignored, and so would
+    # Snakemake and its jobs
     return subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -100,7 +103,12 @@ def _start(wd: Path, hold: Path) -> subprocess.Popen[str]:
         text=True,
         env=env,
         start_new_session=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _held(hold: Path) -> dict[str, psutil.Process]:
