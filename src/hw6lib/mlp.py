@@ -628,6 +628,32 @@ class TrainingProgress:
             self.records[m].append(rec)
         return newly
 
+    def report_epoch(
+        self,
+        log: logging.Logger,
+        epoch: int,
+        newly: Sequence[int],
+        learning_rates: Sequence[float],
+        seconds: tuple[float, float],
+        scores: Mapping[str, list[dict[str, Any]]],
+        engine: str = "",
+    ) -> None:
+        """Log the models frozen in ``epoch`` (if any) and the epoch's times and best F1."""
+        if newly:
+            log.warning(
+                "epoch %d: %d model(s) diverged (lr %s), frozen",
+                epoch,
+                len(newly),
+                [learning_rates[m] for m in newly],
+            )
+        log.info(
+            "epoch %d%s: train %.2fs, eval %.2fs; best valid F1 %s",
+            epoch,
+            f" ({engine})" if engine else "",
+            *seconds,
+            self.best_valid_f1(scores),
+        )
+
     def alive(self, device: torch.device) -> torch.Tensor:
         """1.0 for models still training, 0.0 for frozen ones, shape ``(M, 1, 1)``."""
         alive = [d is None for d in self.diverged]
@@ -827,19 +853,8 @@ def train_models(
             if state.buffers is not None:
                 for v in state.buffers.values():
                     v.mul_(alive)
-            log.warning(
-                "epoch %d: %d model(s) diverged (lr %s), frozen",
-                epoch,
-                len(newly),
-                [learning_rates[m] for m in newly],
-            )
-        log.info(
-            "epoch %d: train %.2fs, eval %.2fs; best valid F1 %s",
-            epoch,
-            t1 - t0,
-            time.perf_counter() - t1,
-            progress.best_valid_f1(scores),
-        )
+        seconds = (t1 - t0, time.perf_counter() - t1)
+        progress.report_epoch(log, epoch, newly, learning_rates, seconds, scores)
     return {
         "models": progress.models(learning_rates, seeds),
         "params": {k: v.cpu().numpy() for k, v in state.params.items()},

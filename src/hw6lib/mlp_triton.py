@@ -530,19 +530,8 @@ def train_models_fused(
             if buffers is not None:
                 for v in buffers.values():
                     v.mul_(alive.view(M, 1, 1))
-            log.warning(
-                "epoch %d: %d model(s) diverged (lr %s), frozen",
-                epoch,
-                len(newly),
-                [learning_rates[m] for m in newly],
-            )
-        log.info(
-            "epoch %d (fused kernel): train %.2fs, eval %.2fs; best valid F1 %s",
-            epoch,
-            t1 - t0,
-            time.perf_counter() - t1,
-            progress.best_valid_f1(scores),
-        )
+        seconds = (t1 - t0, time.perf_counter() - t1)
+        progress.report_epoch(log, epoch, newly, learning_rates, seconds, scores, "fused kernel")
     return {
         "models": progress.models(learning_rates, seeds),
         "params": {k: v.cpu().numpy() for k, v in params.items()},
