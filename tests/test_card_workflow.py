@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 import yaml
 
-from hw6lib.arrays import load_array
 from hw6lib.carddata import COLUMNS, FEATURES, generate_card_data
-from hw6lib.io import read_json
+from hw6lib.resultfiles import load_array, read_json
 
 pytestmark = pytest.mark.workflow
 

@@ -21,7 +21,7 @@ from hw6lib.carddata import (
     load_card_csv,
     write_card_csv,
 )
-from hw6lib.runlog import InputError
+from hw6lib.errors import InputError
 
 HEADER = ",".join(COLUMNS)
 

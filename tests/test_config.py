@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hw6lib.config import ConfigError, load_schema, validate_config
+from hw6lib.config import load_schema, validate_config
+from hw6lib.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")

@@ -16,9 +16,10 @@ import pytest
 from conftest import _runner, small_config
 
 from hw6lib.carddata import COLUMNS, generate_card_data
-from hw6lib.io import read_json, write_json
+from hw6lib.errors import InputError
 from hw6lib.mlp import DIVERGENCE_FACTOR, fit_standardizer, train_cell, train_models
-from hw6lib.runlog import InputError, job_logging, peak_rss_mb
+from hw6lib.resultfiles import read_json, write_json
+from hw6lib.runlog import job_logging, peak_rss_mb
 from hw6lib.split import check_label_classes
 
 

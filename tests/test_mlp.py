@@ -10,6 +10,7 @@ import torch
 from synthcard import synth_card
 from torch import nn
 
+from hw6lib.errors import InputError
 from hw6lib.mlp import (
     cell_device,
     fit_standardizer,
@@ -21,7 +22,6 @@ from hw6lib.mlp import (
     train_cell,
     train_models,
 )
-from hw6lib.runlog import InputError
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from hw6lib.arrays import load_array
 from hw6lib.config import load_schema
+from hw6lib.resultfiles import load_array
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [
@@ -50,7 +50,7 @@ def _code_lines(path: Path) -> list[tuple[int, str]]:
 
 def test_sources_are_found() -> None:
     names = {p.name for p in SOURCES}
-    assert {"config.py", "arrays.py", "common.smk", "Snakefile"} <= names
+    assert {"config.py", "resultfiles.py", "common.smk", "Snakefile"} <= names
 
 
 @pytest.mark.parametrize(("pattern", "why"), FORBIDDEN)

@@ -101,7 +101,7 @@ import os
 from typing import TYPE_CHECKING
 
 from hw6lib.device import resolve_device
-from hw6lib.io import write_json
+from hw6lib.resultfiles import write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hw6lib.carddata import COLUMNS, FEATURES, file_sha256, generate_card_data, write_card_csv
-from hw6lib.runlog import InputError
+from hw6lib.errors import InputError
 from hw6lib.split import split_card, split_card_file
 
 

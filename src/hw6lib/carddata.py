@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hw6lib.io import atomic_open
-from hw6lib.runlog import InputError
+from hw6lib.errors import InputError
+from hw6lib.resultfiles import atomic_open
 
 #: Columns of the file, in order; the last is the label.
 COLUMNS: tuple[str, ...] = (

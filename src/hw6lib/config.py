@@ -21,9 +21,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-
-class ConfigError(ValueError):
-    """A configuration value is invalid; the message names the key."""
+from hw6lib.errors import ConfigError
 
 
 def load_schema(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import logging
 
 import torch
 
-from hw6lib.runlog import InputError
+from hw6lib.errors import InputError
 
 DEVICES = ("auto", "cpu", "cuda")
 

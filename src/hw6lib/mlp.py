@@ -1000,7 +1000,7 @@ def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) 
 
     Raises
     ------
-    hw6lib.runlog.InputError
+    hw6lib.errors.InputError
         For ``cuda`` without a CUDA device, or an unknown name.
     """
     from hw6lib.device import resolve_device

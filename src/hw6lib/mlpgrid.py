@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from hw6lib.io import atomic_open
 from hw6lib.mlp import divergence_rule
+from hw6lib.resultfiles import atomic_open
 from hw6lib.schedule import describe_schedule
 
 #: Metrics copied into the table, for each of "valid" and "test".

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hw6lib.chain import predict, sigmoid
-from hw6lib.io import atomic_open
+from hw6lib.resultfiles import atomic_open
 
 #: Matplotlib settings shared by every figure of the report (deterministic SVG output).
 STYLE = {

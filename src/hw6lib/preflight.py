@@ -3,8 +3,8 @@
 The JSON Schema checks each key on its own; these functions check what a schema cannot say
 (``n_valid < n_train < rows``, a data path that is a directory) and validate a real data file
 once, so that a bad file stops the run before any job starts and before any earlier result is
-touched. Every failure is a :class:`hw6lib.config.ConfigError` or
-:class:`hw6lib.runlog.InputError` with one line naming the key or the file, line and column.
+touched. Every failure is a :class:`hw6lib.errors.ConfigError` or
+:class:`hw6lib.errors.InputError` with one line naming the key or the file, line and column.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hw6lib.carddata import LABEL, load_card_csv
-from hw6lib.config import ConfigError
+from hw6lib.errors import ConfigError
 from hw6lib.split import check_label_classes
 
 

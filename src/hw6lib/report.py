@@ -23,7 +23,7 @@ import latex2mathml.converter
 import yaml
 from markupsafe import Markup
 
-from hw6lib.io import atomic_open, read_json
+from hw6lib.resultfiles import atomic_open, read_json
 
 
 def _load(path: Path) -> Any:

@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from hw6lib.errors import InputError
+
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process and its waited-for children, in MB (10**6 bytes).
@@ -79,10 +81,6 @@ def hold_for_tests(log_path: str | os.PathLike[str], logger: logging.Logger) -> 
     logger.info("held by the test hook %s until %s is removed", HOLD_DIR_ENV, marker)
     while marker.exists():
         time.sleep(0.05)
-
-
-class InputError(ValueError):
-    """Bad input (data file or configuration); the message says what and where in one line."""
 
 
 @contextlib.contextmanager

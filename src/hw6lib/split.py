@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hw6lib.carddata import COLUMNS, FEATURES, LABEL, describe_features, file_sha256, load_card_csv
-from hw6lib.runlog import InputError
+from hw6lib.errors import InputError
 
 
 def split_card(

@@ -3,9 +3,10 @@ import os
 import sys
 
 from hw6lib.codedigest import code_record
-from hw6lib.config import ConfigError, load_schema, validate_config
+from hw6lib.config import load_schema, validate_config
+from hw6lib.errors import ConfigError
 from hw6lib.preflight import check_card_file, check_config_relations
-from hw6lib.runlog import InputError
+from hw6lib.errors import InputError
 
 # Stop before any job starts, with one line naming the key (or file, line and column), when the
 # configuration or the real data file is bad; nothing is written and earlier results stay.

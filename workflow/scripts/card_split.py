@@ -2,8 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.arrays import save_array
-from hw6lib.io import write_json
+from hw6lib.resultfiles import save_array, write_json
 from hw6lib.runlog import job_logging
 from hw6lib.split import split_card_file
 

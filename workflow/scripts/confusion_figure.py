@@ -2,8 +2,8 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.io import read_json
 from hw6lib.plots import plot_confusion, save_figure
+from hw6lib.resultfiles import read_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:

@@ -4,10 +4,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from hw6lib.arrays import load_array, save_array
 from hw6lib.device import granted_gpus
-from hw6lib.io import read_json, write_json
 from hw6lib.mlp import cell_device
+from hw6lib.resultfiles import load_array, read_json, save_array, write_json
 from hw6lib.runlog import job_logging
 from hw6lib.scores import best_mlp_scores
 

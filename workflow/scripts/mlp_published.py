@@ -4,9 +4,8 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from hw6lib.arrays import load_array
-from hw6lib.io import write_json
 from hw6lib.replication import replicate_published
+from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:

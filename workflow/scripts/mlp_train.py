@@ -4,10 +4,9 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from hw6lib.arrays import load_array
 from hw6lib.device import granted_gpus
-from hw6lib.io import write_json
 from hw6lib.mlp import cell_device, train_cell
+from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:

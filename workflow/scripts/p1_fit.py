@@ -2,10 +2,9 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.arrays import load_array
-from hw6lib.io import write_json
 from hw6lib.problem1 import fit_depth
 from hw6lib.published import PROBLEM1_ENVELOPE, problem1_published
+from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:

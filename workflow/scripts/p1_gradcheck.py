@@ -2,9 +2,8 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.arrays import load_array
 from hw6lib.gradcheck import check_gradients
-from hw6lib.io import write_json
+from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:

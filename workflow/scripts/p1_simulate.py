@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hw6lib.arrays import save_array
+from hw6lib.resultfiles import save_array
 from hw6lib.runlog import job_logging
 from hw6lib.simulate import simulate
 

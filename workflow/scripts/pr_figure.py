@@ -2,9 +2,8 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.arrays import load_array
-from hw6lib.io import read_json, write_json
 from hw6lib.plots import save_figure
+from hw6lib.resultfiles import load_array, read_json, write_json
 from hw6lib.runlog import job_logging
 from hw6lib.scores import plot_pr_curves, pr_curve
 

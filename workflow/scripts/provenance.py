@@ -4,8 +4,8 @@ from typing import TYPE_CHECKING
 
 import snakemake as smk
 
-from hw6lib.io import write_json
 from hw6lib.provenance import collect_provenance
+from hw6lib.resultfiles import write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:

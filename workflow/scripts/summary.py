@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.io import read_json, write_json
+from hw6lib.resultfiles import read_json, write_json
 from hw6lib.runlog import job_logging
 from hw6lib.summary import build_summary
 

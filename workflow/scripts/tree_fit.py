@@ -3,8 +3,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.arrays import load_array, save_array
-from hw6lib.io import write_json
+from hw6lib.resultfiles import load_array, save_array, write_json
 from hw6lib.runlog import job_logging
 from hw6lib.tree import fit_tree_scored
 

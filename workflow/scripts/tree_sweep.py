@@ -2,8 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.arrays import load_array
-from hw6lib.io import write_json
+from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 from hw6lib.tree import depth_sweep, simplest_enough
 

@@ -1,4 +1,4 @@
-"""Writing result files atomically and deterministically.
+"""Reading and writing result files: atomically, deterministically (JSON and ``.npy``).
 
 Every writer goes to a temporary file in the destination folder and renames it into place, so a
 killed job never leaves a half-written result and an earlier good file stays intact until the
@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+import numpy as np
 
 
 @contextlib.contextmanager
@@ -103,3 +105,14 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     """Read a JSON file written by :func:`write_json`."""
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def save_array(path: str | os.PathLike[str], array: np.ndarray) -> None:
+    """Save one array as ``.npy`` atomically (``.npy`` has no timestamps, unlike ``.npz``)."""
+    with atomic_open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def load_array(path: str | os.PathLike[str], mmap: bool = False) -> np.ndarray:
+    """Load an array saved by :func:`save_array` (never unpickles)."""
+    return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
