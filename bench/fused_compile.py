@@ -1,6 +1,6 @@
 """Registers and spills of the fused Triton kernel, compiled for sm_90 (H100/H200) without a GPU.
 
-For each width, the launch configuration :func:`hw6lib.mlp_triton.launch_config` picks and a few
+For each width, the launch configuration :func:`hw6lib.mlp.fused.launch_config` picks and a few
 others (rows per chunk, warps): registers per thread and bytes of stack (spills) per thread, as
 ``cuobjdump --dump-resource-usage`` (shipped in the Triton wheel) reports them for the cubin.
 Prints one line per configuration; ``--json`` writes them too.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import triton
 
-from hw6lib.mlp_triton import compile_offline, launch_config
+from hw6lib.mlp.fused import compile_offline, launch_config
 
 
 def usage(kernel) -> dict[str, int]:

@@ -24,8 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cardlike import card_like, standardised
 
-from hw6lib import mlp
-from hw6lib.mlp import evaluate, train_models
+from hw6lib.mlp import SGDSettings, cudagraph, evaluate, train_models
 
 
 def max_diff(a: dict, b: dict, m: int | None = None) -> float:
@@ -57,27 +56,29 @@ def main() -> None:
     ev = {"valid": (X[:5000], y[:5000])}
     lrs, seeds = [0.03, 0.3, 1.0, 0.1], [0, 0, 1, 2]
     t = time.perf_counter()
-    g = train_models(X, y, ev, 16, lrs, seeds, 500, 2, device=dev, cuda_graph=True)
-    e = train_models(X, y, ev, 16, lrs, seeds, 500, 2, device=dev, cuda_graph=False)
-    alone = train_models(X, y, {}, 16, [lrs[2]], [seeds[2]], 500, 2, device=dev, cuda_graph=True)
-    pc = {k: torch.from_numpy(v).to(dev) for k, v in g["params"].items()}
+    g = train_models(X, y, ev, SGDSettings(16, lrs, seeds, 500, 2), device=dev, cuda_graph=True)
+    e = train_models(X, y, ev, SGDSettings(16, lrs, seeds, 500, 2), device=dev, cuda_graph=False)
+    alone = train_models(
+        X, y, {}, SGDSettings(16, [lrs[2]], [seeds[2]], 500, 2), device=dev, cuda_graph=True
+    )
+    pc = {k: torch.from_numpy(v).to(dev) for k, v in g.params.items()}
     s_gpu = evaluate(
         pc,
         torch.from_numpy(X[:5000]).to(dev),
         torch.from_numpy(y[:5000].astype(np.float32)).view(-1, 1).to(dev),
     )
-    pcpu = {k: torch.from_numpy(v) for k, v in g["params"].items()}
+    pcpu = {k: torch.from_numpy(v) for k, v in g.params.items()}
     s_cpu = evaluate(
         pcpu, torch.from_numpy(X[:5000]), torch.from_numpy(y[:5000].astype(np.float32)).view(-1, 1)
     )
     out["correctness"] = {
-        "graph_used": g["cuda_graph"],
-        "graph_vs_eager_max_param_diff": max_diff(g["params"], e["params"]),
-        "batched_vs_alone_max_param_diff": max_diff(g["params"], alone["params"], 2),
+        "graph_used": g.cuda_graph,
+        "graph_vs_eager_max_param_diff": max_diff(g.params, e.params),
+        "batched_vs_alone_max_param_diff": max_diff(g.params, alone.params, 2),
         "cuda_vs_cpu_scores_max_f1_diff": max(
             abs(a["f1"] - b["f1"]) for a, b in zip(s_gpu, s_cpu, strict=True)
         ),
-        "valid_f1": [m["epochs"][-1]["valid"]["f1"] for m in g["models"]],
+        "valid_f1": [m["epochs"][-1]["valid"]["f1"] for m in g.models],
         "seconds": time.perf_counter() - t,
     }
     print("correctness:", json.dumps(out["correctness"]), flush=True)
@@ -99,22 +100,27 @@ def main() -> None:
         torch.cuda.synchronize()
         t = time.perf_counter()
         r = train_models(
-            Xtr, ytr, ev, args.width, lrs, sds, args.batch, epochs, device=dev, cuda_graph=graph
+            Xtr,
+            ytr,
+            ev,
+            SGDSettings(args.width, lrs, sds, args.batch, epochs),
+            device=dev,
+            cuda_graph=graph,
         )
         wall = time.perf_counter() - t
-        f1 = [m["epochs"][-1]["valid"]["f1"] for m in r["models"] if m["diverged_epoch"] is None]
+        f1 = [m["epochs"][-1]["valid"]["f1"] for m in r.models if m["diverged_epoch"] is None]
         res = {
             "models": len(lrs),
             "epochs": epochs,
             "rows": args.rows,
             "width": args.width,
             "batch": args.batch,
-            "cuda_graph": r["cuda_graph"],
-            "train_seconds": r["train_seconds"],
-            "train_seconds_per_epoch": r["train_seconds"] / epochs,
-            "eval_seconds": r["eval_seconds"],
+            "cuda_graph": r.cuda_graph,
+            "train_seconds": r.train_seconds,
+            "train_seconds_per_epoch": r.train_seconds / epochs,
+            "eval_seconds": r.eval_seconds,
             "wall_seconds": wall,
-            "diverged": sum(m["diverged_epoch"] is not None for m in r["models"]),
+            "diverged": sum(m["diverged_epoch"] is not None for m in r.models),
             "best_valid_f1": max(f1) if f1 else None,
             "max_memory_gib": torch.cuda.max_memory_allocated() / 2**30,
         }
@@ -130,11 +136,11 @@ def main() -> None:
     # 2b. mini-batches per graph replay: training seconds per epoch (2 epochs, no scoring)
     sweep = {}
     for steps in (1, 16, 64, 256):
-        mlp.GRAPH_STEPS = steps
+        cudagraph.GRAPH_STEPS = steps
         torch.cuda.synchronize()
-        r = train_models(Xtr, ytr, {}, args.width, lrs, sds, args.batch, 2, device=dev)
-        sweep[steps] = r["train_seconds"] / 2
-    mlp.GRAPH_STEPS = 64
+        r = train_models(Xtr, ytr, {}, SGDSettings(args.width, lrs, sds, args.batch, 2), device=dev)
+        sweep[steps] = r.train_seconds / 2
+    cudagraph.GRAPH_STEPS = 64
     out["graph_steps_sweep_seconds_per_epoch"] = sweep
     print("graph steps per replay -> s/epoch:", json.dumps(sweep), flush=True)
     Path(args.out).mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 Correctness first, then timing, all in one process:
 
-1. **correctness**: :func:`hw6lib.mlp_triton.train_models_fused` against the eager batched path
+1. **correctness**: :func:`hw6lib.mlp.fused.train_models_fused` against the eager batched path
    (``train_models(..., engine="torch", cuda_graph=False)``) on the same CUDA device, so both
    draw the same row orders: 8 models (two sharing a seed, one diverging at lr 1000) on 40,000
    rows, widths 4, 16 and 32, batch 500 with a partial last batch, after 1 and 3 epochs, plain
@@ -35,18 +35,18 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cardlike import card_like, standardised
 
-from hw6lib import mlp_triton
-from hw6lib.mlp import train_models
+from hw6lib.mlp import SGDSettings, TrainingResult, fused, train_models
+from hw6lib.mlp.training import DeviceRows
 
 LRS = [0.03, 0.3, 1000.0, 0.1, 0.03, 1.0, 0.01, 0.3]
 SEEDS = [0, 0, 1, 2, 3, 3, 4, 5]
 
 
-def rel_diff(a: dict, b: dict, m: int) -> float:
+def rel_diff(a: TrainingResult, b: TrainingResult, m: int) -> float:
     """Largest |a - b| of model m over its tensors, relative to the tensor's size (>= 1)."""
     worst = 0.0
-    for k, ref in b["params"].items():
-        want, got = ref[m], a["params"][k][m]
+    for k, ref in b.params.items():
+        want, got = ref[m], a.params[k][m]
         scale = max(float(np.abs(want).max()), 1.0)
         worst = max(worst, float(np.abs(got - want).max()) / scale)
     return worst
@@ -64,15 +64,14 @@ def correctness(dev: torch.device, rows: int, batch: int) -> dict[str, Any]:
         (16, 0.0, "tf32x3"),
     ):
         for epochs in (1, 3):
-            args = (X, y, {}, width, LRS, SEEDS, batch, epochs)
+            sgd = SGDSettings(width, LRS, SEEDS, batch, epochs, momentums=[momentum])
             t = time.perf_counter()
-            f = mlp_triton.train_models_fused(
-                *args, momentum=momentum, device=dev, precision=precision
-            )
+            rows_on_dev = DeviceRows.load(X, y, {}, dev)
+            f = fused.train_models_fused(rows_on_dev, sgd, precision=precision)
             t_f = time.perf_counter() - t
-            e = train_models(*args, momentum=momentum, device=dev, cuda_graph=False, engine="torch")
-            div_f = [m["diverged_epoch"] for m in f["models"]]
-            div_e = [m["diverged_epoch"] for m in e["models"]]
+            e = train_models(X, y, {}, sgd, device=dev, cuda_graph=False, engine="torch")
+            div_f = [m["diverged_epoch"] for m in f.models]
+            div_e = [m["diverged_epoch"] for m in e.models]
             diffs = [rel_diff(f, e, m) for m in range(len(LRS))]
             tols = [1e-5 if d is None else 1e-3 for d in div_e]
             ok = div_f == div_e and all(d <= t for d, t in zip(diffs, tols, strict=True))
@@ -159,6 +158,10 @@ def main() -> None:
     # 2. launch configurations, 256 models, one epoch each (after a compile run)
     lrs, sds = grid(args.models[0])
     sweep = []
+    few, rows_on_dev = (
+        DeviceRows.load(Xtr[:20_000], ytr[:20_000], {}, dev),
+        DeviceRows.load(Xtr, ytr, {}, dev),
+    )
     for chunk, warps, precision in (
         (None, None, "ieee"),
         (64, 4, "ieee"),
@@ -168,13 +171,10 @@ def main() -> None:
         (64, 4, "tf32"),
     ):
         kw = {"chunk": chunk, "num_warps": warps, "precision": precision}
-        mlp_triton.train_models_fused(
-            Xtr[:20_000], ytr[:20_000], {}, args.width, lrs, sds, args.batch, 1, device=dev, **kw
-        )  # compile
-        r = mlp_triton.train_models_fused(
-            Xtr, ytr, {}, args.width, lrs, sds, args.batch, 1, device=dev, **kw
-        )
-        row = {**kw, "train_seconds_per_epoch": r["train_seconds"]}
+        sgd = SGDSettings(args.width, lrs, sds, args.batch, 1)
+        fused.train_models_fused(few, sgd, **kw)  # compile
+        r = fused.train_models_fused(rows_on_dev, sgd, **kw)
+        row = {**kw, "train_seconds_per_epoch": r.train_seconds}
         sweep.append(row)
         print("config:", json.dumps(row), flush=True)
     res[f"config_sweep_{len(lrs)}_models"] = sweep
@@ -182,23 +182,20 @@ def main() -> None:
 
     # 3. timing at the default configuration
     targets = {256: (2.0, 1.0), 1024: (5.0, None)}
+    scored = DeviceRows.load(Xtr, ytr, ev, dev)
     for n_models in args.models:
         target, goal = targets.get(n_models, (float("nan"), None))
         lrs, sds = grid(n_models)
-        one = mlp_triton.train_models_fused(
-            Xtr, ytr, ev, args.width, lrs, sds, args.batch, 1, device=dev
-        )
+        one = fused.train_models_fused(scored, SGDSettings(args.width, lrs, sds, args.batch, 1))
         epochs = args.epochs
-        if one["train_seconds"] * args.epochs > args.budget:
-            epochs = max(1, int(args.budget // max(one["train_seconds"], 1e-9)))
+        if one.train_seconds * args.epochs > args.budget:
+            epochs = max(1, int(args.budget // max(one.train_seconds, 1e-9)))
         if dev.type == "cuda":
             torch.cuda.synchronize()
         t = time.perf_counter()
-        r = mlp_triton.train_models_fused(
-            Xtr, ytr, ev, args.width, lrs, sds, args.batch, epochs, device=dev
-        )
+        r = fused.train_models_fused(scored, SGDSettings(args.width, lrs, sds, args.batch, epochs))
         wall = time.perf_counter() - t
-        f1 = [m["epochs"][-1]["valid"]["f1"] for m in r["models"] if m["diverged_epoch"] is None]
+        f1 = [m["epochs"][-1]["valid"]["f1"] for m in r.models if m["diverged_epoch"] is None]
         row = {
             "models": n_models,
             "epochs_asked": args.epochs,
@@ -206,11 +203,11 @@ def main() -> None:
             "rows": args.rows,
             "width": args.width,
             "batch": args.batch,
-            "train_seconds": r["train_seconds"],
-            "train_seconds_per_epoch": r["train_seconds"] / epochs,
-            "eval_seconds": r["eval_seconds"],
+            "train_seconds": r.train_seconds,
+            "train_seconds_per_epoch": r.train_seconds / epochs,
+            "eval_seconds": r.eval_seconds,
             "wall_seconds": wall,
-            "diverged": sum(m["diverged_epoch"] is not None for m in r["models"]),
+            "diverged": sum(m["diverged_epoch"] is not None for m in r.models),
             "best_valid_f1": max(f1) if f1 else None,
             "max_memory_gib": torch.cuda.max_memory_allocated() / 2**30
             if dev.type == "cuda"
@@ -218,16 +215,21 @@ def main() -> None:
         }
         # the CUDA-graph path on the same data, 2 epochs, for the ratio
         g = train_models(
-            Xtr, ytr, {}, args.width, lrs, sds, args.batch, 2, device=dev, engine="torch"
+            Xtr,
+            ytr,
+            {},
+            SGDSettings(args.width, lrs, sds, args.batch, 2),
+            device=dev,
+            engine="torch",
         )
-        row["graph_train_seconds_per_epoch"] = g["train_seconds"] / 2
+        row["graph_train_seconds_per_epoch"] = g.train_seconds / 2
         row["speedup_vs_graph"] = (
             row["graph_train_seconds_per_epoch"] / row["train_seconds_per_epoch"]
         )
         res[f"timing_{n_models}"] = row
         print("timing:", json.dumps(row), flush=True)
         if epochs == args.epochs:
-            met = "MET" if r["train_seconds"] <= target else "NOT MET"
+            met = "MET" if r.train_seconds <= target else "NOT MET"
             extra = (
                 f", goal <= {goal} s {'MET' if r['train_seconds'] <= goal else 'NOT MET'}"
                 if goal

@@ -4,7 +4,7 @@
 
 Trains, under each schedule, the same models (width ``--width``; every batch size, learning
 rate, momentum 0 and 0.9, seeds 0-2; ``--epochs`` epochs, the schedule's horizon) with
-:func:`hw6lib.mlp.train_cell` on the pipeline's stand-in (1,000,000 rows from its generator
+:func:`hw6lib.mlp.cell.train_cell` on the pipeline's stand-in (1,000,000 rows from its generator
 with the default seed 425, train = the first 500,000; taken from the generator, not read back
 through the CSV, so the figures differ slightly from a run's), and prints, per schedule and
 momentum, the
@@ -25,8 +25,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cardlike import card_like
 
-from hw6lib.mlp import train_cell
-from hw6lib.mlpgrid import grid_rows, summarise
+from hw6lib.mlp import SGDSettings, train_cell
+from hw6lib.mlp.grid import grid_rows, summarise
 from hw6lib.schedule import SCHEDULES
 
 
@@ -57,13 +57,15 @@ def main() -> None:
                 Xte,
                 yte,
                 50_000,
-                args.width,
-                b,
-                args.lrs,
-                [0, 1, 2],
-                args.epochs,
-                momentums=[0.0, 0.9],
-                schedule=sched,
+                SGDSettings.grid(
+                    args.width,
+                    args.lrs,
+                    [0, 1, 2],
+                    b,
+                    args.epochs,
+                    momentums=[0.0, 0.9],
+                    schedule=sched,
+                ),
             )
             for b in args.batches
         ]

@@ -7,7 +7,7 @@ All four train Linear(7,16)-ReLU-Linear(16,16)-ReLU-Linear(16,1) with batch 500,
 
 1. the published loop: ``DataLoader(TensorDataset(X, y), batch_size=500, shuffle=True)``,
    ``nn.Sequential``, autograd, ``torch.optim.SGD`` (the published code's structure);
-2. ours, one model (:func:`hw6lib.mlp.train_models` with one learning rate);
+2. ours, one model (:func:`hw6lib.mlp.engine.train_models` with one learning rate);
 3. ours, ``--models`` models at once (different learning rates and seeds);
 4. scikit-learn ``MLPClassifier(hidden_layer_sizes=(16, 16), solver="sgd", momentum=0)``.
 
@@ -39,7 +39,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cardlike import card_like, standardised
 
-from hw6lib.mlp import train_models
+from hw6lib.mlp import SGDSettings, train_models
 
 H, BATCH = 16, 500
 
@@ -98,8 +98,10 @@ def sklearn_loop(X: np.ndarray, y: np.ndarray, max_rows: int) -> tuple[float, fl
 
 def ours(X: np.ndarray, y: np.ndarray, models: int, device: str, epochs: int) -> float:
     lrs = list(np.geomspace(0.01, 1.0, models))
-    out = train_models(X, y, {}, H, lrs, list(range(models)), BATCH, epochs, device=device)
-    return out["train_seconds"] / epochs
+    out = train_models(
+        X, y, {}, SGDSettings(H, lrs, list(range(models)), BATCH, epochs), device=device
+    )
+    return out.train_seconds / epochs
 
 
 def main() -> None:

@@ -69,7 +69,7 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
 
     from hw6lib.carddata import file_sha256, generate_card_data, write_card_csv
     from hw6lib.fit import fit_chain
-    from hw6lib.mlp import train_cell
+    from hw6lib.mlp import SGDSettings, train_cell
     from hw6lib.simulate import simulate
     from hw6lib.split import split_card_file
     from hw6lib.tree import fit_tree
@@ -100,12 +100,10 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
         arrays["y_train"][:mlp_rows],
         arrays["X_test"][:mlp_rows],
         arrays["y_test"][:mlp_rows],
-        n_valid=mlp_rows // 10,
-        width=16,
-        batch_size=250,
-        learning_rates=[0.1, 1.0],
-        seeds=[0, 1],
-        epochs=2,
+        mlp_rows // 10,
+        SGDSettings.grid(
+            width=16, learning_rates=[0.1, 1.0], seeds=[0, 1], batch_size=250, epochs=2
+        ),
     )
     res["mlp"] = [
         {

@@ -6,7 +6,7 @@ has ``TRITON_INTERPRET=1``: Triton reads the flag when a function is decorated w
 ``triton.language`` is first imported, so it must be set before ``triton`` is imported at all,
 and the tests' own process must not be switched to the interpreter for good. Every case trains
 with the fused kernel (CPU tensors, interpreted) and with the eager batched path of
-:func:`hw6lib.mlp.train_models`, and the results go to a pickle for the tests to compare.
+:func:`hw6lib.mlp.engine.train_models`, and the results go to a pickle for the tests to compare.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ def _data(n: int) -> tuple[np.ndarray, np.ndarray]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from synthcard import synth_card
 
-    from hw6lib.mlp import fit_standardizer
+    from hw6lib.standardize import fit_standardizer
 
     X, y = synth_card(n, seed=4)
     return fit_standardizer(X).transform(X), y
@@ -52,43 +53,39 @@ def run(out: Path) -> None:
         raise SystemExit("fused_cases: set TRITON_INTERPRET=1 before running")
     import torch
 
-    from hw6lib import mlp_triton
-    from hw6lib.mlp import init_params, train_models
+    from hw6lib.mlp import SGDSettings, fused, init_params, train_models
+    from hw6lib.mlp.training import DeviceRows
 
-    res: dict[str, Any] = {"interpreted": type(mlp_triton._epoch_kernel).__name__}
+    def both(X, y, ev, sgd, chunk=None):  # (fused, eager) as plain dicts
+        with np.errstate(all="ignore"):  # the diverging model overflows inside numpy
+            rows = DeviceRows.load(X, y, ev, torch.device("cpu"))
+            f = fused.train_models_fused(rows, sgd, chunk=chunk)
+        return asdict(f), asdict(train_models(X, y, ev, sgd))
+
+    res: dict[str, Any] = {"interpreted": type(fused._epoch_kernel).__name__}
     X, y = _data(500)
     for name, (width, n, batch, mom, chunk) in CASES.items():
         res[name] = {}
         for epochs in EPOCHS:
-            args = (X[:n], y[:n], {}, width, LRS, SEEDS, batch, epochs)
-            with np.errstate(all="ignore"):  # the diverging model overflows inside numpy
-                fused = mlp_triton.train_models_fused(
-                    *args, momentum=mom, device="cpu", chunk=chunk
-                )
-            eager = train_models(*args, momentum=mom)
-            res[name][epochs] = (fused, eager)
+            sgd = SGDSettings(width, LRS, SEEDS, batch, epochs, momentums=[mom])
+            res[name][epochs] = both(X[:n], y[:n], {}, sgd, chunk)
 
     # scores after every epoch, with a validation set
     ev = {"valid": (X[300:], y[300:])}
-    with np.errstate(all="ignore"):
-        fused = mlp_triton.train_models_fused(
-            X[:300], y[:300], ev, 4, LRS, SEEDS, 64, 2, device="cpu"
-        )
-    res["scored"] = (fused, train_models(X[:300], y[:300], ev, 4, LRS, SEEDS, 64, 2))
+    res["scored"] = both(X[:300], y[:300], ev, SGDSettings(4, LRS, SEEDS, 64, 2))
 
     # a learning-rate schedule: the fused path scales the rates per epoch as the eager one does
-    args = (X[:200], y[:200], {}, 4, LRS, SEEDS, 64, 3)
-    with np.errstate(all="ignore"):
-        fused = mlp_triton.train_models_fused(*args, momentum=0.9, device="cpu", schedule="cosine")
-    res["cosine"] = (fused, train_models(*args, momentum=0.9, schedule="cosine"))
-    res["cosine_constant"] = train_models(*args, momentum=0.9)
+    cosine = SGDSettings(4, LRS, SEEDS, 64, 3, momentums=[0.9], schedule="cosine")
+    res["cosine"] = both(X[:200], y[:200], {}, cosine)
+    constant = SGDSettings(4, LRS, SEEDS, 64, 3, momentums=[0.9])
+    res["cosine_constant"] = asdict(train_models(X[:200], y[:200], {}, constant))
 
     # one epoch through train_epoch directly: a learning rate of 0 leaves a model as it was
     params = init_params(4, [0, 1])
     before = {k: v.clone() for k, v in params.items()}
     gen = torch.Generator().manual_seed(0)
     xy = torch.cat([torch.randn(1, 30, 7, generator=gen), torch.ones(1, 30, 1)], dim=2)
-    loss = mlp_triton.train_epoch(
+    loss = fused.train_epoch(
         params,
         None,
         xy.contiguous(),
@@ -102,7 +99,7 @@ def run(out: Path) -> None:
         "before": {k: v.numpy() for k, v in before.items()},
         "after": {k: v.numpy() for k, v in params.items()},
     }
-    res["usable_cpu"] = mlp_triton.usable("cpu", 16, 0.9)
+    res["usable_cpu"] = fused.usable("cpu", 16, 0.9)
     out.write_bytes(pickle.dumps(res))
 
 

@@ -17,10 +17,11 @@ from conftest import _runner, small_config
 
 from hw6lib.carddata import COLUMNS, generate_card_data
 from hw6lib.errors import InputError
-from hw6lib.mlp import DIVERGENCE_FACTOR, fit_standardizer, train_cell, train_models
+from hw6lib.mlp import DIVERGENCE_FACTOR, SGDSettings, train_cell, train_models
 from hw6lib.resultfiles import read_json, write_json
 from hw6lib.runlog import job_logging, peak_rss_mb
 from hw6lib.split import check_label_classes
+from hw6lib.standardize import fit_standardizer
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,10 @@ def test_huge_learning_rate_is_marked_diverged_though_its_loss_stays_finite(card
     X, y = card
     st = fit_standardizer(X)
     Xs = st.transform(X)
-    out = train_models(Xs, y, {"valid": (Xs[:500], y[:500])}, 4, [0.1, 1000.0], [0, 0], 256, 3)
-    good, bad = out["models"]
+    out = train_models(
+        Xs, y, {"valid": (Xs[:500], y[:500])}, SGDSettings(4, [0.1, 1000.0], [0, 0], 256, 3)
+    )
+    good, bad = out.models
     assert good["diverged_epoch"] is None
     assert all(r["valid"] is not None for r in good["epochs"])
     assert bad["diverged_epoch"] == 1
@@ -48,14 +51,14 @@ def test_huge_learning_rate_is_marked_diverged_though_its_loss_stays_finite(card
     assert math.isfinite(first) and first > DIVERGENCE_FACTOR * bad["initial_train_loss"]
     assert [r["diverged"] for r in bad["epochs"]] == [True, True, True]
     assert all(r["valid"] is None for r in bad["epochs"])
-    assert all(np.isfinite(v).all() for v in out["params"].values())
+    assert all(np.isfinite(v).all() for v in out.params.values())
 
 
 def test_small_learning_rates_are_not_marked(card) -> None:
     X, y = card
     Xs = fit_standardizer(X).transform(X)
-    out = train_models(Xs, y, {}, 4, [0.0, 1e-4, 0.01, 1.0], [0, 1, 2, 3], 256, 2)
-    assert [m["diverged_epoch"] for m in out["models"]] == [None] * 4
+    out = train_models(Xs, y, {}, SGDSettings(4, [0.0, 1e-4, 0.01, 1.0], [0, 1, 2, 3], 256, 2))
+    assert [m["diverged_epoch"] for m in out.models] == [None] * 4
 
 
 # ------------------------------------------------------------------------------------------
@@ -72,7 +75,9 @@ def test_constant_column_is_centred_not_divided_by_zero(card) -> None:
     assert st.scale[5] == 1.0 and st.scale[0] == 1.0
     Z = st.transform(X)
     assert np.isfinite(Z).all() and (Z[:, 5] == 0).all() and (Z[:, 0] == 0).all()
-    cell = train_cell(X[:2000], y[:2000], X[2000:], y[2000:], 400, 4, 128, [0.1], [0], 2)
+    cell = train_cell(
+        X[:2000], y[:2000], X[2000:], y[2000:], 400, SGDSettings.grid(4, [0.1], [0], 128, 2)
+    )
     rec = cell["models"][0]["epochs"][-1]
     assert cell["models"][0]["diverged_epoch"] is None
     assert math.isfinite(rec["train_loss"]) and math.isfinite(rec["test"]["loss"])

@@ -10,18 +10,20 @@ import torch
 from synthcard import synth_card
 from torch import nn
 
-from hw6lib.errors import InputError
+from hw6lib.errors import ConfigError, InputError
+from hw6lib.holdout import check_n_valid, split_valid
 from hw6lib.mlp import (
+    SGDSettings,
+    TrainingResult,
     cell_device,
-    fit_standardizer,
     forward_logits,
     init_params,
     loss_and_grads,
-    split_valid,
     to_module,
     train_cell,
     train_models,
 )
+from hw6lib.standardize import fit_standardizer
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def path_tolerance(steps: int, params: dict[str, np.ndarray]) -> float:
     return 8 * steps * U32 * scale
 
 
-def assert_same_path(a: dict, i: int, b: dict, j: int, steps: int) -> None:
+def assert_same_path(a: TrainingResult, i: int, b: TrainingResult, j: int, steps: int) -> None:
     """Model ``i`` of run ``a`` and model ``j`` of run ``b`` followed the same training path.
 
     Parameters within :func:`path_tolerance`; losses (training loss of every epoch and eval
@@ -64,12 +66,12 @@ def assert_same_path(a: dict, i: int, b: dict, j: int, steps: int) -> None:
     confusion counts within one row (a row whose logit lies within rounding of 0 may flip);
     divergence flags equal.
     """
-    pa = {k: v[i] for k, v in a["params"].items()}
-    pb = {k: v[j] for k, v in b["params"].items()}
+    pa = {k: v[i] for k, v in a.params.items()}
+    pb = {k: v[j] for k, v in b.params.items()}
     tol = path_tolerance(steps, pa)
     for k in pa:
         np.testing.assert_allclose(pa[k], pb[k], rtol=0, atol=tol, err_msg=k)
-    ea, eb = a["models"][i]["epochs"], b["models"][j]["epochs"]
+    ea, eb = a.models[i]["epochs"], b.models[j]["epochs"]
     assert len(ea) == len(eb)
     for ra, rb in zip(ea, eb, strict=True):
         assert ra["diverged"] == rb["diverged"]
@@ -130,7 +132,7 @@ def test_standardisation_fitted_on_training_rows_only() -> None:
     X_test = X[:300] * 1000.0 + 5.0  # wildly different test rows must not matter
     X_train = X.copy()
     X_train[-200:] += 1e4  # validation rows (the last 200) must not matter either
-    out = train_cell(X_train, y, X_test, y[:300], 200, 4, 100, [0.1], [0], 1)
+    out = train_cell(X_train, y, X_test, y[:300], 200, SGDSettings.grid(4, [0.1], [0], 100, 1))
     fit = X_train[:1000].astype(np.float64)
     np.testing.assert_allclose(out["standardizer"]["mean"], fit.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(out["standardizer"]["scale"], fit.std(axis=0), rtol=1e-12)
@@ -139,23 +141,50 @@ def test_standardisation_fitted_on_training_rows_only() -> None:
 
 def test_split_valid_is_the_tail() -> None:
     assert split_valid(10, 3) == (slice(0, 7), slice(7, 10))
-    with pytest.raises(ValueError):
-        split_valid(10, 10)
+    for bad in (0, 10):
+        with pytest.raises(ConfigError, match=f"^config key card.n_valid: {bad} must be"):
+            split_valid(10, bad)
+    check_n_valid(10, 1)
+    check_n_valid(10, 9)
+
+
+def test_sgd_settings_refuse_what_no_trainer_runs() -> None:
+    with pytest.raises(ValueError, match="equal length"):
+        SGDSettings(4, [0.1, 0.2], [0], 10, 1)
+    with pytest.raises(ValueError, match="batch_size"):
+        SGDSettings(4, [0.1], [0], 0, 1)
+    with pytest.raises(ValueError, match="horizon"):
+        SGDSettings(4, [0.1], [0], 10, 3, horizon=2)
+    with pytest.raises(ValueError, match="one momentum at a time"):
+        _ = SGDSettings(4, [0.1], [0], 10, 1, momentums=[0.0, 0.9]).momentum
+    grid = SGDSettings.grid(4, [0.1, 0.2], [5, 6], 10, 1)
+    assert grid.learning_rates == (0.1, 0.1, 0.2, 0.2) and grid.seeds == (5, 6, 5, 6)
+
+
+def test_best_f1_is_logged_for_the_monitored_eval_set(data, caplog) -> None:
+    X, y = data
+    ev = {"first": (X[:300], y[:300]), "second": (X[300:600], y[300:600])}
+    sgd = SGDSettings(4, [0.1], [0], 200, 1)
+    with caplog.at_level(logging.INFO, logger="hw6"):
+        train_models(X[:1000], y[:1000], ev, sgd)
+        train_models(X[:1000], y[:1000], ev, sgd, monitor="second")
+    assert "best first F1" in caplog.text and "best second F1" in caplog.text
+    assert "valid" not in caplog.text
 
 
 def test_batched_model_matches_model_trained_alone(data) -> None:
     X, y = data
     lrs, seeds = [0.05, 0.5, 0.2, 0.05], [0, 0, 7, 3]
-    together = train_models(X, y, {}, 8, lrs, seeds, 64, 1)
+    together = train_models(X, y, {}, SGDSettings(8, lrs, seeds, 64, 1))
     for m, (lr, seed) in enumerate(zip(lrs, seeds, strict=True)):
-        alone = train_models(X, y, {}, 8, [lr], [seed], 64, 1)
+        alone = train_models(X, y, {}, SGDSettings(8, [lr], [seed], 64, 1))
         assert_same_path(together, m, alone, 0, steps=-(-len(X) // 64))
 
 
 def test_momentum_matches_torch_sgd(data) -> None:
     X, y = data
     X, y = X[:256], y[:256]
-    out = train_models(X, y, {}, 4, [0.1], [5], 256, 3, momentum=0.9)
+    out = train_models(X, y, {}, SGDSettings(4, [0.1], [5], 256, 3, momentums=[0.9]))
     net = to_module(init_params(4, [5]), 0)
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.float32)).view(-1, 1)
@@ -163,13 +192,20 @@ def test_momentum_matches_torch_sgd(data) -> None:
         opt.zero_grad()
         nn.BCEWithLogitsLoss()(net(Xt), yt).backward()
         opt.step()
-    np.testing.assert_allclose(out["params"]["W1"][0].T, net[0].weight.detach(), atol=1e-5)
-    np.testing.assert_allclose(out["params"]["b3"][0, 0], net[4].bias.detach(), atol=1e-5)
+    np.testing.assert_allclose(out.params["W1"][0].T, net[0].weight.detach(), atol=1e-5)
+    np.testing.assert_allclose(out.params["b3"][0, 0], net[4].bias.detach(), atol=1e-5)
 
 
 def test_training_is_deterministic_on_cpu(data) -> None:
     X, y = data
-    args = (X[:2000], y[:2000], X[2000:], y[2000:], 500, 8, 50, [0.05, 0.5], [0, 1], 3)
+    args = (
+        X[:2000],
+        y[:2000],
+        X[2000:],
+        y[2000:],
+        500,
+        SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 3),
+    )
     a = train_cell(*args)
     b = train_cell(*args)
     assert a == b
@@ -186,8 +222,8 @@ def test_divergence_is_marked_and_frozen_and_others_go_on(data, caplog) -> None:
     X, y = data
     ev = {"valid": (X[:500], y[:500])}
     with caplog.at_level(logging.WARNING, logger="hw6"):
-        out = train_models(X, y, ev, 8, [0.1, 1e30, 0.3], [0, 0, 1], 100, 3)
-    good, bad, other = out["models"]
+        out = train_models(X, y, ev, SGDSettings(8, [0.1, 1e30, 0.3], [0, 0, 1], 100, 3))
+    good, bad, other = out.models
     assert bad["diverged_epoch"] == 1
     assert [r["diverged"] for r in bad["epochs"]] == [True, True, True]
     assert all(r["valid"] is None for r in bad["epochs"])
@@ -195,30 +231,30 @@ def test_divergence_is_marked_and_frozen_and_others_go_on(data, caplog) -> None:
     assert "diverged" in caplog.text
     # the others are unaffected by their diverging neighbour (to float32 rounding: the batch
     # shapes differ, so may the BLAS kernels' summation order)
-    ref = train_models(X, y, ev, 8, [0.1, 0.3], [0, 1], 100, 3)
+    ref = train_models(X, y, ev, SGDSettings(8, [0.1, 0.3], [0, 1], 100, 3))
     assert_same_path(out, 0, ref, 0, steps=3 * 30)
     assert_same_path(out, 2, ref, 1, steps=3 * 30)
 
 
 def test_path_tolerance_catches_leaked_learning_rate_and_mixed_rows(data, monkeypatch) -> None:
     """The tolerance of :func:`assert_same_path` is tight enough to see the bugs it guards."""
-    import hw6lib.mlp as mlp
+    from hw6lib.mlp import engine, steps
 
     X, y = data
     ev = {"valid": (X[:500], y[:500])}
-    args = (X, y, ev, 8, [0.1, 0.3], [0, 1], 100, 3)
+    args = (X, y, ev, SGDSettings(8, [0.1, 0.3], [0, 1], 100, 3))
     ref = train_models(*args)
     assert_same_path(ref, 1, train_models(*args), 1, steps=90)
     # a learning rate 1% off
-    off = train_models(X, y, ev, 8, [0.1, 0.303], [0, 1], 100, 3)
+    off = train_models(X, y, ev, SGDSettings(8, [0.1, 0.303], [0, 1], 100, 3))
     with pytest.raises(AssertionError):
         assert_same_path(off, 1, ref, 1, steps=90)
-    train_epoch = mlp._train_epoch
+    train_epoch = engine.train_epoch
 
     def leaked_lr(state, perm, *a, **k):  # every model steps with its neighbour's rate
         lr = state.lr.clone()
         state.lr.copy_(lr.roll(1, dims=0))
-        mlp._begin_epoch(state)
+        steps.begin_epoch(state)
         train_epoch(state, perm, *a, **k)
         state.lr.copy_(lr)
 
@@ -227,7 +263,7 @@ def test_path_tolerance_catches_leaked_learning_rate_and_mixed_rows(data, monkey
 
     for bug in (leaked_lr, mixed_rows):
         with monkeypatch.context() as mp:
-            mp.setattr(mlp, "_train_epoch", bug)
+            mp.setattr(engine, "train_epoch", bug)
             buggy = train_models(*args)
         for m in (0, 1):
             with pytest.raises(AssertionError):
@@ -236,9 +272,9 @@ def test_path_tolerance_catches_leaked_learning_rate_and_mixed_rows(data, monkey
 
 def test_learning_rate_zero_means_no_change(data) -> None:
     X, y = data
-    out = train_models(X, y, {}, 4, [0.0], [9], 100, 1)
+    out = train_models(X, y, {}, SGDSettings(4, [0.0], [9], 100, 1))
     for k, v in init_params(4, [9]).items():
-        np.testing.assert_array_equal(out["params"][k], v.numpy())
+        np.testing.assert_array_equal(out.params[k], v.numpy())
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")

@@ -8,8 +8,8 @@ import torch
 from synthcard import synth_card
 from torch import nn
 
-from hw6lib.mlpgrid import best_summary, grid_rows, heatmap_table
-from hw6lib.replication import published_test_loop, replicate_published
+from hw6lib.mlp.grid import best_summary, grid_rows, heatmap_table
+from hw6lib.mlp.replication import published_test_loop, replicate_published
 
 
 def _metrics(f1: float) -> dict:
@@ -183,7 +183,7 @@ def _rows(best: dict, diverged: dict | None = None, lr_step: float = 0.01) -> li
 
 
 def _edges(best: dict, **kw) -> dict:
-    from hw6lib.mlpgrid import grid_edges, summarise
+    from hw6lib.mlp.grid import grid_edges, summarise
 
     summaries = summarise(_rows(best, **kw))
     assert {k: summaries[0][k] for k in GRID} == best  # the construction puts the best there
@@ -242,7 +242,7 @@ def test_a_diverged_learning_rate_closes_the_edge() -> None:
 
 
 def test_edge_domains_and_next_values() -> None:
-    from hw6lib.mlpgrid import next_value
+    from hw6lib.mlp.grid import next_value
 
     assert next_value("batch_size", 10_000, "high", n_fit=10_000) is None
     assert next_value("batch_size", 1, "low") is None
@@ -261,7 +261,7 @@ def test_divergence_rule_in_words_follows_the_code() -> None:
 
 
 def test_with_a_decaying_schedule_more_epochs_is_a_new_run() -> None:
-    from hw6lib.mlpgrid import grid_edges, summarise
+    from hw6lib.mlp.grid import grid_edges, summarise
 
     summaries = summarise(_rows({k: v[-1] for k, v in GRID.items()}))
     cos = {d["dimension"]: d for d in grid_edges(summaries, schedule="cosine")["dimensions"]}
@@ -271,7 +271,7 @@ def test_with_a_decaying_schedule_more_epochs_is_a_new_run() -> None:
 
 
 def test_near_best_counts_configurations_within_the_spread() -> None:
-    from hw6lib.mlpgrid import near_best, summarise
+    from hw6lib.mlp.grid import near_best, summarise
 
     best = {"width": 16, "lr": 0.3, "batch_size": 250, "epochs": 5, "momentum": 0.5}
     summaries = summarise(_rows(best))

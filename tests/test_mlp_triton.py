@@ -123,12 +123,12 @@ def test_probe_reports_the_kernel_usable(results) -> None:
 
 
 def test_cpu_training_never_takes_the_fused_path() -> None:
-    from hw6lib.mlp import train_models
+    from hw6lib.mlp import SGDSettings, train_models
 
     X = np.random.default_rng(0).standard_normal((64, 7)).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.uint8)
-    out = train_models(X, y, {}, 4, [0.1], [0], 32, 1, device="cpu")
-    assert "engine" not in out
+    out = train_models(X, y, {}, SGDSettings(4, [0.1], [0], 32, 1), device="cpu")
+    assert out.engine == "torch" and not out.cuda_graph
 
 
 def test_kernel_compiles_for_an_h100_without_a_gpu() -> None:
@@ -136,14 +136,14 @@ def test_kernel_compiles_for_an_h100_without_a_gpu() -> None:
     catch what only the compiler rejects (loop-carried types, dot shapes)."""
     if os.environ.get("TRITON_INTERPRET") == "1":
         pytest.skip("this process runs Triton's interpreter")
-    from hw6lib.mlp_triton import compile_offline
+    from hw6lib.mlp.fused import compile_offline
 
     kernel = compile_offline(16, momentum=0.9)
     assert len(kernel.asm["cubin"]) > 0
 
 
 def test_wide_models_keep_the_torch_path(caplog) -> None:
-    from hw6lib.mlp_triton import MAX_WIDTH, launch_config, usable
+    from hw6lib.mlp.fused import MAX_WIDTH, launch_config, usable
 
     assert not usable("cpu", MAX_WIDTH + 1)
     for width in (4, 16, 32, MAX_WIDTH):

@@ -12,8 +12,9 @@ import torch
 from synthcard import synth_card
 from torch import nn
 
-from hw6lib.mlp import fit_standardizer, init_params, to_module, train_models
+from hw6lib.mlp import SGDSettings, init_params, to_module, train_models
 from hw6lib.schedule import SCHEDULES, describe_schedule, learning_rate, lr_factor
+from hw6lib.standardize import fit_standardizer
 
 
 @pytest.mark.parametrize("horizon", [1, 2, 5, 12, 20])
@@ -58,7 +59,9 @@ def test_bad_schedule_or_epoch_is_an_error() -> None:
     with pytest.raises(ValueError, match="outside"):
         lr_factor("cosine", 6, 5)
     with pytest.raises(ValueError, match="schedule"):
-        train_models(np.zeros((4, 7)), np.zeros(4), {}, 2, [0.1], [0], 4, 1, schedule="linear")
+        train_models(
+            np.zeros((4, 7)), np.zeros(4), {}, SGDSettings(2, [0.1], [0], 4, 1, schedule="linear")
+        )
     for s in SCHEDULES:
         assert describe_schedule(s)
 
@@ -70,7 +73,9 @@ def test_training_uses_the_scheduled_rate_in_every_epoch(schedule, momentum) -> 
     X, y = synth_card(300, seed=4)
     X = fit_standardizer(X).transform(X)
     epochs, base = 6, 0.5
-    out = train_models(X, y, {}, 5, [base], [2], 300, epochs, momentum, schedule=schedule)
+    out = train_models(
+        X, y, {}, SGDSettings(5, [base], [2], 300, epochs, momentums=[momentum], schedule=schedule)
+    )
     net = to_module(init_params(5, [2]), 0)
     opt = torch.optim.SGD(net.parameters(), lr=base, momentum=momentum)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.float32)).view(-1, 1)
@@ -81,8 +86,8 @@ def test_training_uses_the_scheduled_rate_in_every_epoch(schedule, momentum) -> 
         nn.BCEWithLogitsLoss()(net(Xt), yt).backward()
         opt.step()
     for layer, lin in zip((1, 2, 3), (net[0], net[2], net[4]), strict=True):
-        np.testing.assert_allclose(out["params"][f"W{layer}"][0].T, lin.weight.detach(), atol=1e-5)
-        np.testing.assert_allclose(out["params"][f"b{layer}"][0, 0], lin.bias.detach(), atol=1e-5)
+        np.testing.assert_allclose(out.params[f"W{layer}"][0].T, lin.weight.detach(), atol=1e-5)
+        np.testing.assert_allclose(out.params[f"b{layer}"][0, 0], lin.bias.detach(), atol=1e-5)
     # and the schedule mattered: a constant rate ends elsewhere
-    const = train_models(X, y, {}, 5, [base], [2], 300, epochs, momentum)
-    assert np.abs(const["params"]["W1"] - out["params"]["W1"]).max() > 1e-3
+    const = train_models(X, y, {}, SGDSettings(5, [base], [2], 300, epochs, momentums=[momentum]))
+    assert np.abs(const.params["W1"] - out.params["W1"]).max() > 1e-3

@@ -15,8 +15,8 @@ from synthcard import synth_card
 
 from hw6lib.carddata import FEATURES, generate_card_data
 from hw6lib.metrics import classification_metrics
-from hw6lib.mlp import train_cell
-from hw6lib.mlpgrid import best_summary
+from hw6lib.mlp import SGDSettings, train_cell
+from hw6lib.mlp.grid import best_summary
 from hw6lib.scores import best_mlp_scores, best_seed, plot_pr_curves, pr_curve
 from hw6lib.split import split_card
 from hw6lib.tree import fit_tree, fit_tree_scored
@@ -46,10 +46,8 @@ def test_best_seed_is_chosen_on_validation() -> None:
 def test_best_mlp_retrained_scores_like_the_grid() -> None:
     X, y = synth_card(4000, seed=2)
     X_test, y_test = synth_card(2000, seed=3)
-    cell = train_cell(
-        X, y, X_test, y_test, 800, 8, 100, [0.1, 1.0], [0, 1], 3, momentums=[0.0, 0.9],
-        schedule="cosine",
-    )  # fmt: skip
+    sgd = SGDSettings.grid(8, [0.1, 1.0], [0, 1], 100, 3, [0.0, 0.9], "cosine")
+    cell = train_cell(X, y, X_test, y_test, 800, sgd)
     best = best_summary([cell], [1, 2, 3])["best"]
     record, scores = best_mlp_scores(X, y, X_test, y_test, 800, best, schedule="cosine", horizon=3)
     assert scores.dtype == np.float32 and scores.shape == (2000,)
@@ -69,17 +67,20 @@ def test_horizon_trains_the_first_epochs_of_a_longer_schedule() -> None:
 
     X, y = synth_card(1500, seed=4)
     X = (X - X.mean(0)) / X.std(0)
-    args = dict(width=4, learning_rates=[0.5], seeds=[0], batch_size=100, schedule="cosine")
-    long = train_models(X, y, {"v": (X, y)}, epochs=3, **args)
-    short = train_models(X, y, {"v": (X, y)}, epochs=2, horizon=3, **args)
-    for a, b in zip(long["models"][0]["epochs"][:2], short["models"][0]["epochs"], strict=True):
+
+    def sgd(epochs: int, horizon: int | None = None) -> SGDSettings:
+        return SGDSettings(4, [0.5], [0], 100, epochs, schedule="cosine", horizon=horizon)
+
+    long = train_models(X, y, {"v": (X, y)}, sgd(3))
+    short = train_models(X, y, {"v": (X, y)}, sgd(2, horizon=3))
+    for a, b in zip(long.models[0]["epochs"][:2], short.models[0]["epochs"], strict=True):
         assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
-    alone = train_models(X, y, {"v": (X, y)}, epochs=2, **args)  # cosine over 2 epochs differs
-    assert alone["models"][0]["epochs"][1]["train_loss"] != pytest.approx(
-        short["models"][0]["epochs"][1]["train_loss"], rel=1e-5
+    alone = train_models(X, y, {"v": (X, y)}, sgd(2))  # cosine over 2 epochs differs
+    assert alone.models[0]["epochs"][1]["train_loss"] != pytest.approx(
+        short.models[0]["epochs"][1]["train_loss"], rel=1e-5
     )
     with pytest.raises(ValueError, match="horizon"):
-        train_models(X, y, {}, epochs=3, horizon=2, **args)
+        sgd(3, horizon=2)
 
 
 def test_pr_curve_summary() -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hw6lib.carddata import COLUMNS, FEATURES, file_sha256, generate_card_data, write_card_csv
-from hw6lib.errors import InputError
+from hw6lib.errors import ConfigError, InputError
 from hw6lib.split import split_card, split_card_file
 
 
@@ -58,11 +58,10 @@ def test_summary_rates_and_means(frame: pd.DataFrame) -> None:
     assert len(s["features_summary"]) == len(COLUMNS)
 
 
-def test_zero_validation_rows(frame: pd.DataFrame) -> None:
-    _, s = split_card(frame, n_train=2000, n_valid=0)
-    assert s["rows"]["valid"] == 0
-    assert s["fraud_rate"]["valid"] is None
-    assert "valid" not in s["feature_means"]
+def test_zero_validation_rows_are_refused(frame: pd.DataFrame) -> None:
+    """The network is chosen on the validation rows: there must be one (hw6lib.holdout)."""
+    with pytest.raises(ConfigError, match=r"^config key card\.n_valid: 0 must be smaller"):
+        split_card(frame, n_train=2000, n_valid=0)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +71,7 @@ def test_zero_validation_rows(frame: pd.DataFrame) -> None:
 def test_bad_sizes_name_the_config_key(
     frame: pd.DataFrame, n_train: int, n_valid: int, key: str
 ) -> None:
-    with pytest.raises(InputError, match=f"^config key {key}: "):
+    with pytest.raises((InputError, ConfigError), match=f"^config key {key}: "):
         split_card(frame, n_train=n_train, n_valid=n_valid)
 
 

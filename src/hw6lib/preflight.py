@@ -17,6 +17,7 @@ from typing import Any
 
 from hw6lib.carddata import LABEL, load_card_csv
 from hw6lib.errors import ConfigError
+from hw6lib.holdout import check_n_valid
 from hw6lib.split import check_label_classes
 
 
@@ -26,7 +27,8 @@ def check_config_relations(config: Mapping[str, Any]) -> None:
     Raises
     ------
     ConfigError
-        ``mlp.epochs`` above ``mlp.max_epochs``, ``card.n_valid`` not below ``card.n_train``,
+        ``mlp.epochs`` above ``mlp.max_epochs``, ``card.n_valid`` out of
+        :func:`hw6lib.holdout.check_n_valid`'s bounds (``1 <= n_valid < n_train``),
         ``card.n_train`` not below the stand-in's ``card.synthetic_rows``, a ``card.path``
         that is missing, a directory or unreadable.
     """
@@ -37,11 +39,7 @@ def check_config_relations(config: Mapping[str, Any]) -> None:
             f"({mlp['max_epochs']}); every reported epoch count must be trained"
         )
     card = config["card"]
-    if card["n_valid"] >= card["n_train"]:
-        raise ConfigError(
-            f"config key card.n_valid: {card['n_valid']} must be smaller than card.n_train "
-            f"({card['n_train']}): the validation slice is carved from the training rows"
-        )
+    check_n_valid(card["n_train"], card["n_valid"])
     path = card.get("path")
     if path is None:
         if card["n_train"] >= card["synthetic_rows"]:

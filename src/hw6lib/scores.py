@@ -25,21 +25,23 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
+from hw6lib.holdout import split_valid
 from hw6lib.metrics import classification_metrics
-from hw6lib.mlp import fit_standardizer, forward_logits, split_valid, train_models
+from hw6lib.mlp import SGDSettings, forward_logits, train_models
 from hw6lib.plots import STYLE
+from hw6lib.standardize import fit_standardizer
 
 #: A model predicts fraud when its probability is above this (the logit is positive).
 THRESHOLD = 0.5
 
 
 def best_seed(best: Mapping[str, Any]) -> int:
-    """The seed of the best configuration whose model scored the highest validation F1.
+    """Return the seed of the best configuration's model with the highest validation F1.
 
     Parameters
     ----------
     best : mapping
-        ``best`` of :func:`hw6lib.mlpgrid.best_summary` (its ``rows`` hold one row per seed,
+        ``best`` of :func:`hw6lib.mlp.grid.best_summary` (its ``rows`` hold one row per seed,
         with ``seed`` and ``valid_f1``; a diverged seed's F1 is ``None``).
 
     Returns
@@ -67,7 +69,7 @@ def best_mlp_scores(
 ) -> tuple[dict[str, Any], NDArray[np.float32]]:
     """Retrain the best MLP of the grid and score the test rows.
 
-    The model is trained as in :func:`hw6lib.mlp.train_cell` (the same fitting rows,
+    The model is trained as in :func:`hw6lib.mlp.cell.train_cell` (the same fitting rows,
     standardisation, initial weights, shuffles and learning-rate schedule for its seed) with
     the configuration of ``best`` (width, learning rate, batch size, epochs, momentum) and the
     seed of :func:`best_seed`: the grid's model after ``best["epochs"]`` of its ``horizon``
@@ -82,7 +84,7 @@ def best_mlp_scores(
     n_valid : int
         ``card.n_valid``.
     best : mapping
-        ``best`` of :func:`hw6lib.mlpgrid.best_summary`.
+        ``best`` of :func:`hw6lib.mlp.grid.best_summary`.
     schedule : str
         The grid's learning-rate schedule (``mlp.schedule``).
     horizon : int, optional
@@ -106,23 +108,20 @@ def best_mlp_scores(
     fit, _ = split_valid(X_train.shape[0], n_valid)
     st = fit_standardizer(X_train[fit])
     seed = best_seed(best)
-    out = train_models(
-        st.transform(X_train[fit]),
-        y_train[fit],
-        {},
+    sgd = SGDSettings(
         width=int(best["width"]),
         learning_rates=[float(best["lr"])],
         seeds=[seed],
         batch_size=int(best["batch_size"]),
         epochs=int(best["epochs"]),
-        momentum=float(best.get("momentum", 0.0)),
-        device=device,
-        logger=logger,
+        momentums=[float(best.get("momentum", 0.0))],
         schedule=schedule,
-        engine="torch",
         horizon=horizon,
     )
-    params = {k: torch.from_numpy(v) for k, v in out["params"].items()}
+    out = train_models(
+        st.transform(X_train[fit]), y_train[fit], {}, sgd, device, logger=logger, engine="torch"
+    )
+    params = {k: torch.from_numpy(v) for k, v in out.params.items()}
     Xt = torch.from_numpy(st.transform(X_test))
     with torch.no_grad():
         parts = [
@@ -144,7 +143,7 @@ def best_mlp_scores(
 
 
 def _thin(recall: NDArray[np.float64], precision: NDArray[np.float64], step: float) -> list[int]:
-    """Indices of the points of a curve at least ``step`` apart in recall or precision."""
+    """Return indices of the points of a curve at least ``step`` apart in recall or precision."""
     keep = [0]
     for i in range(1, len(recall)):
         j = keep[-1]

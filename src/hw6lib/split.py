@@ -16,6 +16,7 @@ import pandas as pd
 
 from hw6lib.carddata import COLUMNS, FEATURES, LABEL, describe_features, file_sha256, load_card_csv
 from hw6lib.errors import InputError
+from hw6lib.holdout import check_n_valid, split_valid
 
 
 def split_card(
@@ -31,8 +32,8 @@ def split_card(
         Number of training rows (the first rows of the file); at least one row must remain for
         the test set.
     n_valid : int
-        Size of the validation slice, the last ``n_valid`` training rows; ``0 <= n_valid <
-        n_train``.
+        Size of the validation slice, the last ``n_valid`` training rows
+        (:func:`hw6lib.holdout.check_n_valid`: ``1 <= n_valid < n_train``).
 
     Returns
     -------
@@ -48,7 +49,9 @@ def split_card(
     Raises
     ------
     InputError
-        When the sizes do not fit the data (naming the config key).
+        When ``n_train`` does not fit the data (naming the config key).
+    ConfigError
+        When ``n_valid`` is out of bounds (:func:`hw6lib.holdout.check_n_valid`).
     """
     n = len(frame)
     if not 1 <= n_train < n:
@@ -56,11 +59,7 @@ def split_card(
             f"config key card.n_train: {n_train:,} must be at least 1 and less than the "
             f"{n:,} data rows (the test set needs at least one row)"
         )
-    if not 0 <= n_valid < n_train:
-        raise InputError(
-            f"config key card.n_valid: {n_valid:,} must be at least 0 and less than "
-            f"card.n_train = {n_train:,}"
-        )
+    check_n_valid(n_train, n_valid)
     X = frame.loc[:, list(FEATURES)].to_numpy(dtype=np.float32)
     y = frame[LABEL].to_numpy().astype(np.uint8)
     arrays = {
@@ -69,10 +68,11 @@ def split_card(
         "X_test": X[n_train:],
         "y_test": y[n_train:],
     }
+    fit, valid = split_valid(n_train, n_valid)
     parts = {
         "train": slice(0, n_train),
-        "train_fit": slice(0, n_train - n_valid),
-        "valid": slice(n_train - n_valid, n_train),
+        "train_fit": fit,
+        "valid": valid,
         "test": slice(n_train, n),
         "all": slice(0, n),
     }

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.mlpgrid import best_summary, grid_rows, write_grid_csv
+from hw6lib.mlp.grid import best_summary, grid_rows, write_grid_csv
 from hw6lib.resultfiles import read_json, write_json
 from hw6lib.runlog import job_logging
 

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.mlpplots import mlp_figures
+from hw6lib.mlp.plots import mlp_figures
 from hw6lib.plots import save_figure
 from hw6lib.resultfiles import read_json
 from hw6lib.runlog import job_logging

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from hw6lib.replication import replicate_published
+from hw6lib.mlp.replication import replicate_published
 from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 

@@ -39,7 +39,7 @@ PUBLISHED_SETUP: dict[str, Any] = {
 
 
 def published_model(n_in: int, hidden: int, seed: int) -> nn.Sequential:
-    """The published network, initialised by torch's defaults from ``seed``.
+    """Build the published network, initialised by torch's defaults from ``seed``.
 
     The global torch generator is forked, seeded and restored, so no global state leaks.
     """
@@ -51,7 +51,7 @@ def published_model(n_in: int, hidden: int, seed: int) -> nn.Sequential:
 def published_test_loop(
     model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int
 ) -> dict[str, Any]:
-    """The published test loop, with its assignment bug, beside the correct counts.
+    """Run the published test loop, with its assignment bug, beside the correct counts.
 
     Returns
     -------

@@ -3,7 +3,7 @@
 A *configuration* is (width, learning rate, batch size, epochs, momentum); each is trained once
 per seed.
 The table has one row per (configuration, seed), with validation and test metrics read off the
-per-epoch records of the cell files (:func:`hw6lib.mlp.train_cell`): the number of epochs is a
+per-epoch records of the cell files (:func:`hw6lib.mlp.cell.train_cell`): the number of epochs is a
 grid dimension without retraining. The best configuration maximises the mean validation F1 over
 seeds (a diverged seed counts as F1 = 0); test rows never choose anything.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hw6lib.mlp import divergence_rule
+from hw6lib.mlp.training import divergence_rule
 from hw6lib.resultfiles import atomic_open
 from hw6lib.schedule import describe_schedule
 
@@ -35,7 +35,7 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
     Parameters
     ----------
     cells : sequence of dict
-        Cell results of :func:`hw6lib.mlp.train_cell`.
+        Cell results of :func:`hw6lib.mlp.cell.train_cell`.
     epochs : sequence of int
         Epoch counts to tabulate (each at most the epochs trained).
 
@@ -124,12 +124,12 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def best_summary(
     cells: Sequence[dict[str, Any]], epochs: Sequence[int], top: int = 5
 ) -> dict[str, Any]:
-    """The best configuration on validation F1, with its test metrics and learning curves.
+    """Find the best configuration on validation F1, with its test metrics and learning curves.
 
     Parameters
     ----------
     cells : sequence of dict
-        Cell results of :func:`hw6lib.mlp.train_cell`.
+        Cell results of :func:`hw6lib.mlp.cell.train_cell`.
     epochs : sequence of int
         Epoch counts that are candidates for selection.
     top : int
@@ -146,7 +146,7 @@ def best_summary(
         (:func:`grid_edges`: where the best lies in the grid), ``near_best``
         (:func:`near_best`: the configurations within the best's spread over seeds) and
         ``divergence_rule`` (in words,
-        from :func:`hw6lib.mlp.divergence_rule`); what
+        from :func:`hw6lib.mlp.training.divergence_rule`); what
         the comparison with the decision tree needs is ``best.test_accuracy`` and
         ``best.test_f1`` (mean, sd, n) and ``n_test``.
     """
@@ -209,7 +209,7 @@ DIMENSIONS: tuple[tuple[str, str], ...] = (
 
 
 def next_value(dimension: str, value: float, side: str, n_fit: int | None = None) -> float | None:
-    """The value to try next beyond an edge of the grid, or ``None`` where the domain ends.
+    """Return the value to try next beyond an edge of the grid (``None`` where the domain ends).
 
     Widths, learning rates and batch sizes double (upwards) or halve (downwards); epochs double
     (a run twice as long); momentum ``mu`` goes to ``(1 + mu) / 2`` upwards and to 0 (plain SGD)
@@ -332,7 +332,7 @@ def grid_edges(
 
 
 def near_best(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The configurations whose score lies within the best's spread over seeds.
+    """Find the configurations whose score lies within the best's spread over seeds.
 
     The best configuration's validation F1 has a standard deviation over seeds; every
     configuration scoring at least the best's score minus that deviation is, on these seeds,

@@ -1,6 +1,6 @@
 """The fused GPU training step: one Triton program per model runs a whole epoch on chip.
 
-:func:`hw6lib.mlp.train_models` on a CUDA device spends its time in some 35 small kernels per
+:func:`hw6lib.mlp.engine.train_models` on a CUDA device spends its time in some 35 small kernels per
 mini-batch step (gather, batched matrix products, elementwise and reduction kernels), each a
 round trip through global memory. Here one kernel launch trains every model for one epoch:
 program ``i`` owns one model, loads its parameters once into registers (417 at h = 16), and
@@ -8,7 +8,7 @@ loops over the epoch's mini-batches (forward, ``BCEWithLogits`` backward, SGD up
 optional momentum) without writing anything back until the epoch ends. Models are
 independent, so nothing is shared between programs but the (read-only) rows.
 
-The semantics are those of :func:`hw6lib.mlp.train_models` (same initial weights, same row
+The semantics are those of :func:`hw6lib.mlp.engine.train_models` (same initial weights, same row
 orders drawn with the same generators, same divergence rule and per-model learning rate); only
 the order of floating-point sums differs, so parameters agree within float32 tolerance.
 
@@ -35,23 +35,12 @@ library included); that is how the test suite checks it without a GPU.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import torch
-from numpy.typing import ArrayLike
 
-from hw6lib.mlp import (
-    N_IN,
-    PARAM_NAMES,
-    Params,
-    TrainingProgress,
-    evaluate,
-    init_params,
-    sync,
-)
+from hw6lib.mlp.model import N_IN, PARAM_NAMES, Params, init_params
+from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingProgress, TrainingResult
 from hw6lib.schedule import lr_factor
 
 try:  # the CUDA build of torch ships Triton; the CPU build does not
@@ -71,9 +60,11 @@ MAX_WIDTH: int = 64
 
 
 def launch_config(width: int) -> tuple[int, int]:
-    """Rows per chunk and warps per program for a width: the largest chunk whose program
-    compiles for sm_90 (H100/H200) without spilling registers, with at most 4 warps while that
-    suffices (so that three programs fit on one multiprocessor).
+    """Return the rows per chunk and warps per program for a width.
+
+    The largest chunk whose program compiles for sm_90 (H100/H200) without spilling registers,
+    with at most 4 warps while that suffices (so that three programs fit on one
+    multiprocessor).
 
     Found by compiling the kernel offline with Triton 3.7.1 (``bench/fused_compile.py``, no GPU
     needed; its figures are in ``bench/README.md``). Timing on a GPU may favour other choices:
@@ -136,8 +127,51 @@ def usable(
 if triton is not None:
 
     @triton.jit
+    def _layer_offsets(H: tl.constexpr, HP: tl.constexpr, K1: tl.constexpr, N_FEAT: tl.constexpr):
+        """Return the offsets and masks of ``W1`` (K1, HP), ``W2`` (HP, HP) and the (HP,) rows."""
+        k = tl.arange(0, K1)  # input column
+        j = tl.arange(0, HP)  # hidden unit
+        jr = tl.arange(0, HP)  # hidden unit, as the row of W2
+        w1_off = k[:, None] * H + j[None, :]
+        w1_mask = (k[:, None] < N_FEAT) & (j < H)[None, :]
+        w2_off = jr[:, None] * H + j[None, :]
+        w2_mask = (jr[:, None] < H) & (j < H)[None, :]
+        return j, j < H, w1_off, w1_mask, w2_off, w2_mask
+
+    @triton.jit
+    def _load_model(
+        ptrs, m, H: tl.constexpr, HP: tl.constexpr, K1: tl.constexpr, N_FEAT: tl.constexpr
+    ):
+        """Load model ``m``'s ``(W1, b1, W2, b2, W3, b3)`` from ``ptrs``, zero-padded."""
+        j, hmask, w1_off, w1_mask, w2_off, w2_mask = _layer_offsets(H, HP, K1, N_FEAT)
+        w1, b1, w2, b2, w3, b3 = ptrs
+        return (
+            tl.load(w1 + m * N_FEAT * H + w1_off, mask=w1_mask, other=0.0),
+            tl.load(b1 + m * H + j, mask=hmask, other=0.0),
+            tl.load(w2 + m * H * H + w2_off, mask=w2_mask, other=0.0),
+            tl.load(b2 + m * H + j, mask=hmask, other=0.0),
+            tl.load(w3 + m * H + j, mask=hmask, other=0.0),
+            tl.load(b3 + m),
+        )
+
+    @triton.jit
+    def _store_model(
+        ptrs, m, values, H: tl.constexpr, HP: tl.constexpr, K1: tl.constexpr, N_FEAT: tl.constexpr
+    ):
+        """Store model ``m``'s six tensors ``values`` (as :func:`_load_model` loads them)."""
+        j, hmask, w1_off, w1_mask, w2_off, w2_mask = _layer_offsets(H, HP, K1, N_FEAT)
+        w1, b1, w2, b2, w3, b3 = ptrs
+        W1, B1, W2, B2, W3, B3 = values
+        tl.store(w1 + m * N_FEAT * H + w1_off, W1, mask=w1_mask)
+        tl.store(b1 + m * H + j, B1, mask=hmask)
+        tl.store(w2 + m * H * H + w2_off, W2, mask=w2_mask)
+        tl.store(b2 + m * H + j, B2, mask=hmask)
+        tl.store(w3 + m * H + j, W3, mask=hmask)
+        tl.store(b3 + m, B3)
+
+    @triton.jit
     def _mm(a, b, USE_DOT: tl.constexpr, PRECISION: tl.constexpr):
-        """``a @ b`` for 2-d blocks: ``tl.dot`` when every side is >= 16, else a broadcast sum."""
+        """Return ``a @ b`` of 2-d blocks: ``tl.dot`` when every side is >= 16, else a sum."""
         if USE_DOT:
             return tl.dot(a, b, input_precision=PRECISION)
         else:
@@ -185,29 +219,14 @@ if triton is not None:
         lr = tl.load(lr_ptr + m)
 
         k = tl.arange(0, K1)  # input column
-        j = tl.arange(0, HP)  # hidden unit
-        jr = tl.arange(0, HP)  # hidden unit, as the row of W2
         r = tl.arange(0, CHUNK_ROWS)
-        hmask = j < H
-        w1_off = k[:, None] * H + j[None, :]
-        w1_mask = (k[:, None] < N_FEAT) & hmask[None, :]
-        w2_off = jr[:, None] * H + j[None, :]
-        w2_mask = (jr[:, None] < H) & hmask[None, :]
+        model_ptrs = (w1_ptr, b1_ptr, w2_ptr, b2_ptr, w3_ptr, b3_ptr)
+        buffer_ptrs = (v1_ptr, vb1_ptr, v2_ptr, vb2_ptr, v3_ptr, vb3_ptr)
 
         # the model, in registers (padded units and columns hold 0 and stay 0)
-        W1 = tl.load(w1_ptr + m * N_FEAT * H + w1_off, mask=w1_mask, other=0.0)
-        b1 = tl.load(b1_ptr + m * H + j, mask=hmask, other=0.0)
-        W2 = tl.load(w2_ptr + m * H * H + w2_off, mask=w2_mask, other=0.0)
-        b2 = tl.load(b2_ptr + m * H + j, mask=hmask, other=0.0)
-        W3 = tl.load(w3_ptr + m * H + j, mask=hmask, other=0.0)
-        b3 = tl.load(b3_ptr + m)
+        W1, b1, W2, b2, W3, b3 = _load_model(model_ptrs, m, H, HP, K1, N_FEAT)
         if MOMENTUM:
-            V1 = tl.load(v1_ptr + m * N_FEAT * H + w1_off, mask=w1_mask, other=0.0)
-            Vb1 = tl.load(vb1_ptr + m * H + j, mask=hmask, other=0.0)
-            V2 = tl.load(v2_ptr + m * H * H + w2_off, mask=w2_mask, other=0.0)
-            Vb2 = tl.load(vb2_ptr + m * H + j, mask=hmask, other=0.0)
-            V3 = tl.load(v3_ptr + m * H + j, mask=hmask, other=0.0)
-            Vb3 = tl.load(vb3_ptr + m)
+            V1, Vb1, V2, Vb2, V3, Vb3 = _load_model(buffer_ptrs, m, H, HP, K1, N_FEAT)
 
         base = xy_ptr + u * n * ROW_W
         loss_acc = tl.sum(tl.zeros([CHUNK_ROWS], dtype=tl.float32), axis=0)  # a float32 scalar
@@ -258,33 +277,17 @@ if triton is not None:
                 Vb2 = momentum * Vb2 + gb2
                 V3 = momentum * V3 + gW3
                 Vb3 = momentum * Vb3 + g3
-                W1 = W1 - lr * V1
-                b1 = b1 - lr * Vb1
-                W2 = W2 - lr * V2
-                b2 = b2 - lr * Vb2
-                W3 = W3 - lr * V3
-                b3 = b3 - lr * Vb3
-            else:
-                W1 = W1 - lr * gW1
-                b1 = b1 - lr * gb1
-                W2 = W2 - lr * gW2
-                b2 = b2 - lr * gb2
-                W3 = W3 - lr * gW3
-                b3 = b3 - lr * g3
+                gW1, gb1, gW2, gb2, gW3, g3 = V1, Vb1, V2, Vb2, V3, Vb3  # the step is lr * buf
+            W1 = W1 - lr * gW1
+            b1 = b1 - lr * gb1
+            W2 = W2 - lr * gW2
+            b2 = b2 - lr * gb2
+            W3 = W3 - lr * gW3
+            b3 = b3 - lr * g3
 
-        tl.store(w1_ptr + m * N_FEAT * H + w1_off, W1, mask=w1_mask)
-        tl.store(b1_ptr + m * H + j, b1, mask=hmask)
-        tl.store(w2_ptr + m * H * H + w2_off, W2, mask=w2_mask)
-        tl.store(b2_ptr + m * H + j, b2, mask=hmask)
-        tl.store(w3_ptr + m * H + j, W3, mask=hmask)
-        tl.store(b3_ptr + m, b3)
+        _store_model(model_ptrs, m, (W1, b1, W2, b2, W3, b3), H, HP, K1, N_FEAT)
         if MOMENTUM:
-            tl.store(v1_ptr + m * N_FEAT * H + w1_off, V1, mask=w1_mask)
-            tl.store(vb1_ptr + m * H + j, Vb1, mask=hmask)
-            tl.store(v2_ptr + m * H * H + w2_off, V2, mask=w2_mask)
-            tl.store(vb2_ptr + m * H + j, Vb2, mask=hmask)
-            tl.store(v3_ptr + m * H + j, V3, mask=hmask)
-            tl.store(vb3_ptr + m, Vb3)
+            _store_model(buffer_ptrs, m, (V1, Vb1, V2, Vb2, V3, Vb3), H, HP, K1, N_FEAT)
         tl.store(loss_ptr + m, loss_acc)
 
 
@@ -310,7 +313,7 @@ def train_epoch(
     Parameters
     ----------
     params : dict
-        ``M`` models as :func:`hw6lib.mlp.init_params` lays them out (contiguous float32);
+        ``M`` models as :func:`hw6lib.mlp.model.init_params` lays them out (contiguous float32);
         updated in place.
     buffers : dict or None
         Momentum buffers shaped like ``params`` (updated in place); required when
@@ -440,103 +443,68 @@ def compile_offline(
 
 
 def train_models_fused(
-    X_train: ArrayLike,
-    y_train: ArrayLike,
-    eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
-    width: int,
-    learning_rates: Sequence[float],
-    seeds: Sequence[int],
-    batch_size: int,
-    epochs: int,
-    momentum: float = 0.0,
-    device: torch.device | str = "cuda",
+    rows: DeviceRows,
+    sgd: SGDSettings,
     logger: logging.Logger | None = None,
+    monitor: str | None = None,
     chunk: int | None = None,
     num_warps: int | None = None,
     precision: str = "ieee",
-    schedule: str = "constant",
-) -> dict[str, Any]:
-    """:func:`hw6lib.mlp.train_models` with one fused kernel launch per epoch.
+) -> TrainingResult:
+    """:func:`hw6lib.mlp.engine.train_models` with one fused kernel launch per epoch.
 
-    Same arguments, semantics and return value as :func:`hw6lib.mlp.train_models` (``cuda_graph``
-    is ``False`` and ``engine`` is ``"triton"`` in the result); ``chunk``, ``num_warps`` and
-    ``precision`` are passed to :func:`train_epoch`. Runs on CUDA, or on the CPU under Triton's
-    interpreter (for tests).
+    Same semantics and result as :func:`hw6lib.mlp.engine.train_models` (the result's
+    ``engine`` is ``"triton"``; no CUDA graph; the schedule spans ``sgd.epochs``), on the
+    device of ``rows`` (:meth:`hw6lib.mlp.training.DeviceRows.load`): CUDA, or the CPU under
+    Triton's interpreter (for tests). ``chunk``, ``num_warps`` and ``precision`` are passed to
+    :func:`train_epoch`.
+
+    Returns
+    -------
+    TrainingResult
+        As :func:`hw6lib.mlp.engine.train_models` returns it.
     """
     log = logger or logging.getLogger("hw6")
-    device = torch.device(device)
-    if len(learning_rates) != len(seeds) or not learning_rates:
-        raise ValueError("learning_rates and seeds must be non-empty and of equal length")
-    if batch_size < 1 or epochs < 0:
-        raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
-    lr_factor(schedule, 1, 1)  # an unknown schedule fails before any work
-    Xn = np.ascontiguousarray(X_train, dtype=np.float32)
-    n, p = Xn.shape
-    if n == 0:
-        raise ValueError("no training rows")
-    M = len(learning_rates)
-    useeds = sorted(set(int(s) for s in seeds))
-    urow = [useeds.index(int(s)) for s in seeds]
-    order = sorted(range(M), key=lambda m: (urow[m], m))  # programs grouped by seed
-    models = torch.tensor(order, dtype=torch.int32, device=device)
-    seed_rows = torch.tensor([urow[m] for m in order], dtype=torch.int32, device=device)
-
-    def to_dev(X: ArrayLike, y: ArrayLike) -> tuple[torch.Tensor, torch.Tensor]:
-        Xt = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).to(device)
-        yt = torch.from_numpy(np.asarray(y, dtype=np.float32).reshape(-1, 1)).to(device)
-        return Xt, yt
-
-    X, y = to_dev(Xn, y_train)
-    xy = torch.cat([X, y], dim=1).contiguous()  # (n, 8)
-    evals = {name: to_dev(*xy_) for name, xy_ in eval_sets.items()}
-    params = init_params(width, seeds, p, device)
-    buffers = {k: torch.zeros_like(v) for k, v in params.items()} if momentum else None
-    base_lr = torch.tensor(learning_rates, dtype=torch.float32, device=device)
-    alive = torch.ones(M, dtype=torch.float32, device=device)
-    gens = [torch.Generator(device=device).manual_seed(s) for s in useeds]
-    progress = TrainingProgress(np.array([r["loss"] for r in evaluate(params, X, y)]))
-    t_train = t_eval = 0.0
-    for epoch in range(1, epochs + 1):
-        sync(device)
-        t0 = time.perf_counter()
-        perms = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
-        xy_epoch = xy[perms]  # (U, n, 8): one gather per distinct seed
-        lr = base_lr * alive * lr_factor(schedule, epoch, epochs)  # this epoch's rates
+    device = rows.X.device
+    if sgd.span != sgd.epochs:
+        raise ValueError(f"the fused kernel schedules over the {sgd.epochs} epochs it trains")
+    xy = torch.cat([rows.X, rows.y], dim=1).contiguous()  # (n, 8)
+    programs = _programs(sgd, device)
+    params = init_params(sgd.width, sgd.seeds, rows.X.shape[1], device)
+    buffers = {k: torch.zeros_like(v) for k, v in params.items()} if sgd.momentum else None
+    base_lr = torch.tensor(sgd.learning_rates, dtype=torch.float32, device=device)
+    alive = torch.ones(sgd.n_models, dtype=torch.float32, device=device)
+    orders = RowOrders.for_settings(sgd, device)
+    progress = TrainingProgress.start(params, rows, sgd, monitor)
+    for epoch in range(1, sgd.epochs + 1):
+        progress.start_epoch()
+        xy_epoch = xy[orders.draw(rows.n)]  # (U, n, 8): one gather per distinct seed
+        lr = base_lr * alive * lr_factor(sgd.schedule, epoch, sgd.epochs)  # this epoch's rates
+        kernel = {"chunk": chunk, "num_warps": num_warps, "precision": precision}
         loss_sum = train_epoch(
-            params,
-            buffers,
-            xy_epoch,
-            models,
-            seed_rows,
-            lr,
-            batch_size,
-            momentum,
-            chunk=chunk,
-            num_warps=num_warps,
-            precision=precision,
+            params, buffers, xy_epoch, *programs, lr, sgd.batch_size, sgd.momentum, **kernel
         )
         del xy_epoch
-        train_loss = (loss_sum / n).cpu().numpy()
-        healthy = progress.healthy(params, train_loss)
-        sync(device)
-        t1 = time.perf_counter()
-        scores = {name: evaluate(params, Xe, ye) for name, (Xe, ye) in evals.items()}
-        sync(device)
-        t_train += t1 - t0
-        t_eval += time.perf_counter() - t1
-        newly = progress.update(epoch, train_loss, healthy, scores)
+        train_loss = (loss_sum / rows.n).cpu().numpy()
+        newly = progress.end_epoch(epoch, params, train_loss, rows, log, "fused kernel")
         if newly:
-            alive = progress.alive(device).view(M)
-            if buffers is not None:
-                for v in buffers.values():
-                    v.mul_(alive.view(M, 1, 1))
-        seconds = (t1 - t0, time.perf_counter() - t1)
-        progress.report_epoch(log, epoch, newly, learning_rates, seconds, scores, "fused kernel")
-    return {
-        "models": progress.models(learning_rates, seeds),
-        "params": {k: v.cpu().numpy() for k, v in params.items()},
-        "train_seconds": t_train,
-        "eval_seconds": t_eval,
-        "cuda_graph": False,
-        "engine": "triton",
-    }
+            alive = progress.alive(device).view(sgd.n_models)
+            for v in (buffers or {}).values():
+                v.mul_(alive.view(-1, 1, 1))
+    return TrainingResult(
+        models=progress.models(sgd),
+        params={k: v.cpu().numpy() for k, v in params.items()},
+        train_seconds=progress.clock.train_seconds,
+        eval_seconds=progress.clock.eval_seconds,
+        engine="triton",
+    )
+
+
+def _programs(sgd: SGDSettings, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the model and seed row of each program, grouped by seed (int32, on ``device``)."""
+    seeds = sgd.distinct_seeds()
+    urow = [seeds.index(s) for s in sgd.seeds]
+    order = sorted(range(sgd.n_models), key=lambda m: (urow[m], m))
+    models = torch.tensor(order, dtype=torch.int32, device=device)
+    seed_rows = torch.tensor([urow[m] for m in order], dtype=torch.int32, device=device)
+    return models, seed_rows

@@ -1,5 +1,7 @@
-"""Figures of the MLP grid and of the replicated published run (deterministic SVG via
-:func:`hw6lib.plots.save_figure`)."""
+"""Figures of the MLP grid and of the replicated published run.
+
+Saved as deterministic SVG by :func:`hw6lib.plots.save_figure`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from hw6lib.mlpgrid import heatmap_table
+from hw6lib.mlp.grid import heatmap_table
 from hw6lib.plots import STYLE
 
 
@@ -97,7 +99,7 @@ def plot_learning_curves(best: dict[str, Any]) -> Figure:
 
 
 def plot_published(published: dict[str, Any], best: dict[str, Any]) -> Figure:
-    """The published per-epoch numbers beside our replication and the best corrected model."""
+    """Plot the published per-epoch numbers beside our replication and the best model."""
     pub = published["published"]
     rec = published["epochs"]
     ep = [r["epoch"] for r in rec]
@@ -152,8 +154,13 @@ def plot_published(published: dict[str, Any], best: dict[str, Any]) -> Figure:
 def mlp_figures(
     rows: Sequence[dict[str, Any]], best: dict[str, Any], published: dict[str, Any]
 ) -> dict[str, Figure]:
-    """Every MLP figure: ``heatmap`` (at the best configuration's epochs), ``curves``,
-    ``published``."""
+    """Draw every MLP figure.
+
+    Returns
+    -------
+    dict
+        ``heatmap`` (at the best configuration's epochs), ``curves``, ``published``.
+    """
     return {
         "heatmap": plot_f1_heatmaps(rows, best["best"]["epochs"]),
         "curves": plot_learning_curves(best),

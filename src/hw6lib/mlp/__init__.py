@@ -1,0 +1,63 @@
+"""Problem 2: the fraud classifier, a two-ReLU-layer perceptron trained with SGD, many at once.
+
+Modules, from the model up:
+
+* :mod:`~hw6lib.mlp.model`: parameters of ``M`` models at once, the forward pass, and the
+  hand-written forward and backward pass of training with its work buffers.
+* :mod:`~hw6lib.mlp.training`: what both trainers share: :class:`SGDSettings`, the rows on the
+  device, the divergence rule and per-epoch records (:class:`TrainingProgress`), scoring
+  (:func:`evaluate`) and :class:`TrainingResult`.
+* :mod:`~hw6lib.mlp.steps`: the SGD step of every model and an epoch's mini-batches.
+* :mod:`~hw6lib.mlp.cudagraph`: capture and replay of the steps as a CUDA graph.
+* :mod:`~hw6lib.mlp.engine`: :func:`train_models`, the training loop.
+* :mod:`~hw6lib.mlp.fused`: the same training as one Triton kernel launch per epoch (GPU).
+* :mod:`~hw6lib.mlp.cell`: one grid cell from the split arrays (:func:`train_cell`) and the
+  job's device.
+* :mod:`~hw6lib.mlp.grid`: the grid's summary (best configuration, edges, CSV).
+* :mod:`~hw6lib.mlp.plots`: its figures.
+* :mod:`~hw6lib.mlp.replication`: the published Problem 2 run, replicated with its defects.
+
+The names below are re-exported from the first seven; :mod:`~hw6lib.mlp.fused`,
+:mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.plots` and :mod:`~hw6lib.mlp.replication` are
+imported by name (they need Triton, matplotlib or nothing of the trainer). The standardisation
+and the validation slice live with the data (:mod:`hw6lib.standardize`, :mod:`hw6lib.holdout`).
+"""
+
+from hw6lib.mlp.cell import cell_device, train_cell
+from hw6lib.mlp.engine import train_models
+from hw6lib.mlp.model import (
+    N_IN,
+    PARAM_NAMES,
+    Params,
+    forward_logits,
+    init_params,
+    loss_and_grads,
+    to_module,
+)
+from hw6lib.mlp.training import (
+    DIVERGENCE_FACTOR,
+    SGDSettings,
+    TrainingProgress,
+    TrainingResult,
+    divergence_rule,
+    evaluate,
+)
+
+__all__ = [
+    "DIVERGENCE_FACTOR",
+    "N_IN",
+    "PARAM_NAMES",
+    "Params",
+    "SGDSettings",
+    "TrainingProgress",
+    "TrainingResult",
+    "cell_device",
+    "divergence_rule",
+    "evaluate",
+    "forward_logits",
+    "init_params",
+    "loss_and_grads",
+    "to_module",
+    "train_cell",
+    "train_models",
+]
