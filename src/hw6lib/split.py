@@ -2,8 +2,8 @@
 
 Train = the first ``n_train`` rows, test = the rest (the split of the previous homework; no
 shuffling). The last ``n_valid`` training rows form the validation slice that the MLP uses for
-model selection; the decision tree trains on all ``n_train`` rows, as the homework says. Test
-rows are never used to choose anything.
+model selection (:mod:`hw6lib.holdout` bounds its size); the decision tree trains on all
+``n_train`` rows, as the homework says. Test rows are never used to choose anything.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ Modules, from the model up:
 * :mod:`~hw6lib.mlp.plots`: its figures.
 * :mod:`~hw6lib.mlp.replication`: the published Problem 2 run, replicated with its defects.
 
-The names below are re-exported from the first seven; :mod:`~hw6lib.mlp.fused`,
-:mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.plots` and :mod:`~hw6lib.mlp.replication` are
-imported by name (they need Triton, matplotlib or nothing of the trainer). The standardisation
+The public names of ``model``, ``training``, ``engine`` and ``cell`` are re-exported here;
+:mod:`~hw6lib.mlp.fused`, :mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.plots` and
+:mod:`~hw6lib.mlp.replication` are imported by name (they need Triton or matplotlib, or
+nothing of the trainer). The standardisation
 and the validation slice live with the data (:mod:`hw6lib.standardize`, :mod:`hw6lib.holdout`).
 """
 

@@ -65,7 +65,7 @@ class StepGraph:
         return done
 
 
-def gathered_step(state: TrainState, idx: torch.Tensor) -> None:
+def _gathered_step(state: TrainState, idx: torch.Tensor) -> None:
     """One SGD step of every model; ``idx`` (U, B) holds the rows of each seed's batch.
 
     Gathers the batch itself (the kernels a graph replays).
@@ -80,7 +80,7 @@ def _graph_steps(state: TrainState, idx_static: torch.Tensor, steps: int) -> Non
     """Run ``steps`` training steps reading consecutive ``B``-row slices of ``idx_static``."""
     batch = idx_static.shape[1] // steps
     for k in range(steps):
-        gathered_step(state, idx_static[:, k * batch : (k + 1) * batch])
+        _gathered_step(state, idx_static[:, k * batch : (k + 1) * batch])
 
 
 def capture_steps(

@@ -82,11 +82,6 @@ def launch_config(width: int) -> tuple[int, int]:
     return 16, 8
 
 
-def available() -> bool:
-    """Whether Triton can be imported (the kernel then runs on CUDA, or in the interpreter)."""
-    return triton is not None
-
-
 def usable(
     device: torch.device | str,
     width: int,

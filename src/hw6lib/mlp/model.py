@@ -117,7 +117,7 @@ def forward_logits(params: Params, X: torch.Tensor) -> torch.Tensor:
 
 
 def to_module(params: Params, m: int) -> nn.Sequential:
-    """Model ``m`` as a plain ``nn.Sequential`` (for checks and for use outside the pipeline).
+    """Copy model ``m`` into a plain ``nn.Sequential`` (for checks; the pipeline does not use it).
 
     Returns
     -------
@@ -260,10 +260,12 @@ def _transposed(xb: torch.Tensor) -> torch.Tensor:
 def loss_and_grads(
     params: Params, xb: torch.Tensor, yb: torch.Tensor
 ) -> tuple[torch.Tensor, Params]:
-    """Mean ``BCEWithLogitsLoss`` of every model on its own mini-batch, and its gradient.
+    """Compute the mean ``BCEWithLogitsLoss`` of every model on its mini-batch, and its gradient.
 
-    The forward and backward pass of training (:func:`forward_backward`, learning rate 1),
-    with the products that training folds into its update computed on their own; for checks.
+    The reference implementation of the gradient that training applies, for the tests (the
+    pipeline does not call it): the forward and backward pass of training
+    (:func:`forward_backward`, learning rate 1), with the products that training folds into its
+    update computed on their own.
 
     Parameters
     ----------
