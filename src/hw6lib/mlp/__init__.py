@@ -4,9 +4,10 @@ Modules, from the model up:
 
 * :mod:`~hw6lib.mlp.model`: parameters of ``M`` models at once, the forward pass, and the
   hand-written forward and backward pass of training with its work buffers.
-* :mod:`~hw6lib.mlp.training`: what both trainers share: :class:`SGDSettings`, the rows on the
-  device, the divergence rule and per-epoch records (:class:`TrainingProgress`), scoring
-  (:func:`evaluate`) and :class:`TrainingResult`.
+* :mod:`~hw6lib.mlp.training`: what a run takes and returns: :class:`SGDSettings`, the rows on
+  the device and their orders, :class:`TrainingResult`.
+* :mod:`~hw6lib.mlp.progress`: what both trainers share during a run: the divergence rule,
+  scoring (:func:`evaluate`), per-epoch records and times (:class:`TrainingProgress`).
 * :mod:`~hw6lib.mlp.steps`: the SGD step of every model and an epoch's mini-batches.
 * :mod:`~hw6lib.mlp.cudagraph`: capture and replay of the steps as a CUDA graph.
 * :mod:`~hw6lib.mlp.engine`: :func:`train_models`, the training loop.
@@ -17,11 +18,11 @@ Modules, from the model up:
 * :mod:`~hw6lib.mlp.plots`: its figures.
 * :mod:`~hw6lib.mlp.replication`: the published Problem 2 run, replicated with its defects.
 
-The public names of ``model``, ``training``, ``engine`` and ``cell`` are re-exported here;
-:mod:`~hw6lib.mlp.fused`, :mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.plots` and
-:mod:`~hw6lib.mlp.replication` are imported by name (they need Triton or matplotlib, or
-nothing of the trainer). The standardisation
-and the validation slice live with the data (:mod:`hw6lib.standardize`, :mod:`hw6lib.holdout`).
+The public names of ``model``, ``training``, ``progress``, ``engine`` and ``cell`` are
+re-exported here; :mod:`~hw6lib.mlp.fused`, :mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.plots`
+and :mod:`~hw6lib.mlp.replication` are imported by name (they need Triton or matplotlib, or
+nothing of the trainer). The standardisation and the validation slice live with the data
+(:mod:`hw6lib.standardize`, :mod:`hw6lib.holdout`).
 """
 
 from hw6lib.mlp.cell import cell_device, train_cell
@@ -35,14 +36,8 @@ from hw6lib.mlp.model import (
     loss_and_grads,
     to_module,
 )
-from hw6lib.mlp.training import (
-    DIVERGENCE_FACTOR,
-    SGDSettings,
-    TrainingProgress,
-    TrainingResult,
-    divergence_rule,
-    evaluate,
-)
+from hw6lib.mlp.progress import DIVERGENCE_FACTOR, TrainingProgress, divergence_rule, evaluate
+from hw6lib.mlp.training import SGDSettings, TrainingResult
 
 __all__ = [
     "DIVERGENCE_FACTOR",

@@ -7,7 +7,7 @@ the arithmetic is shared. :func:`train_models` reads as the algorithm: per epoch
 schedule's rate, draw each seed's order of the rows, run the steps
 (:mod:`hw6lib.mlp.steps`, replayed from a CUDA graph where one was captured:
 :mod:`hw6lib.mlp.cudagraph`), check each model's health, freeze the diverged, score the eval
-sets (:class:`hw6lib.mlp.training.TrainingProgress`). On a CUDA device it hands the run to the
+sets (:class:`hw6lib.mlp.progress.TrainingProgress`). On a CUDA device it hands the run to the
 fused Triton kernel (:mod:`hw6lib.mlp.fused`) where that kernel runs.
 """
 
@@ -22,8 +22,9 @@ from numpy.typing import ArrayLike
 
 from hw6lib.mlp.cudagraph import StepGraph, capture_steps
 from hw6lib.mlp.model import init_params, param_views, stack_layers, step_buffers, unstack_layers
+from hw6lib.mlp.progress import TrainingProgress
 from hw6lib.mlp.steps import TrainState, begin_epoch, train_epoch
-from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingProgress, TrainingResult
+from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingResult
 from hw6lib.schedule import lr_factor
 
 

@@ -40,7 +40,8 @@ from typing import Any
 import torch
 
 from hw6lib.mlp.model import N_IN, PARAM_NAMES, Params, init_params
-from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingProgress, TrainingResult
+from hw6lib.mlp.progress import TrainingProgress
+from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingResult
 from hw6lib.schedule import lr_factor
 
 try:  # the CUDA build of torch ships Triton; the CPU build does not

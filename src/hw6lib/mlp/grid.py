@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hw6lib.mlp.training import divergence_rule
+from hw6lib.mlp.progress import divergence_rule
 from hw6lib.resultfiles import atomic_open
 from hw6lib.schedule import describe_schedule
 
@@ -146,7 +146,7 @@ def best_summary(
         (:func:`grid_edges`: where the best lies in the grid), ``near_best``
         (:func:`near_best`: the configurations within the best's spread over seeds) and
         ``divergence_rule`` (in words,
-        from :func:`hw6lib.mlp.training.divergence_rule`); what
+        from :func:`hw6lib.mlp.progress.divergence_rule`); what
         the comparison with the decision tree needs is ``best.test_accuracy`` and
         ``best.test_f1`` (mean, sd, n) and ``n_test``.
     """
