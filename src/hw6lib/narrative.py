@@ -282,7 +282,7 @@ def verdict_sentence(vd: Mapping[str, Any]) -> Markup:
 
 
 def schedule_clause(schedule: str) -> str:
-    """", cosine learning-rate schedule" after the best configuration; nothing when constant."""
+    """ ", cosine learning-rate schedule" after the best configuration; nothing when constant."""
     return "" if schedule == "constant" else f", {schedule} learning-rate schedule"
 
 
@@ -371,7 +371,8 @@ def published_rows(published: Mapping[str, Any], best: Mapping[str, Any]) -> lis
                     for k in ("accuracy", "precision_last_batch", "recall_last_batch")
                 ],
                 "printed": [
-                    r["printed"][k] for k in ("accuracy", "precision_last_batch", "recall_last_batch")
+                    r["printed"][k]
+                    for k in ("accuracy", "precision_last_batch", "recall_last_batch")
                 ],
                 "correct": [pct(r["correct"][k]) for k in ("precision", "recall", "f1")],
                 "best": [pct(c.get(k)) for k in ("test_accuracy", "test_precision", "test_f1")],
@@ -426,9 +427,7 @@ def gradcheck_sentences(claims: Mapping[str, Any]) -> list[Markup]:
             "Some differences from autograd exceed the worst-case rounding bound of the two "
             "float64 sums, {} (largest {} {}, {} relative): the backpropagated gradient does not "
             "match autograd."
-        ).format(
-            bound, num(c["autograd_max_units"], 2), usk, num(c["autograd_max_rel"], 2, "e")
-        )
+        ).format(bound, num(c["autograd_max_units"], 2), usk, num(c["autograd_max_rel"], 2, "e"))
     if c["fd_within_bound"]:
         fd = Markup(
             "The differences from central finite differences (largest {}, {} relative) lie "
@@ -501,11 +500,15 @@ def _vs_published_sentence(f: Mapping[str, Any]) -> Markup:
         fun = Markup("{} (relative; envelope {})").format(
             num(v["fun_rel_diff"], 2, "e"), num(e["fun_rel"], 1, "e")
         )
-    inside = "both inside" if v["fun_in_envelope"] and v["weights_in_envelope"] else "not both inside"
+    inside = (
+        "both inside" if v["fun_in_envelope"] and v["weights_in_envelope"] else "not both inside"
+    )
     out = Markup(
         "The {}-layer reproduction’s training error differs from the published one by\n{}\n"
         "and its weights by at most {} relative (envelope {}): {} the envelope.\n"
-    ).format(depth, fun, num(v["weights_max_rel_diff"], 2, "e"), num(e["weights_rel"], 1, "e"), inside)
+    ).format(
+        depth, fun, num(v["weights_max_rel_diff"], 2, "e"), num(e["weights_rel"], 1, "e"), inside
+    )
     envelope = "nit {}–{}, nfev {}–{}, njev {}–{}".format(*e["nit"], *e["nfev"], *e["njev"])
     if v["counts_verdict"] == "equal":
         counts = "Its counts nit {}, nfev {} and njev {} equal the published ones.".format(
@@ -533,7 +536,9 @@ def _vs_published_sentence(f: Mapping[str, Any]) -> Markup:
             "nfev = njev)"
         )
     else:
-        grad = f"nfev ≠ {depth + 2} × njev, so the gradients were not the published finite differences"
+        grad = (
+            f"nfev ≠ {depth + 2} × njev, so the gradients were not the published finite differences"
+        )
     return out + Markup("{}\nThe recipe itself: {}, and {}.").format(counts, start, grad)
 
 
@@ -736,8 +741,9 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        Per section (``source``, ``data``, ``p1``, ``tree``, ``mlp``, ``answers``, ``provenance``) the
-        values the templates print, and ``verdict`` (:func:`verdict_sentence`, said twice).
+        Per section (``source``, ``data``, ``p1``, ``tree``, ``mlp``, ``answers``,
+        ``provenance``) the values the templates print, and ``verdict``
+        (:func:`verdict_sentence`, said twice).
     """
     best = context["mlp"]["best"]
     p2 = context["summary"]["problem2"]
@@ -746,9 +752,13 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
         "source": source_text(split["source"]),
         "data": {"split_rows": split_rows(split), "feature_rows": feature_rows(split)},
         "p1": problem1_narrative(context["p1"]),
-        "tree": {"depth_limits": [depth_limit(r["max_depth"]) for r in context["tree"]["sweep"]["trees"]]},
+        "tree": {
+            "depth_limits": [depth_limit(r["max_depth"]) for r in context["tree"]["sweep"]["trees"]]
+        },
         "mlp": {
-            "epochs_clause": epochs_clause(best["schedule"], context["config"]["mlp"]["max_epochs"]),
+            "epochs_clause": epochs_clause(
+                best["schedule"], context["config"]["mlp"]["max_epochs"]
+            ),
             "diverged_clause": diverged_clause(best),
             "edges": edges_sentence(best["edges"]),
             "near_best": near_sentence(best["near_best"]),
