@@ -2,8 +2,8 @@
 
 The section is rendered alone (no Snakemake) from fits of a small data set, with the computed
 decisions (count verdict, gradient-check claims, the 1-layer answer) set to each of their values;
-the sentences are chosen by :func:`hw6lib.narrative.problem1_narrative` (each branch is also
-tested on small records in test_narrative.py).
+the sentences are chosen by :func:`hw6lib.narrative.problem1.problem1_narrative` (each branch is
+also tested on small records in test_narrative.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from conftest import REPO
 
 from hw6lib.gradcheck import check_gradients
-from hw6lib.narrative import problem1_narrative
+from hw6lib.narrative.problem1 import problem1_narrative
 from hw6lib.problem1 import compare_depths, compare_to_published, fit_depth
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
 from hw6lib.report import make_environment, num

@@ -48,7 +48,7 @@ def test_diverged_seeds_and_single_seeds() -> None:
 )
 def test_the_report_states_the_computed_outcome(f1, tree, start) -> None:
     """The sentence both report sections print states the outcome mlp_vs_tree chose."""
-    from hw6lib.narrative import verdict_sentence
+    from hw6lib.narrative.mlp import verdict_sentence
 
     html = verdict_sentence(mlp_vs_tree(f1, tree))
     assert html.startswith(start)

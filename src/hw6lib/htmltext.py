@@ -1,6 +1,6 @@
-"""Numbers and mathematics as HTML text: the formatting shared by the report's templates and
-its sentences (:mod:`hw6lib.narrative`).
+"""Numbers and mathematics as HTML text, for the report's templates and sentences.
 
+The formatting is shared by the templates (as filters) and :mod:`hw6lib.narrative`.
 :func:`num` formats a number for reading, :func:`data` wraps it in a ``<data>`` element that keeps
 the exact value, :func:`tex` turns LaTeX into MathML (rendered by browsers without scripts).
 Strings are escaped; only MathML made here is marked safe.
@@ -58,22 +58,22 @@ def weights(values: Iterable[Any], digits: int = 4) -> str:
 
 
 def data(value: Any, digits: int = 4, style: str = "g") -> Markup:
-    """A number as a ``<data>`` element: the exact value in ``value``, :func:`num` as its text."""
+    """Wrap a number in a ``<data>`` element: the exact value in ``value``, :func:`num` as text."""
     return Markup('<data value="{}">{}</data>').format(value, num(value, digits, style))
 
 
 def data_weights(values: Iterable[Any], digits: int = 4) -> Markup:
-    """A weight vector as ``(w0, w1, ...)`` of :func:`data` elements."""
+    """Format a weight vector as ``(w0, w1, ...)`` of :func:`data` elements."""
     return Markup("({})").format(Markup(", ").join(data(v, digits) for v in values))
 
 
 def thousands(n: int) -> str:
-    """An integer with thousands separators: ``1,000,000``."""
+    """Format an integer with thousands separators: ``1,000,000``."""
     return f"{n:,}"
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` and the noun, plural unless ``n`` is 1: ``"1 seed"``, ``"3 seeds"``."""
+    """Count with a noun, plural unless ``n`` is 1: ``"1 seed"``, ``"3 seeds"``."""
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 

@@ -70,7 +70,7 @@ def to_yaml(value: Any) -> str:
 
 
 def make_environment(template_dir: str | os.PathLike[str]) -> jinja2.Environment:
-    """A Jinja2 environment with autoescaping, strict undefined and the report's filters."""
+    """Make a Jinja2 environment with autoescaping, strict undefined and the report's filters."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=True,
@@ -120,7 +120,7 @@ def render_report(
 def build_context(
     inputs: Mapping[str, str | os.PathLike[str] | list[Any]], config: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The template context: inputs named ``section__key`` become ``context[section][key]``.
+    """Build the template context: inputs named ``section__key`` become ``context[section][key]``.
 
     ``context["narrative"]`` holds what the report says about them
     (:func:`hw6lib.narrative.report_narrative`).
