@@ -300,3 +300,37 @@ def test_input_width_is_the_feature_count() -> None:
     from hw6lib.mlp import N_IN
 
     assert len(FEATURES) == N_IN
+
+
+def test_graph_replay_covers_the_epoch_as_the_eager_steps_do(data) -> None:
+    """The CUDA-graph path's bookkeeping, checked on the CPU: a stand-in graph that runs the
+    captured steps eagerly replays whole groups of mini-batches, and the eager path does the
+    rest, so that every mini-batch of the epoch is trained once, in order."""
+    from hw6lib.mlp import cudagraph
+    from hw6lib.mlp.engine import new_state, run_epoch
+    from hw6lib.mlp.training import DeviceRows, RowOrders
+
+    X, y = data
+    X, y = X[:1050], y[:1050]  # 10 full batches of 100 and one of 50
+    sgd = SGDSettings(4, [0.1, 0.3, 0.2], [0, 0, 1], 100, 1, momentums=[0.9])
+    rows = DeviceRows.load(X, y, {}, torch.device("cpu"))
+    perms = RowOrders.for_settings(sgd, torch.device("cpu")).draw(rows.n)
+    eager = new_state(rows, sgd)
+    loss_eager = run_epoch(eager, perms, sgd.batch_size, None)
+    replayed = new_state(rows, sgd)
+    steps = 4  # two replays of 4 batches; 2 full batches and the last one run eagerly
+    idx = torch.zeros(len(sgd.distinct_seeds()), steps * sgd.batch_size, dtype=torch.long)
+    replays = []
+
+    class StandIn:
+        def replay(self) -> None:
+            replays.append(idx.clone())
+            cudagraph._graph_steps(replayed, idx, steps)
+
+    graph = cudagraph.StepGraph(StandIn(), idx, steps, sgd.batch_size)
+    loss_replayed = run_epoch(replayed, perms, sgd.batch_size, graph)
+    assert len(replays) == 2
+    assert torch.equal(replays[1], perms[:, 400:800])
+    np.testing.assert_allclose(loss_replayed, loss_eager, rtol=1e-6)
+    for k, v in eager.params.items():
+        np.testing.assert_allclose(replayed.params[k].numpy(), v.numpy(), rtol=0, atol=1e-6)
