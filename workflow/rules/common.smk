@@ -116,7 +116,8 @@ def library_digest(script):
 
 
 def workflow_rules():
-    """The rules of this workflow, without those of a Snakefile that includes it (a test's)."""
+    """The rules defined in this repository's files, without those of a Snakefile elsewhere
+    that includes this workflow (e.g. a test's)."""
     return [
         r
         for r in workflow.rules
@@ -128,12 +129,10 @@ def code_records(wildcards):
     """For each scripted job type, its script, hw6lib modules, their digest and its
     outputs (recorded in results/provenance.json and shown in the report)."""
     records = {}
-    for r in sorted(workflow.rules, key=lambda r: r.name):
+    for r in sorted(workflow_rules(), key=lambda r: r.name):
         if r.script is None:
             continue
         script = os.path.basename(r.script)
-        if not os.path.isfile(os.path.join(SCRIPTS, script)):
-            continue  # a rule of a Snakefile that includes this workflow (e.g. a test's)
         records[r.name] = {
             "script": f"workflow/scripts/{script}",
             **code_record(os.path.join(SCRIPTS, script)),
