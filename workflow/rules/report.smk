@@ -84,7 +84,7 @@ rule report:
         tree__sweep=rules.tree_sweep.output.sweep,
         tree__timing=rules.tree_fit.output.timing,
         tree__fig_sweep=rules.tree_figure.output.fig,
-        mlp__grid=rules.mlp_collect.output.grid_csv,
+        mlp__grid=rules.mlp_collect.output.grid_json,
         mlp__best=rules.mlp_collect.output.best,
         mlp__published=rules.mlp_published.output.published,
         mlp__fig_heatmap=rules.mlp_figures.output.heatmap,
