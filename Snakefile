@@ -17,7 +17,6 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/problem1.smk"
 include: "workflow/rules/card.smk"
-include: "workflow/rules/provenance.smk"
 include: "workflow/rules/mlp.smk"
 include: "workflow/rules/scores.smk"
 include: "workflow/rules/report.smk"
@@ -45,14 +44,14 @@ localrules:
 rule all:
     default_target: True
     input:
-        "reports/hw6.html",
+        rules.report.output.html,
 
 
 rule problem1:
     input:
-        p1_fit_files,
-        "results/problem1/compare.json",
-        "results/problem1/gradcheck.json",
+        P1_FITS,
+        rules.p1_compare.output,
+        rules.p1_gradcheck.output,
         rules.p1_figures.output,
 
 

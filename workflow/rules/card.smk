@@ -2,38 +2,42 @@
 # split in file order -> the decision tree and its depth sweep.
 
 
-rule card_synthetic:
-    output:
-        csv=CARD_SYNTHETIC_CSV,
-    log:
-        "logs/card/synthetic.log",
-    benchmark:
-        "results/benchmarks/card/synthetic.tsv"
-    threads: 1
-    resources:
-        mem_mb=2048,
-        runtime=10,
-    params:
-        code=library_digest("card_synthetic.py"),
-        rows=CARD["synthetic_rows"],
-        seed=CARD["synthetic_seed"],
-    script:
-        "../scripts/card_synthetic.py"
+# The stand-in, only while no real file is configured (card.path). It goes through the same
+# loader as the real file (one code path for validation, hashing and splitting).
+if CARD["path"] is None:
+
+    rule card_synthetic:
+        output:
+            csv=result_path("card/synthetic/card_transdata.csv"),
+        log:
+            log_path("card/synthetic"),
+        benchmark:
+            bench_path("card/synthetic")
+        threads: 1
+        resources:
+            mem_mb=2048,
+            runtime=10,
+        params:
+            code=library_digest("card_synthetic.py"),
+            rows=CARD["synthetic_rows"],
+            seed=CARD["synthetic_seed"],
+        script:
+            "../scripts/card_synthetic.py"
 
 
 rule card_split:
     input:
         csv=card_csv,
     output:
-        X_train="results/card/split/X_train.npy",
-        y_train="results/card/split/y_train.npy",
-        X_test="results/card/split/X_test.npy",
-        y_test="results/card/split/y_test.npy",
-        summary="results/card/split/summary.json",
+        X_train=result_path("card/split/X_train.npy"),
+        y_train=result_path("card/split/y_train.npy"),
+        X_test=result_path("card/split/X_test.npy"),
+        y_test=result_path("card/split/y_test.npy"),
+        summary=result_path("card/split/summary.json"),
     log:
-        "logs/card/split.log",
+        log_path("card/split"),
     benchmark:
-        "results/benchmarks/card/split.tsv"
+        bench_path("card/split")
     threads: 1
     resources:
         mem_mb=2048,
@@ -48,20 +52,24 @@ rule card_split:
         "../scripts/card_split.py"
 
 
+# The split's four arrays, by name: the input of every model (`input: **SPLIT`).
+SPLIT = {
+    name: getattr(rules.card_split.output, name)
+    for name in ("X_train", "y_train", "X_test", "y_test")
+}
+
+
 rule tree_fit:
     input:
-        X_train=rules.card_split.output.X_train,
-        y_train=rules.card_split.output.y_train,
-        X_test=rules.card_split.output.X_test,
-        y_test=rules.card_split.output.y_test,
+        **SPLIT,
     output:
-        metrics="results/card/tree/metrics.json",
-        scores="results/card/tree/test_scores.npy",
-        timing="results/benchmarks/card/tree_timing.json",
+        metrics=result_path("card/tree/metrics.json"),
+        scores=result_path("card/tree/test_scores.npy"),
+        timing=result_path("benchmarks/card/tree_timing.json"),
     log:
-        "logs/card/tree_fit.log",
+        log_path("card/tree_fit"),
     benchmark:
-        "results/benchmarks/card/tree_fit.tsv"
+        bench_path("card/tree_fit")
     threads: 1
     resources:
         mem_mb=2048,
@@ -76,17 +84,14 @@ rule tree_fit:
 
 rule tree_sweep:
     input:
-        X_train=rules.card_split.output.X_train,
-        y_train=rules.card_split.output.y_train,
-        X_test=rules.card_split.output.X_test,
-        y_test=rules.card_split.output.y_test,
+        **SPLIT,
     output:
-        sweep="results/card/tree/sweep.json",
-        timing="results/benchmarks/card/tree_sweep_timing.json",
+        sweep=result_path("card/tree/sweep.json"),
+        timing=result_path("benchmarks/card/tree_sweep_timing.json"),
     log:
-        "logs/card/tree_sweep.log",
+        log_path("card/tree_sweep"),
     benchmark:
-        "results/benchmarks/card/tree_sweep.tsv"
+        bench_path("card/tree_sweep")
     threads: 1
     resources:
         mem_mb=2048,
@@ -104,12 +109,12 @@ rule tree_figure:
         sweep=rules.tree_sweep.output.sweep,
     output:
         fig=report(
-            "results/card/tree/depth_sweep.svg",
+            result_path("card/tree/depth_sweep.svg"),
             caption="../report/tree_sweep.rst",
             category="Problem 2",
         ),
     log:
-        "logs/card/tree_figure.log",
+        log_path("card/tree_figure"),
     threads: 1
     resources:
         mem_mb=1024,

@@ -1,12 +1,14 @@
 # Helpers shared by the rules: config validation, paths and input functions.
+import itertools
 import os
+import re
 import sys
 
 from hw6lib.codedigest import code_record
 from hw6lib.config import load_schema, validate_config
-from hw6lib.errors import ConfigError
 from hw6lib.preflight import check_card_file, check_config_relations
-from hw6lib.errors import InputError
+from hw6lib.errors import ConfigError, InputError
+from snakemake.io import apply_wildcards
 
 # Stop before any job starts, with one line naming the key (or file, line and column), when the
 # configuration or the real data file is bad; nothing is written and earlier results stay.
@@ -33,11 +35,52 @@ if config["card"]["path"] is not None:
 P1 = config["problem1"]
 CARD = config["card"]
 TREE = config["tree"]
-
-# The stand-in is written where the real file would be read from, and goes through the same
-# loader (one code path for validation, hashing and splitting).
-CARD_SYNTHETIC_CSV = "results/card/synthetic/card_transdata.csv"
 MLP = config["mlp"]
+
+# Where files go. Every file is named once, in the rule that writes it (results with
+# result_path, its log and benchmark with log_path and bench_path); every other rule takes it as
+# rules.<name>.output.<key>, so that renaming a file is one edit.
+
+
+def result_path(path):
+    """``results/<path>``: a file of results."""
+    return f"results/{path}"
+
+
+def log_path(job):
+    """``logs/<job>.log``: the log of a job (``job`` may hold wildcards)."""
+    return f"logs/{job}.log"
+
+
+def bench_path(job):
+    """``results/benchmarks/<job>.tsv``: Snakemake's wall time and memory of a job. Every
+    benchmark of the workflow is listed in the report (benchmark_files)."""
+    return result_path(f"benchmarks/{job}.tsv")
+
+
+# The configured values of each wildcard: the jobs of a rule with wildcards are its file
+# patterns filled in with every combination of these (all_jobs).
+WILDCARD_VALUES = {
+    "depth": P1["depths"],
+    "width": MLP["widths"],
+    "batch": MLP["batch_sizes"],
+}
+
+
+def job_wildcards(pattern):
+    """Each combination of configured values of the wildcards in ``pattern``, as a dict, in
+    the order of the configuration's lists (the first wildcard varying slowest)."""
+    names = list(dict.fromkeys(re.findall(r"{\s*(\w+)", str(pattern))))
+    return [
+        dict(zip(names, values))
+        for values in itertools.product(*(WILDCARD_VALUES[name] for name in names))
+    ]
+
+
+def all_jobs(pattern):
+    """``pattern`` (a rule's output, log or benchmark) filled in for every configured job."""
+    return [apply_wildcards(str(pattern), wc) for wc in job_wildcards(pattern)]
+
 
 # The report template and the files it includes, found relative to the workflow (not the working
 # directory) so that `snakemake --directory elsewhere` works.
@@ -72,16 +115,24 @@ def library_digest(script):
     return code_record(os.path.join(SCRIPTS, script))["digest"]
 
 
+def workflow_rules():
+    """The rules defined in this repository's files, without those of a Snakefile elsewhere
+    that includes this workflow (e.g. a test's)."""
+    return [
+        r
+        for r in workflow.rules
+        if os.path.commonpath([REPO_ROOT, os.path.abspath(r.snakefile)]) == REPO_ROOT
+    ]
+
+
 def code_records(wildcards):
     """For each scripted job type, its script, hw6lib modules, their digest and its
     outputs (recorded in results/provenance.json and shown in the report)."""
     records = {}
-    for r in sorted(workflow.rules, key=lambda r: r.name):
+    for r in sorted(workflow_rules(), key=lambda r: r.name):
         if r.script is None:
             continue
         script = os.path.basename(r.script)
-        if not os.path.isfile(os.path.join(SCRIPTS, script)):
-            continue  # a rule of a Snakefile that includes this workflow (e.g. a test's)
         records[r.name] = {
             "script": f"workflow/scripts/{script}",
             **code_record(os.path.join(SCRIPTS, script)),
@@ -90,40 +141,28 @@ def code_records(wildcards):
     return records
 
 
-def p1_fit_files(wildcards):
-    """Fit results of every configured depth."""
-    return expand("results/problem1/fit_depth{depth}.json", depth=P1["depths"])
-
-
 def benchmark_files(wildcards):
-    """Benchmark file of every job the report depends on, labelled by job."""
-    files = {
-        "p1_simulate": "results/benchmarks/problem1/simulate.tsv",
-        "p1_gradcheck": "results/benchmarks/problem1/gradcheck.tsv",
-    }
-    for depth in P1["depths"]:
-        files[f"p1_fit_depth{depth}"] = (
-            f"results/benchmarks/problem1/fit_depth{depth}.tsv"
-        )
-    if card_kind() == "synthetic":
-        files["card_synthetic"] = "results/benchmarks/card/synthetic.tsv"
-    for job in ("split", "tree_fit", "tree_sweep"):
-        files[f"card_{job}" if job == "split" else job] = (
-            f"results/benchmarks/card/{job}.tsv"
-        )
-    for width in MLP["widths"]:
-        for batch in MLP["batch_sizes"]:
-            files[f"mlp_train_w{width}_b{batch}"] = (
-                f"results/benchmarks/mlp/train_w{width}_b{batch}.tsv"
-            )
-    files["mlp_published"] = "results/benchmarks/mlp/published.tsv"
-    files["mlp_best_scores"] = "results/benchmarks/mlp/best_scores.tsv"
+    """The benchmark of every job that has one, labelled by job: the name of its rule, then
+    the parts of the file name that hold wildcards (``p1_fit_depth1``, ``mlp_train_w8_b100``).
+    Every such job is upstream of the report, and a rule that a configuration does not use is
+    not defined (card_synthetic with a real data file)."""
+    files = {}
+    for r in workflow_rules():
+        if r.benchmark is None:
+            continue
+        pattern = str(r.benchmark)
+        stem = os.path.splitext(os.path.basename(pattern))[0]
+        label = "_".join([r.name, *(part for part in stem.split("_") if "{" in part)])
+        for wc in job_wildcards(pattern):
+            files[apply_wildcards(label, wc)] = apply_wildcards(pattern, wc)
     return files
 
 
 def card_csv(wildcards):
     """The card data file: the configured real file, or the synthetic stand-in."""
-    return CARD["path"] if CARD["path"] is not None else CARD_SYNTHETIC_CSV
+    if CARD["path"] is not None:
+        return CARD["path"]
+    return rules.card_synthetic.output.csv
 
 
 def card_kind():
@@ -136,49 +175,11 @@ def card_seed():
     return CARD["synthetic_seed"] if CARD["path"] is None else None
 
 
-def mlp_cell_files(wildcards):
-    """Per-epoch records of every (width, batch size) cell of the MLP grid."""
-    return expand(
-        "results/mlp/cells/w{width}_b{batch}.json",
-        width=MLP["widths"],
-        batch=MLP["batch_sizes"],
-    )
-
-
-def report_inputs(wildcards):
-    """Every result file the report reads, named ``section__key`` (see hw6lib.report)."""
-    return {
-        "p1__fits": p1_fit_files(wildcards),
-        "p1__compare": "results/problem1/compare.json",
-        "p1__gradcheck": "results/problem1/gradcheck.json",
-        "p1__fig_fits": "results/problem1/fits.svg",
-        "p1__fig_residuals": "results/problem1/residuals.svg",
-        "provenance": "results/provenance.json",
-        "summary": "results/summary.json",
-        "fig_confusion": "results/report/confusion.svg",
-        "data__summary": "results/card/split/summary.json",
-        "tree__metrics": "results/card/tree/metrics.json",
-        "tree__sweep": "results/card/tree/sweep.json",
-        "tree__timing": "results/benchmarks/card/tree_timing.json",
-        "tree__fig_sweep": "results/card/tree/depth_sweep.svg",
-        "mlp__grid": "results/mlp/grid.json",
-        "mlp__best": "results/mlp/best.json",
-        "mlp__published": "results/mlp/published.json",
-        "mlp__fig_heatmap": "results/mlp/heatmap_f1.svg",
-        "mlp__fig_curves": "results/mlp/curves.svg",
-        "mlp__fig_published": "results/mlp/published.svg",
-        "scores__pr": "results/report/pr_curves.json",
-        "scores__fig_pr": "results/report/pr_curves.svg",
-    }
-
-
 def warn_gpu_fallbacks():
     """Say in Snakemake's own output when a GPU job trained on the CPU (its log says why)."""
     from hw6lib.runlog import gpu_fallbacks
 
-    logs = gpu_fallbacks(
-        expand("logs/mlp/train_w{w}_b{b}.log", w=MLP["widths"], b=MLP["batch_sizes"])
-    )
+    logs = gpu_fallbacks(all_jobs(rules.mlp_train.log[0]))
     if logs:
         print(
             f"hw6: warning: {len(logs)} training job(s) were given a GPU but found no CUDA "

@@ -5,16 +5,13 @@
 
 rule mlp_train:
     input:
-        X_train=rules.card_split.output.X_train,
-        y_train=rules.card_split.output.y_train,
-        X_test=rules.card_split.output.X_test,
-        y_test=rules.card_split.output.y_test,
+        **SPLIT,
     output:
-        cell="results/mlp/cells/w{width}_b{batch}.json",
+        cell=result_path("mlp/cells/w{width}_b{batch}.json"),
     log:
-        "logs/mlp/train_w{width}_b{batch}.log",
+        log_path("mlp/train_w{width}_b{batch}"),
     benchmark:
-        "results/benchmarks/mlp/train_w{width}_b{batch}.tsv"
+        bench_path("mlp/train_w{width}_b{batch}")
     wildcard_constraints:
         width=r"\d+",
         batch=r"\d+",
@@ -38,13 +35,13 @@ rule mlp_train:
 
 rule mlp_collect:
     input:
-        cells=mlp_cell_files,
+        cells=all_jobs(rules.mlp_train.output.cell),
     output:
-        grid_csv="results/mlp/grid.csv",
-        grid_json="results/mlp/grid.json",
-        best="results/mlp/best.json",
+        grid_csv=result_path("mlp/grid.csv"),
+        grid_json=result_path("mlp/grid.json"),
+        best=result_path("mlp/best.json"),
     log:
-        "logs/mlp/collect.log",
+        log_path("mlp/collect"),
     threads: 1
     resources:
         mem_mb=2048,
@@ -59,16 +56,13 @@ rule mlp_collect:
 
 rule mlp_published:
     input:
-        X_train=rules.card_split.output.X_train,
-        y_train=rules.card_split.output.y_train,
-        X_test=rules.card_split.output.X_test,
-        y_test=rules.card_split.output.y_test,
+        **SPLIT,
     output:
-        published="results/mlp/published.json",
+        published=result_path("mlp/published.json"),
     log:
-        "logs/mlp/published.log",
+        log_path("mlp/published"),
     benchmark:
-        "results/benchmarks/mlp/published.tsv"
+        bench_path("mlp/published")
     threads: 1
     resources:
         mem_mb=2048,
@@ -82,27 +76,27 @@ rule mlp_published:
 
 rule mlp_figures:
     input:
-        grid="results/mlp/grid.json",
-        best="results/mlp/best.json",
-        published="results/mlp/published.json",
+        grid=rules.mlp_collect.output.grid_json,
+        best=rules.mlp_collect.output.best,
+        published=rules.mlp_published.output.published,
     output:
         heatmap=report(
-            "results/mlp/heatmap_f1.svg",
+            result_path("mlp/heatmap_f1.svg"),
             caption="../report/mlp_heatmap.rst",
             category="Problem 2",
         ),
         curves=report(
-            "results/mlp/curves.svg",
+            result_path("mlp/curves.svg"),
             caption="../report/mlp_curves.rst",
             category="Problem 2",
         ),
         published=report(
-            "results/mlp/published.svg",
+            result_path("mlp/published.svg"),
             caption="../report/mlp_published.rst",
             category="Problem 2",
         ),
     log:
-        "logs/mlp/figures.log",
+        log_path("mlp/figures"),
     threads: 1
     resources:
         mem_mb=1024,

@@ -4,11 +4,11 @@
 
 rule p1_simulate:
     output:
-        data="results/problem1/data.npy",
+        data=result_path("problem1/data.npy"),
     log:
-        "logs/problem1/simulate.log",
+        log_path("problem1/simulate"),
     benchmark:
-        "results/benchmarks/problem1/simulate.tsv"
+        bench_path("problem1/simulate")
     threads: 1
     resources:
         mem_mb=1024,
@@ -25,11 +25,11 @@ rule p1_fit:
     input:
         data=rules.p1_simulate.output.data,
     output:
-        fit="results/problem1/fit_depth{depth}.json",
+        fit=result_path("problem1/fit_depth{depth}.json"),
     log:
-        "logs/problem1/fit_depth{depth}.log",
+        log_path("problem1/fit_depth{depth}"),
     benchmark:
-        "results/benchmarks/problem1/fit_depth{depth}.tsv"
+        bench_path("problem1/fit_depth{depth}")
     wildcard_constraints:
         depth=r"\d+",
     threads: 1
@@ -45,15 +45,19 @@ rule p1_fit:
         "../scripts/p1_fit.py"
 
 
+# The fit of every configured depth.
+P1_FITS = all_jobs(rules.p1_fit.output.fit)
+
+
 rule p1_gradcheck:
     input:
         data=rules.p1_simulate.output.data,
     output:
-        gradcheck="results/problem1/gradcheck.json",
+        gradcheck=result_path("problem1/gradcheck.json"),
     log:
-        "logs/problem1/gradcheck.log",
+        log_path("problem1/gradcheck"),
     benchmark:
-        "results/benchmarks/problem1/gradcheck.tsv"
+        bench_path("problem1/gradcheck")
     threads: 1
     resources:
         mem_mb=1024,
@@ -67,11 +71,11 @@ rule p1_gradcheck:
 
 rule p1_compare:
     input:
-        fits=p1_fit_files,
+        fits=P1_FITS,
     output:
-        summary="results/problem1/compare.json",
+        summary=result_path("problem1/compare.json"),
     log:
-        "logs/problem1/compare.log",
+        log_path("problem1/compare"),
     threads: 1
     resources:
         mem_mb=512,
@@ -84,20 +88,20 @@ rule p1_compare:
 
 rule p1_figures:
     input:
-        fits=p1_fit_files,
+        fits=P1_FITS,
     output:
         fits=report(
-            "results/problem1/fits.svg",
+            result_path("problem1/fits.svg"),
             caption="../report/p1_fits.rst",
             category="Problem 1",
         ),
         residuals=report(
-            "results/problem1/residuals.svg",
+            result_path("problem1/residuals.svg"),
             caption="../report/p1_residuals.rst",
             category="Problem 1",
         ),
     log:
-        "logs/problem1/figures.log",
+        log_path("problem1/figures"),
     threads: 1
     resources:
         mem_mb=1024,

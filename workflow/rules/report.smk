@@ -1,19 +1,20 @@
-# The HTML report: reads only result files and renders reports/templates/hw6.html.j2.
+# The report: the summary of the headline numbers, provenance, and the HTML page, which reads
+# only result files and renders reports/templates/hw6.html.j2.
 
 
 rule summary:
     input:
-        fits=p1_fit_files,
-        compare="results/problem1/compare.json",
-        card="results/card/split/summary.json",
-        tree="results/card/tree/metrics.json",
-        mlp_best="results/mlp/best.json",
-        gradcheck="results/problem1/gradcheck.json",
-        published="results/mlp/published.json",
+        fits=P1_FITS,
+        compare=rules.p1_compare.output.summary,
+        card=rules.card_split.output.summary,
+        tree=rules.tree_fit.output.metrics,
+        mlp_best=rules.mlp_collect.output.best,
+        gradcheck=rules.p1_gradcheck.output.gradcheck,
+        published=rules.mlp_published.output.published,
     output:
-        summary="results/summary.json",
+        summary=result_path("summary.json"),
     log:
-        "logs/summary.log",
+        log_path("summary"),
     threads: 1
     resources:
         mem_mb=512,
@@ -29,12 +30,12 @@ rule confusion_figure:
         summary=rules.summary.output.summary,
     output:
         figure=report(
-            "results/report/confusion.svg",
+            result_path("report/confusion.svg"),
             caption="../report/confusion.rst",
             category="Problem 2",
         ),
     log:
-        "logs/confusion_figure.log",
+        log_path("confusion_figure"),
     threads: 1
     resources:
         mem_mb=512,
@@ -45,13 +46,56 @@ rule confusion_figure:
         "../scripts/confusion_figure.py"
 
 
+# Software versions, git state, configuration and every job's wall time and memory.
+rule provenance:
+    input:
+        unpack(benchmark_files),
+        # every result the report shows: provenance is taken again whenever one changes
+        summary=rules.summary.output.summary,
+    output:
+        provenance=result_path("provenance.json"),
+    log:
+        log_path("provenance"),
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=5,
+    params:
+        code=library_digest("provenance.py"),
+        repo=workflow.basedir,
+        code_records=code_records,
+    script:
+        "../scripts/provenance.py"
+
+
+# Every file the report reads, named section__key (hw6lib.report's context).
 rule report:
     input:
-        unpack(report_inputs),
+        p1__fits=P1_FITS,
+        p1__compare=rules.p1_compare.output.summary,
+        p1__gradcheck=rules.p1_gradcheck.output.gradcheck,
+        p1__fig_fits=rules.p1_figures.output.fits,
+        p1__fig_residuals=rules.p1_figures.output.residuals,
+        provenance=rules.provenance.output.provenance,
+        summary=rules.summary.output.summary,
+        fig_confusion=rules.confusion_figure.output.figure,
+        data__summary=rules.card_split.output.summary,
+        tree__metrics=rules.tree_fit.output.metrics,
+        tree__sweep=rules.tree_sweep.output.sweep,
+        tree__timing=rules.tree_fit.output.timing,
+        tree__fig_sweep=rules.tree_figure.output.fig,
+        mlp__grid=rules.mlp_collect.output.grid_json,
+        mlp__best=rules.mlp_collect.output.best,
+        mlp__published=rules.mlp_published.output.published,
+        mlp__fig_heatmap=rules.mlp_figures.output.heatmap,
+        mlp__fig_curves=rules.mlp_figures.output.curves,
+        mlp__fig_published=rules.mlp_figures.output.published,
+        scores__pr=rules.pr_figure.output.curves,
+        scores__fig_pr=rules.pr_figure.output.fig,
     output:
         html="reports/hw6.html",
     log:
-        "logs/report.log",
+        log_path("report"),
     threads: 1
     resources:
         mem_mb=1024,

@@ -4,18 +4,15 @@
 
 rule mlp_best_scores:
     input:
-        X_train=rules.card_split.output.X_train,
-        y_train=rules.card_split.output.y_train,
-        X_test=rules.card_split.output.X_test,
-        y_test=rules.card_split.output.y_test,
+        **SPLIT,
         best=rules.mlp_collect.output.best,
     output:
-        scores="results/mlp/best_test_scores.npy",
-        model="results/mlp/best_model.json",
+        scores=result_path("mlp/best_test_scores.npy"),
+        model=result_path("mlp/best_model.json"),
     log:
-        "logs/mlp/best_scores.log",
+        log_path("mlp/best_scores"),
     benchmark:
-        "results/benchmarks/mlp/best_scores.tsv"
+        bench_path("mlp/best_scores")
     threads: 1
     resources:
         mem_mb=2048,
@@ -38,13 +35,13 @@ rule pr_figure:
         tree_scores=rules.tree_fit.output.scores,
     output:
         fig=report(
-            "results/report/pr_curves.svg",
+            result_path("report/pr_curves.svg"),
             caption="../report/pr_curves.rst",
             category="Problem 2",
         ),
-        curves="results/report/pr_curves.json",
+        curves=result_path("report/pr_curves.json"),
     log:
-        "logs/pr_figure.log",
+        log_path("pr_figure"),
     threads: 1
     resources:
         mem_mb=1024,

@@ -1,0 +1,75 @@
+"""README.md's rule graph is what Snakemake draws for the default configuration now, and the
+workflow's file graph is typed once (each result path in one rule)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location(
+        "readme_rulegraph", REPO / "tools" / "readme_rulegraph.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MERMAID = """\
+---
+title: DAG
+---
+flowchart TB
+\tid0[all]
+\tid1[report]
+\tid2[p1_fit]
+\tstyle id0 fill:#D95757,stroke-width:2px,color:#333333
+\tid2 --> id1
+\tid1 --> id0
+"""
+
+
+def test_canonical_names_nodes_and_sorts_edges() -> None:
+    """Snakemake's node numbers and edge order vary from run to run; the README's do not."""
+    tool = _tool()
+    assert tool.canonical(MERMAID) == "flowchart TB\n    p1_fit --> report\n    report --> all\n"
+    shuffled = MERMAID.replace("\tid0[all]\n\tid1[report]\n", "\tid1[report]\n\tid0[all]\n")
+    assert tool.canonical(shuffled) == tool.canonical(MERMAID)
+
+
+@pytest.mark.workflow
+def test_readme_rule_graph_is_snakemakes_for_the_default_config() -> None:
+    tool = _tool()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    drawn = tool.block(tool.canonical(tool.snakemake_rulegraph()))
+    assert tool.readme_graph(readme) == drawn, "run: .venv/bin/python tools/readme_rulegraph.py"
+    # every rule of the workflow files is in the graph (the default config uses them all)
+    rules = {
+        name
+        for path in [REPO / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]
+        for name in re.findall(r"^\s*rule (\w+):", path.read_text(), re.MULTILINE)
+    }
+    assert rules - {"problem1", "problem2"} == {
+        name for edge in re.findall(r"^    (\w+) --> (\w+)$", drawn, re.MULTILINE) for name in edge
+    }
+
+
+def test_each_result_path_is_typed_once() -> None:
+    """A file is named in the rule that writes it; every other rule takes rules.<name>.output."""
+    text = "\n".join(
+        path.read_text()
+        for path in [REPO / "Snakefile", *sorted((REPO / "workflow" / "rules").glob("*.smk"))]
+    )
+    for helper in ("result_path", "log_path", "bench_path"):
+        paths = re.findall(rf"""{helper}\(\s*["']([^"']+)""", text)
+        assert paths, f"no {helper} found"
+        assert sorted(p for p in set(paths) if paths.count(p) > 1) == [], helper
+    # and no path is typed outside them (their own f-strings apart)
+    assert re.findall(r"""(?<!f)["'](?:results|logs)/""", text) == []
