@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 from hw6lib.gradcheck import check_gradients
 from hw6lib.problem1 import compare_depths, compare_to_published, fit_depth
