@@ -91,7 +91,7 @@ def read_benchmarks(files: Mapping[str, str | os.PathLike[str]]) -> list[dict[st
 
 
 def cpu_fingerprint() -> dict[str, Any]:
-    """What decides the last bits of the floating-point results on this machine.
+    """Record what decides the last bits of the floating-point results on this machine.
 
     numpy and torch pick their kernels by instruction set at run time (numpy's
     ``NPY_DISABLE_CPU_FEATURES`` and torch's ``ATEN_CPU_CAPABILITY`` can lower the choice), and
