@@ -45,6 +45,8 @@ LABEL: str = COLUMNS[-1]
 CONTINUOUS: tuple[str, ...] = COLUMNS[:3]
 #: Columns that must be 0 or 1 (``1.0``/``0.0`` accepted).
 BINARY: tuple[str, ...] = COLUMNS[3:]
+_CONTINUOUS_AT = [COLUMNS.index(c) for c in CONTINUOUS]
+_BINARY_AT = [COLUMNS.index(c) for c in BINARY]
 
 #: Log-normal parameters (log-mean, log-sd) measured on a 50,000-row prefix of the real file.
 LOGNORMAL: dict[str, tuple[float, float]] = {
@@ -331,8 +333,9 @@ def _clip(text: str, limit: int = 40) -> str:
 def _first_bad_cell(values: np.ndarray) -> tuple[int, int] | None:
     """Row and column of the first invalid cell in file order, or ``None``."""
     bad = ~np.isfinite(values)
-    bad[:, :3] |= values[:, :3] < 0
-    bad[:, 3:] |= (values[:, 3:] != 0) & (values[:, 3:] != 1)
+    bad[:, _CONTINUOUS_AT] |= values[:, _CONTINUOUS_AT] < 0
+    binary = values[:, _BINARY_AT]
+    bad[:, _BINARY_AT] |= (binary != 0) & (binary != 1)
     if not bad.any():
         return None
     flat = int(np.flatnonzero(bad.ravel())[0])

@@ -69,11 +69,6 @@ def lr_factor(schedule: str, epoch: int, horizon: int) -> float:
     return 1.0
 
 
-def learning_rate(base: float, epoch: int, horizon: int, schedule: str) -> float:
-    """Return the rate in epoch ``epoch`` of a ``horizon``-epoch run: ``base * lr_factor``."""
-    return float(base) * lr_factor(schedule, epoch, horizon)
-
-
 def describe_schedule(schedule: str) -> str:
     """Describe the schedule in one sentence, for the report (built from the constants here).
 
