@@ -81,6 +81,7 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
     }
     x, y = simulate(1_000_000, 3)
     res["p1_x_sha"], res["p1_y_sha"] = _sha(x), _sha(y)
+    np.save(out.with_suffix(".y.npy"), y)  # compared value by value (units in the last place)
     for depth in (1, 2):
         for gradient in ("finite-difference", "analytic"):
             f = fit_chain(x, y, np.zeros(depth + 1), gradient)
@@ -130,8 +131,30 @@ def _max_abs(values: list[Any]) -> float:
     return float(np.max(np.abs(a - a[0])))
 
 
-def compare(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
-    """Rows (quantity, how it varies across the settings)."""
+def ulp_differences(ys: dict[str, np.ndarray]) -> str:
+    """How the settings' float64 arrays differ from the first's: how many values, by how many ulp.
+
+    Two finite doubles of one sign are ``k`` ulp apart when their bit patterns, read as
+    integers, are ``k`` apart.
+    """
+    names = list(ys)
+    base = ys[names[0]].view(np.int64)
+    parts = []
+    for n in names[1:]:
+        ulp = np.abs(ys[n].view(np.int64) - base)
+        k = int(np.count_nonzero(ulp))
+        parts.append(
+            f"{n}: {k:,} of {ulp.size:,} values ({k / ulp.size:.1%}), at most {int(ulp.max())} ulp"
+            if k
+            else f"{n}: identical"
+        )
+    return f"vs {names[0]}: " + "; ".join(parts)
+
+
+def compare(
+    runs: dict[str, dict[str, Any]], ys: dict[str, np.ndarray] | None = None
+) -> list[tuple[str, str]]:
+    """Rows (quantity, how it varies across the settings); ``ys``: each setting's sigmoid(x)."""
     names = list(runs)
     first = runs[names[0]]
     rows: list[tuple[str, str]] = []
@@ -145,6 +168,8 @@ def compare(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
 
     rows.append(("Problem 1 simulated x (SHA-256)", same("p1_x_sha")))
     rows.append(("Problem 1 y = sigmoid(x) (SHA-256)", same("p1_y_sha")))
+    if ys is not None and rows[-1][1] != "bit-identical":
+        rows.append(("Problem 1 y = sigmoid(x), value by value", ulp_differences(ys)))
     for depth in (1, 2):
         for gradient in ("finite-difference", "analytic"):
             key = f"p1_{depth}_{gradient}"
@@ -190,7 +215,7 @@ def compare(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
     return rows
 
 
-def table(runs: dict[str, dict[str, Any]]) -> str:
+def table(runs: dict[str, dict[str, Any]], ys: dict[str, np.ndarray] | None = None) -> str:
     cpu = platform.processor() or "unknown CPU"
     try:
         cpu = next(
@@ -211,7 +236,7 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
         "",
         "| quantity | across the settings |",
         "|---|---|",
-        *(f"| {q} | {v} |" for q, v in compare(runs)),
+        *(f"| {q} | {v} |" for q, v in compare(runs, ys)),
     ]
     return "\n".join(lines)
 
@@ -297,7 +322,8 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.rows, args.mlp_rows)
         return
-    runs = {}
+    runs: dict[str, dict[str, Any]] = {}
+    ys: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, env in SETTINGS.items():
             out = Path(tmp) / f"{name}.json"
@@ -308,7 +334,8 @@ def main() -> None:
                 check=True,
             )  # fmt: skip
             runs[name] = json.loads(out.read_text())
-    text = table(runs)
+            ys[name] = np.load(out.with_suffix(".y.npy"))
+        text = table(runs, ys)
     print(text)
     if args.readme:
         _write_between(args.readme, BEGIN, END, text)
