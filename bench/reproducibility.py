@@ -334,7 +334,7 @@ def main() -> None:
                 check=True,
             )  # fmt: skip
             runs[name] = json.loads(out.read_text())
-            ys[name] = np.load(out.with_suffix(".y.npy"))
+            ys[name] = np.load(out.with_suffix(".y.npy"), allow_pickle=False)
         text = table(runs, ys)
     print(text)
     if args.readme:

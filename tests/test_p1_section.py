@@ -1,7 +1,9 @@
 """The Problem 1 report section: every sentence it chooses follows a value computed in hw6lib.
 
 The section is rendered alone (no Snakemake) from fits of a small data set, with the computed
-decisions (count verdict, gradient-check claims, the 1-layer answer) set to each of their values.
+decisions (count verdict, gradient-check claims, the 1-layer answer) set to each of their values;
+the sentences are chosen by :func:`hw6lib.narrative.problem1.problem1_narrative` (each branch is
+also tested on small records in test_narrative.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 from helpers import REPO
 
 from hw6lib.gradcheck import check_gradients
+from hw6lib.narrative.problem1 import problem1_narrative
 from hw6lib.problem1 import compare_depths, compare_to_published, fit_depth
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
 from hw6lib.report import make_environment, num
@@ -45,7 +48,8 @@ def context() -> dict[str, Any]:
 
 def render(ctx: dict[str, Any]) -> str:
     env = make_environment(REPO / "reports" / "templates")
-    page = env.get_template("sections/problem1.html.j2").render(**ctx)
+    narrative = {"p1": problem1_narrative(ctx["p1"])}
+    page = env.get_template("sections/problem1.html.j2").render(**ctx, narrative=narrative)
     page = re.sub(r"<math.*?</math>", " ", page, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 

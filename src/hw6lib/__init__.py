@@ -15,9 +15,11 @@ and figures, the replicated published run), :mod:`~hw6lib.schedule` (learning-ra
 :mod:`~hw6lib.metrics` (classification metrics), :mod:`~hw6lib.scores` (precision-recall curves
 of the best models) and :mod:`~hw6lib.verdict` (does the MLP beat the tree?).
 
-Both: :mod:`~hw6lib.published` (the published solution's numbers), :mod:`~hw6lib.summary` and
-:mod:`~hw6lib.report` (the answers and the HTML report), :mod:`~hw6lib.plots` (deterministic
-SVG figures).
+Both: :mod:`~hw6lib.published` (the published solution's numbers), :mod:`~hw6lib.summary` (the
+answers, one record per question), :mod:`~hw6lib.narrative` (every sentence of the report that
+depends on a result), :mod:`~hw6lib.htmltext` (numbers and mathematics as HTML),
+:mod:`~hw6lib.report` (the HTML report from its templates) and :mod:`~hw6lib.plots`
+(deterministic SVG figures).
 
 The pipeline around them: :mod:`~hw6lib.config` (the configuration's JSON Schema),
 :mod:`~hw6lib.preflight` (checks before any job starts), :mod:`~hw6lib.errors` (one-line errors

@@ -1,17 +1,17 @@
 """Rendering the HTML report from result files with Jinja2.
 
 The report reads only files under ``results/``: :func:`load_inputs` turns a mapping of names to
-paths into a context (JSON parsed, CSV as a list of rows, SVG inlined as markup), and
-:func:`render_report` renders ``reports/templates/hw6.html.j2`` with autoescaping on. Every string
-from data or config is escaped; only our own SVG figures and the MathML produced by
-:func:`tex` are marked safe.
+paths into a context (JSON parsed, CSV as a list of rows, SVG inlined as markup),
+:func:`build_context` adds what the report says about them (:mod:`hw6lib.narrative`: every choice
+between sentences is made there, the templates only format), and :func:`render_report` renders
+``reports/templates/hw6.html.j2`` with autoescaping on. Every string from data or config is
+escaped; only our own SVG figures, the MathML of :func:`hw6lib.htmltext.tex` and the sentences of
+:mod:`hw6lib.narrative` (escaped values in our own wording) are marked safe.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import latex2mathml.converter
 import yaml
 from markupsafe import Markup
 
+from hw6lib.htmltext import count, data, data_weights, num, tex, texblock, thousands, weights
+from hw6lib.narrative import report_narrative
 from hw6lib.resultfiles import atomic_open, read_json
 
 
@@ -63,54 +64,13 @@ def load_inputs(inputs: Mapping[str, str | os.PathLike[str] | list[Any]]) -> dic
     return out
 
 
-@functools.lru_cache(maxsize=256)
-def _tex(latex: str, display: bool) -> str:
-    return latex2mathml.converter.convert(latex, display="block" if display else "inline")
-
-
-def tex(latex: str, display: bool = False) -> Markup:
-    """Convert LaTeX to MathML (rendered natively by browsers, no script, no network)."""
-    return Markup(_tex(str(latex), display))
-
-
-def texblock(latex: str) -> Markup:
-    """Display-style MathML; used as ``{% filter texblock %}...{% endfilter %}`` in templates."""
-    return tex(str(latex).strip(), display=True)
-
-
-def num(value: Any, digits: int = 4, style: str = "g") -> str:
-    """Format a number for a table: ``digits`` significant digits, "—" for missing values."""
-    if value is None or value == "":
-        return "—"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    if style == "e":
-        return f"{v:.{digits - 1}e}"
-    if style == "f":
-        return f"{v:.{digits}f}"
-    if style == "%":
-        return f"{100 * v:.{digits}f}%"
-    return f"{v:.{digits}g}"
-
-
-def weights(values: Any, digits: int = 4) -> str:
-    """Format a weight vector as ``(w0, w1, ...)``."""
-    return "(" + ", ".join(num(v, digits) for v in values) + ")"
-
-
 def to_yaml(value: Any) -> str:
     """Compact YAML of a configuration: one line per key, lists of numbers inline."""
     return yaml.safe_dump(value, sort_keys=False, default_flow_style=None, width=100).rstrip()
 
 
 def make_environment(template_dir: str | os.PathLike[str]) -> jinja2.Environment:
-    """A Jinja2 environment with autoescaping, strict undefined and the report's filters."""
+    """Make a Jinja2 environment with autoescaping, strict undefined and the report's filters."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=True,
@@ -119,7 +79,17 @@ def make_environment(template_dir: str | os.PathLike[str]) -> jinja2.Environment
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(num=num, weights=weights, tex=tex, texblock=texblock, yaml=to_yaml)
+    env.filters.update(
+        num=num,
+        weights=weights,
+        tex=tex,
+        texblock=texblock,
+        yaml=to_yaml,
+        thousands=thousands,
+        count=count,
+        data=data,
+        data_weights=data_weights,
+    )
     env.globals.update(tex=tex)
     return env
 
@@ -150,7 +120,10 @@ def render_report(
 def build_context(
     inputs: Mapping[str, str | os.PathLike[str] | list[Any]], config: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """The template context: inputs named ``section__key`` become ``context[section][key]``.
+    """Build the template context: inputs named ``section__key`` become ``context[section][key]``.
+
+    ``context["narrative"]`` holds what the report says about them
+    (:func:`hw6lib.narrative.report_narrative`).
 
     Parameters
     ----------
@@ -170,4 +143,5 @@ def build_context(
             context[section] = value
         else:
             context.setdefault(section, {})[key] = value
+    context["narrative"] = report_narrative(context)
     return context

@@ -161,7 +161,7 @@ def report_inputs(wildcards):
         "tree__sweep": "results/card/tree/sweep.json",
         "tree__timing": "results/benchmarks/card/tree_timing.json",
         "tree__fig_sweep": "results/card/tree/depth_sweep.svg",
-        "mlp__grid": "results/mlp/grid.csv",
+        "mlp__grid": "results/mlp/grid.json",
         "mlp__best": "results/mlp/best.json",
         "mlp__published": "results/mlp/published.json",
         "mlp__fig_heatmap": "results/mlp/heatmap_f1.svg",

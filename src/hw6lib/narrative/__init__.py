@@ -1,0 +1,82 @@
+"""The report's sentences: every choice between wordings, made in Python from the result files.
+
+The templates under ``reports/templates`` only print values and loop over lists. Wherever the
+report says one thing or another depending on a result (does the MLP beat the tree, did the
+gradient check pass, is the data the real file, which grid edge the best configuration lies on),
+the choice is made here, by a function of the result record it depends on, and returned as an
+HTML fragment (:class:`markupsafe.Markup`: the literal wording is ours, every value is escaped,
+numbers of the answers are ``<data>`` elements holding the exact value) or as plain rows for a
+table. :func:`report_narrative` gathers them for :func:`hw6lib.report.build_context`; the
+templates read them as ``narrative.<section>.<name>``. One module per part of the report:
+:mod:`.problem1`, :mod:`.data` (Problem 2 data and the tree), :mod:`.mlp`, :mod:`.provenance`.
+
+The wording lives here, not in the science modules, on purpose: every rule carries a digest of
+the hw6lib modules its script imports, so a change of wording reruns only the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hw6lib.narrative.data import depth_limit, feature_rows, source_text, split_rows
+from hw6lib.narrative.mlp import (
+    diverged_clause,
+    edges_sentence,
+    epochs_clause,
+    grid_rows,
+    near_sentence,
+    published_rows,
+    schedule_clause,
+    verdict_sentence,
+)
+from hw6lib.narrative.problem1 import by_depth, problem1_narrative
+from hw6lib.narrative.provenance import provenance_sentences
+
+
+def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
+    """Every sentence choice of the report, from the loaded result files.
+
+    Parameters
+    ----------
+    context : mapping
+        The loaded inputs by section (:func:`hw6lib.report.build_context`): ``p1``, ``data``,
+        ``tree``, ``mlp``, ``summary``, ``provenance``, ``config``.
+
+    Returns
+    -------
+    dict
+        Per section (``source``, ``data``, ``p1``, ``tree``, ``mlp``, ``answers``,
+        ``provenance``) the values the templates print, and ``verdict``
+        (:func:`hw6lib.narrative.mlp.verdict_sentence`, said twice).
+    """
+    best = context["mlp"]["best"]
+    p2 = context["summary"]["problem2"]
+    split = context["data"]["summary"]
+    return {
+        "source": source_text(split["source"]),
+        "data": {"split_rows": split_rows(split), "feature_rows": feature_rows(split)},
+        "p1": problem1_narrative(context["p1"]),
+        "tree": {
+            "depth_limits": [depth_limit(r["max_depth"]) for r in context["tree"]["sweep"]["trees"]]
+        },
+        "mlp": {
+            "epochs_clause": epochs_clause(
+                best["schedule"], context["config"]["mlp"]["max_epochs"]
+            ),
+            "diverged_clause": diverged_clause(best),
+            "edges": edges_sentence(best["edges"]),
+            "near_best": near_sentence(best["near_best"]),
+            "grid_rows": grid_rows(context["mlp"]["grid"], best["best"]),
+            "published_rows": published_rows(context["mlp"]["published"], best["best"]),
+        },
+        "answers": {
+            "one": by_depth(context["summary"]["problem1"]["nets"], 1),
+            "two": by_depth(context["summary"]["problem1"]["nets"], 2),
+            "schedule_clause": schedule_clause(p2["mlp"]["schedule"]),
+            "edges": edges_sentence(p2["edges"]),
+            "near_best": near_sentence(p2["near_best"]),
+        },
+        "verdict": verdict_sentence(p2["verdict"]),
+        "provenance": provenance_sentences(context["provenance"]),
+    }

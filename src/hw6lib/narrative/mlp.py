@@ -1,0 +1,263 @@
+"""What the report says about the MLP grid and its comparison with the tree.
+
+Where the best configuration lies, which others are as good, whether it beats the tree, and the
+rows of the grid and published-run tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from hw6lib.htmltext import data
+
+
+def edge_phrase(e: Mapping[str, Any]) -> Markup:
+    """One dimension of :func:`hw6lib.mlpgrid.grid_edges` as a phrase.
+
+    Parameters
+    ----------
+    e : mapping
+        ``name``, ``value``, ``kind`` (``"interior"``, ``"open"``, ``"closed_diverged"``, or a
+        closed edge of the domain), ``position``, ``below``, ``above``, ``above_diverged``,
+        ``next``, ``new_run``.
+
+    Returns
+    -------
+    Markup
+        E.g. "width 32 is the largest tried; 64 is the next".
+    """
+    head = Markup("{} {}").format(e["name"], data(e["value"]))
+    kind = e["kind"]
+    if kind == "interior":
+        diverged = ""
+        if e["above_diverged"]:
+            diverged = Markup("; {} seed{} diverged at {}").format(
+                data(e["above_diverged"]),
+                "s" if e["above_diverged"] != 1 else "",
+                data(e["above"]),
+            )
+        return head + Markup(" lies inside the grid ({} and {} tried{})").format(
+            data(e["below"]), data(e["above"]), diverged
+        )
+    if kind == "open":
+        which = {"lowest": "smallest", "highest": "largest", "only": "only value"}[e["position"]]
+        new_run = (
+            " (a new run of that many epochs: the schedule decays over the whole run)"
+            if e["new_run"]
+            else ""
+        )
+        return head + Markup(" is the {} tried; {} is the next{}").format(
+            which, data(e["next"]), new_run
+        )
+    if kind == "closed_diverged":
+        return head + Markup(" is the largest tried, and seeds diverged at it: a closed edge")
+    end = "smallest" if e["position"] == "lowest" else "largest"
+    return head + Markup(" is the {0} tried and the {0} possible: a closed edge").format(end)
+
+
+def edges_sentence(edges: Mapping[str, Any]) -> Markup:
+    """Where the chosen configuration lies in the grid, every dimension (ends with ".").
+
+    Parameters
+    ----------
+    edges : mapping
+        :func:`hw6lib.mlpgrid.grid_edges`: ``interior``, ``open`` (names), ``dimensions``.
+
+    Returns
+    -------
+    Markup
+        Follows "The chosen configuration lies ".
+    """
+    if edges["interior"]:
+        lead = Markup("inside the grid, or on a closed edge, on every dimension: ")
+    else:
+        lead = Markup("on the grid's open edge in {}: ").format(", ".join(edges["open"]))
+    return lead + Markup("; ").join(edge_phrase(e) for e in edges["dimensions"]) + "."
+
+
+def near_sentence(nb: Mapping[str, Any]) -> Markup:
+    """Which configurations are indistinguishable from the best on validation F1.
+
+    Parameters
+    ----------
+    nb : mapping
+        :func:`hw6lib.mlpgrid.near_best`: ``n`` (configurations within one sd, the best
+        included), ``n_configurations``, ``sd``, ``values`` (per dimension, the values they take).
+
+    Returns
+    -------
+    Markup
+    """
+    sd = data(nb["sd"], 4, "f")
+    if nb["n"] <= 1:
+        return Markup(
+            "No other configuration scores within one standard deviation over seeds ({}) of "
+            "the best's validation F1."
+        ).format(sd)
+    take = Markup("; ").join(
+        Markup("{} {}").format(dim["name"], Markup(", ").join(data(x) for x in dim["values"]))
+        for dim in nb["values"]
+    )
+    return Markup(
+        "{} of the {} configurations score within one standard deviation over seeds ({}) of "
+        "the best's validation F1, indistinguishable from it on these seeds; they take {}."
+    ).format(data(nb["n"]), data(nb["n_configurations"]), sd, take)
+
+
+def verdict_sentence(vd: Mapping[str, Any]) -> Markup:
+    """Answer "does the MLP beat the tree?" as :func:`hw6lib.verdict.mlp_vs_tree` decided.
+
+    Parameters
+    ----------
+    vd : mapping
+        :func:`hw6lib.verdict.mlp_vs_tree`.
+
+    Returns
+    -------
+    Markup
+        The answer and the rule of its tolerance.
+    """
+
+    def f(x: Any) -> Markup:
+        return data(x, 4, "f")
+
+    if vd["outcome"] == "mlp":
+        answer = Markup(
+            "Yes: the best MLP's test F1, {} ± {} over {} seeds, is {} above the default "
+            "tree's {}, more than the spread over seeds."
+        ).format(
+            f(vd["mlp_f1_mean"]),
+            f(vd["mlp_f1_sd"]),
+            data(vd["n_seeds"]),
+            f(vd["difference"]),
+            f(vd["tree_f1"]),
+        )
+    elif vd["outcome"] == "tree" and vd["mlp_f1_mean"] is None:
+        answer = Markup(
+            "No: every seed of the best MLP diverged; the default tree's test F1 is {}."
+        ).format(f(vd["tree_f1"]))
+    elif vd["outcome"] == "tree":
+        if vd["spread_known"]:
+            spread = Markup(" ± {} over {} seeds: the gap exceeds the spread").format(
+                f(vd["mlp_f1_sd"]), data(vd["n_seeds"])
+            )
+        else:
+            spread = Markup(" (one seed: no spread to compare with)")
+        answer = Markup(
+            "No: the default decision tree's test F1, {}, is {} above the best MLP's {}{}."
+        ).format(f(vd["tree_f1"]), f(-vd["difference"]), f(vd["mlp_f1_mean"]), spread)
+    else:
+        answer = Markup(
+            "No clear winner: the best MLP's test F1, {} ± {} over {} seeds, differs from the "
+            "default tree's {} by {}, within the spread over seeds."
+        ).format(
+            f(vd["mlp_f1_mean"]),
+            f(vd["mlp_f1_sd"]),
+            data(vd["n_seeds"]),
+            f(vd["tree_f1"]),
+            f(vd["difference"]),
+        )
+    return answer + Markup("\nThe tolerance is {}.").format(vd["tolerance_rule"])
+
+
+def schedule_clause(schedule: str) -> str:
+    """Name the schedule after the best configuration (nothing when the rate is constant)."""
+    return "" if schedule == "constant" else f", {schedule} learning-rate schedule"
+
+
+def epochs_clause(schedule: str, max_epochs: int) -> str:
+    """Why the epochs of the grid are not shorter runs, when the learning rate decays."""
+    if schedule == "constant":
+        return ""
+    return (
+        f", whose learning rate decays over all {max_epochs}: the records of an earlier epoch "
+        "are not those of a shorter run with the same schedule"
+    )
+
+
+def diverged_clause(best: Mapping[str, Any]) -> str:
+    """How many trained models diverged, and by which rule; nothing when none did.
+
+    Parameters
+    ----------
+    best : mapping
+        :func:`hw6lib.mlpgrid.best_summary`: ``n_diverged_models``, ``divergence_rule``.
+
+    Returns
+    -------
+    str
+    """
+    n = best["n_diverged_models"]
+    if not n:
+        return ""
+    return (
+        f", of which {n} diverged ({best['divergence_rule']}; they are marked in the table and "
+        "the heatmaps)"
+    )
+
+
+def grid_rows(grid: Sequence[Mapping[str, Any]], best: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Mark the rows of ``results/mlp/grid.json`` that are the chosen configuration (``best``).
+
+    Parameters
+    ----------
+    grid : sequence of mapping
+        One record per configuration and seed.
+    best : mapping
+        The chosen configuration (``best`` of :func:`hw6lib.mlpgrid.best_summary`).
+
+    Returns
+    -------
+    list of dict
+    """
+    keys = ("width", "lr", "batch_size", "epochs", "momentum")
+    return [{**r, "best": all(r[k] == best[k] for k in keys)} for r in grid]
+
+
+def published_rows(published: Mapping[str, Any], best: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Build the published run's table: per epoch, published, replication, best MLP.
+
+    Parameters
+    ----------
+    published : mapping
+        :func:`hw6lib.replication.replicate_published`.
+    best : mapping
+        The chosen configuration (its ``curve``: the mean over seeds after every epoch).
+
+    Returns
+    -------
+    list of dict
+        ``epoch``; ``published`` (accuracy, precision and recall of the last batch as published,
+        strings, "—" beyond the published epochs); ``printed`` (the same as the replication
+        prints them); ``correct`` (precision, recall and F1 of the replication on all test
+        rows, %); ``best`` (test accuracy, precision, F1 of the best MLP, %; ``None`` where
+        missing).
+    """
+    pub = published["published"]
+    curve = best["curve"]
+
+    def pct(x: Any) -> float | None:
+        return None if x is None else 100 * x
+
+    rows = []
+    for i, r in enumerate(published["epochs"]):
+        c = curve[i] if i < len(curve) else {}
+        rows.append(
+            {
+                "epoch": r["epoch"],
+                "published": [
+                    str(pub[k][i]) if i < len(pub[k]) else "—"
+                    for k in ("accuracy", "precision_last_batch", "recall_last_batch")
+                ],
+                "printed": [
+                    r["printed"][k]
+                    for k in ("accuracy", "precision_last_batch", "recall_last_batch")
+                ],
+                "correct": [pct(r["correct"][k]) for k in ("precision", "recall", "f1")],
+                "best": [pct(c.get(k)) for k in ("test_accuracy", "test_precision", "test_f1")],
+            }
+        )
+    return rows

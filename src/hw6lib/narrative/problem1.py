@@ -1,0 +1,310 @@
+"""What the report says about Problem 1.
+
+The gradient check, the fits against the published numbers, and why the extra layer raises the
+training error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from hw6lib.htmltext import num, tex, weights
+
+
+def gradcheck_sentences(claims: Mapping[str, Any]) -> list[Markup]:
+    """Say what the gradient check shows, against autograd and against finite differences.
+
+    Parameters
+    ----------
+    claims : mapping
+        ``claims`` of :func:`hw6lib.gradcheck.check_gradients`.
+
+    Returns
+    -------
+    list of Markup
+        Two sentences: autograd, finite differences.
+    """
+    c = claims
+    bound = tex("2 n u S_k")
+    usk = tex("u S_k")
+    if c["autograd_within_rounding"]:
+        autograd = Markup(
+            "Every difference from autograd lies within the worst-case rounding bound of two "
+            "float64 sums of {} terms, {} ({} = {}, {} the mean absolute term of the gradient "
+            "sum);\nthe largest is {} {} ({} relative), so the recursion agrees with autograd up "
+            "to rounding."
+        ).format(
+            tex("n"),
+            bound,
+            tex("u"),
+            num(c["unit_roundoff"], 2, "e"),
+            tex("S_k"),
+            num(c["autograd_max_units"], 2),
+            usk,
+            num(c["autograd_max_rel"], 2, "e"),
+        )
+    else:
+        autograd = Markup(
+            "Some differences from autograd exceed the worst-case rounding bound of the two "
+            "float64 sums, {} (largest {} {}, {} relative): the backpropagated gradient does not "
+            "match autograd."
+        ).format(bound, num(c["autograd_max_units"], 2), usk, num(c["autograd_max_rel"], 2, "e"))
+    if c["fd_within_bound"]:
+        fd = Markup(
+            "The differences from central finite differences (largest {}, {} relative) lie "
+            "within the error bound of differencing with step {} itself, truncation {} plus "
+            "rounding of the loss divided by {} (at most {} of it)."
+        ).format(
+            num(c["fd_max_abs"], 2, "e"),
+            num(c["fd_max_rel"], 2, "e"),
+            tex("h"),
+            tex("h^2 |\\partial^3_k \\mathrm{MSE}|/6"),
+            tex("h"),
+            num(c["fd_max_bound_ratio"], 2, "e"),
+        )
+    else:
+        fd = Markup(
+            "Some differences from central finite differences (largest {}) exceed the error "
+            "bound of differencing itself ({} times it): the gradient is wrong."
+        ).format(num(c["fd_max_abs"], 2, "e"), num(c["fd_max_bound_ratio"], 3))
+    return [autograd, fd]
+
+
+def converged(success: bool, message: str | None = None) -> str:
+    """Fill a fit's "converged" cell: "yes", or "no" with the optimiser's message if any."""
+    if success:
+        return "yes"
+    return "no" if message is None else f"no: {message}"
+
+
+def fit_rows(fit: Mapping[str, Any]) -> dict[str, Any]:
+    """Build the rows of one depth for the table of every fit, with their "converged" cells.
+
+    Parameters
+    ----------
+    fit : mapping
+        :func:`hw6lib.problem1.fit_depth`.
+
+    Returns
+    -------
+    dict
+        ``zeros``: the two fits from zeros (finite differences, analytic gradient), each with
+        ``label``, ``fun``, ``weights``, ``nit``, ``nfev``, ``njev``, ``converged`` (text);
+        ``best_converged``: the same cell for the best of the multi-start.
+    """
+    rows = []
+    for label, key in (
+        ("zeros, finite diff.", "published_reproduction"),
+        ("zeros, analytic", "analytic_from_zeros"),
+    ):
+        r = fit[key]
+        rows.append(
+            {
+                "label": label,
+                **{k: r[k] for k in ("fun", "weights", "nit", "nfev", "njev")},
+                "converged": converged(r["success"], r.get("message")),
+            }
+        )
+    return {"zeros": rows, "best_converged": converged(fit["multistart"]["best"]["converged"])}
+
+
+def _vs_published_sentence(f: Mapping[str, Any]) -> Markup:
+    v = f["vs_published"]
+    e = v["envelope"]
+    rep = f["published_reproduction"]
+    depth = f["depth"]
+    if e["fun_rel"] is None:
+        fun = Markup(
+            "{} (absolute; an error of this size is rounding noise, so the envelope is {} absolute)"
+        ).format(num(v["fun_abs_diff"], 2, "e"), num(e["fun_abs"], 1, "e"))
+    else:
+        fun = Markup("{} (relative; envelope {})").format(
+            num(v["fun_rel_diff"], 2, "e"), num(e["fun_rel"], 1, "e")
+        )
+    inside = (
+        "both inside" if v["fun_in_envelope"] and v["weights_in_envelope"] else "not both inside"
+    )
+    out = Markup(
+        "The {}-layer reproduction’s training error differs from the published one by\n{}\n"
+        "and its weights by at most {} relative (envelope {}): {} the envelope.\n"
+    ).format(
+        depth, fun, num(v["weights_max_rel_diff"], 2, "e"), num(e["weights_rel"], 1, "e"), inside
+    )
+    envelope = "nit {}–{}, nfev {}–{}, njev {}–{}".format(*e["nit"], *e["nfev"], *e["njev"])
+    if v["counts_verdict"] == "equal":
+        counts = "Its counts nit {}, nfev {} and njev {} equal the published ones.".format(
+            rep["nit"], rep["nfev"], rep["njev"]
+        )
+    elif v["counts_verdict"] == "within_envelope":
+        p = f["published"]
+        counts = (
+            f"Its counts nit {rep['nit']}, nfev {rep['nfev']}, njev {rep['njev']} differ from the "
+            f"published {p['nit']}, {p['nfev']}, {p['njev']}, but lie within the envelope "
+            f"measured across CPUs ({envelope})."
+        )
+    else:
+        counts = (
+            f"Its counts nit {rep['nit']}, nfev {rep['nfev']}, njev {rep['njev']} lie outside "
+            f"the envelope measured across CPUs ({envelope}): the recipe or the data differ from "
+            "the published ones."
+        )
+    recipe = v["recipe"]
+    start = "started at zeros" if recipe["x0_zeros"] else "not started at zeros"
+    if recipe["finite_differences"]:
+        grad = (
+            f"nfev = {depth + 2} × njev, as when every gradient costs {depth + 1} "
+            "forward-difference evaluations besides the loss (an analytic gradient gives "
+            "nfev = njev)"
+        )
+    else:
+        grad = (
+            f"nfev ≠ {depth + 2} × njev, so the gradients were not the published finite differences"
+        )
+    return out + Markup("{}\nThe recipe itself: {}, and {}.").format(counts, start, grad)
+
+
+def published_note(fits: Sequence[Mapping[str, Any]]) -> list[Markup]:
+    """Write the note on the published numbers: how each reproduction compares, or why not.
+
+    Parameters
+    ----------
+    fits : sequence of mapping
+        :func:`hw6lib.problem1.fit_depth` records; ``vs_published``
+        (:func:`hw6lib.problem1.compare_to_published`) is set when the data are the published.
+
+    Returns
+    -------
+    list of Markup
+        The note's sentences.
+    """
+    with_pub = [f for f in fits if f.get("vs_published")]
+    if not with_pub:
+        return [
+            Markup(
+                "The published numbers apply only to its data set (n = 1,000,000, seed 3); this "
+                "run used other data, so they are not shown."
+            )
+        ]
+    return [
+        Markup("Against the published numbers."),
+        *(_vs_published_sentence(f) for f in with_pub),
+        Markup(
+            "The envelope is how far the same recipe moves across CPUs: the BFGS path over a sum "
+            "of a million terms depends on the BLAS kernels and the SIMD width, so the counts can "
+            "differ while the minimum is the same."
+        ),
+    ]
+
+
+def one_layer_sentence(compare: Mapping[str, Any]) -> Markup:
+    """Whether BFGS reaches the truth (1, 1) of the 1-layer net from the Sobol starts.
+
+    Parameters
+    ----------
+    compare : mapping
+        :func:`hw6lib.problem1.compare_depths`: ``one_layer_from_starts`` and the depth-1 row.
+
+    Returns
+    -------
+    Markup
+    """
+    o = compare["one_layer_from_starts"]
+    if o["reaches_zero"]:
+        return Markup(
+            "BFGS gets there from starts that are not the answer: from {} of the {} Sobol starts "
+            "(the closest {} away from (1, 1)) it ends at {}, training MSE {}, below {}."
+        ).format(
+            o["reached_truth"],
+            o["starts"],
+            num(o["nearest_start_distance"], 3),
+            weights(o["truth_weights"], 6),
+            num(o["truth_fun"], 3, "e"),
+            num(o["zero_mse"], 1, "e"),
+        )
+    if o["reached_truth"]:
+        return Markup(
+            "From {} of the {} Sobol starts (the closest {} away from (1, 1)) BFGS ends within {} "
+            "of (1, 1), but its training error stays at {}, above {}."
+        ).format(
+            o["reached_truth"],
+            o["starts"],
+            num(o["nearest_start_distance"], 3),
+            num(o["truth_weight_tol"], 1, "e"),
+            num(o["truth_fun"], 3, "e"),
+            num(o["zero_mse"], 1, "e"),
+        )
+    r1 = _row(compare, 1)
+    return Markup(
+        "None of the {} Sobol starts leads BFGS to (1, 1); the best 1-layer fit found has MSE {} "
+        "at {}."
+    ).format(o["starts"], num(r1["best_fun"], 3, "e"), weights(r1["best_weights"]))
+
+
+def zeros_sentence(compare: Mapping[str, Any]) -> Markup:
+    """Whether the published 2-layer fit from zeros reaches the best minimum found.
+
+    Parameters
+    ----------
+    compare : mapping
+        :func:`hw6lib.problem1.compare_depths` (its depth-2 row: ``zeros_above_best``,
+        ``zeros_fun``, ``n_minima``).
+
+    Returns
+    -------
+    Markup
+    """
+    r2 = _row(compare, 2)
+    if r2["zeros_above_best"]:
+        return Markup(
+            "The published fit from zeros is worse still, {}: BFGS from {} stops in a poorer "
+            "local minimum\n(the multi-start found {} distinct minima for the 2-layer net), so "
+            "part of its gap is bad optimisation, not only the architecture."
+        ).format(num(r2["zeros_fun"], 4, "e"), tex("w = 0"), r2["n_minima"])
+    return Markup(
+        "The published fit from zeros, {}, reaches the best minimum found (of {} distinct "
+        "minima), so the whole gap is the architecture’s."
+    ).format(num(r2["zeros_fun"], 4, "e"), r2["n_minima"])
+
+
+def by_depth(records: Sequence[Mapping[str, Any]], depth: int) -> Mapping[str, Any]:
+    """Pick the record of ``depth`` among per-depth records."""
+    return next(r for r in records if r["depth"] == depth)
+
+
+def _row(compare: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
+    return by_depth(compare["rows"], depth)
+
+
+def problem1_narrative(p1: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the Problem 1 section says that depends on a result.
+
+    Parameters
+    ----------
+    p1 : mapping
+        ``fits`` (:func:`hw6lib.problem1.fit_depth`, per depth), ``compare``
+        (:func:`hw6lib.problem1.compare_depths`), ``gradcheck``
+        (:func:`hw6lib.gradcheck.check_gradients`).
+
+    Returns
+    -------
+    dict
+        ``gradcheck`` (sentences), ``fit_rows`` (per fit, :func:`fit_rows`), ``published_note``,
+        ``nfev_analytic``/``nfev_fd`` (loss evaluations from zeros over all depths),
+        ``one``/``two`` (the comparison rows of depth 1 and 2), ``one_layer`` and ``zeros``.
+    """
+    fits = p1["fits"]
+    compare = p1["compare"]
+    return {
+        "gradcheck": gradcheck_sentences(p1["gradcheck"]["claims"]),
+        "fit_rows": [fit_rows(f) for f in fits],
+        "published_note": published_note(fits),
+        "nfev_analytic": sum(f["analytic_from_zeros"]["nfev"] for f in fits),
+        "nfev_fd": sum(f["published_reproduction"]["nfev"] for f in fits),
+        "one": _row(compare, 1),
+        "two": _row(compare, 2),
+        "one_layer": one_layer_sentence(compare),
+        "zeros": zeros_sentence(compare),
+    }
