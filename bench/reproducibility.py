@@ -334,8 +334,7 @@ def main() -> None:
                 check=True,
             )  # fmt: skip
             runs[name] = json.loads(out.read_text())
-            y_file = out.with_suffix(".y.npy")
-            ys[name] = np.load(y_file, allow_pickle=False)
+            ys[name] = np.load(out.with_suffix(".y.npy"), allow_pickle=False)
         text = table(runs, ys)
     print(text)
     if args.readme:
