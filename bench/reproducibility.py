@@ -42,6 +42,8 @@ from typing import Any
 
 import numpy as np
 
+from hw6lib.resultfiles import load_array, save_array
+
 #: Settings compared: name -> environment variables added to the machine's own.
 SETTINGS: dict[str, dict[str, str]] = {
     "native": {},
@@ -81,7 +83,7 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
     }
     x, y = simulate(1_000_000, 3)
     res["p1_x_sha"], res["p1_y_sha"] = _sha(x), _sha(y)
-    np.save(out.with_suffix(".y.npy"), y)  # compared value by value (units in the last place)
+    save_array(out.with_suffix(".y.npy"), y)  # compared value by value (units in the last place)
     for depth in (1, 2):
         for gradient in ("finite-difference", "analytic"):
             f = fit_chain(x, y, np.zeros(depth + 1), gradient)
@@ -334,7 +336,7 @@ def main() -> None:
                 check=True,
             )  # fmt: skip
             runs[name] = json.loads(out.read_text())
-            ys[name] = np.load(out.with_suffix(".y.npy"), allow_pickle=False)
+            ys[name] = load_array(out.with_suffix(".y.npy"))
         text = table(runs, ys)
     print(text)
     if args.readme:
