@@ -34,7 +34,7 @@ THRESHOLD = 0.5
 
 
 def best_seed(best: Mapping[str, Any]) -> int:
-    """The seed of the best configuration whose model scored the highest validation F1.
+    """Return the seed of the best configuration whose model scored the highest validation F1.
 
     Parameters
     ----------
@@ -46,6 +46,11 @@ def best_seed(best: Mapping[str, Any]) -> int:
     -------
     int
         Ties go to the smaller seed. Chosen on validation rows only, never on test rows.
+
+    Raises
+    ------
+    ValueError
+        Every seed diverged (no validation F1).
     """
     rows = [r for r in best["rows"] if r.get("valid_f1") is not None]
     if not rows:
@@ -144,7 +149,7 @@ def best_mlp_scores(
 
 
 def _thin(recall: NDArray[np.float64], precision: NDArray[np.float64], step: float) -> list[int]:
-    """Indices of the points of a curve at least ``step`` apart in recall or precision."""
+    """Return the indices of the curve's points at least ``step`` apart in recall or precision."""
     keep = [0]
     for i in range(1, len(recall)):
         j = keep[-1]

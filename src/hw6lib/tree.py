@@ -53,9 +53,9 @@ def fit_tree_scored(
     Returns
     -------
     record : dict
-        ``max_depth`` (as given), ``depth`` and ``leaves`` (as grown), ``seed``, ``test`` and
-        ``train`` (:func:`hw6lib.metrics.classification_metrics`), ``feature_importances`` (by
-        feature name) and, if asked, ``text`` and ``text_depth``.
+        ``max_depth`` (as given), ``depth`` and ``leaves`` (as grown), ``seed``, ``n_train``,
+        ``n_test``, ``test`` and ``train`` (:func:`hw6lib.metrics.classification_metrics`),
+        ``feature_importances`` (by feature name) and, if asked, ``text`` and ``text_depth``.
     fit_seconds : float
         Wall-clock seconds of ``fit`` (kept out of ``record``: not reproducible).
     test_scores : numpy.ndarray of float64, shape (n_test,)
@@ -174,7 +174,7 @@ def plot_depth_sweep(records: Sequence[dict[str, Any]]) -> Figure:
 
 
 def simplest_enough(records: Sequence[dict[str, Any]], tol: float = 0.001) -> dict[str, Any]:
-    """The shallowest tree of a sweep whose test F1 is within ``tol`` of the best F1.
+    """Find the shallowest tree of a sweep whose test F1 is within ``tol`` of the best F1.
 
     Parameters
     ----------

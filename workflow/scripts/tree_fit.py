@@ -1,5 +1,8 @@
-"""Fit the homework's decision tree (scikit-learn defaults, seeded); score it on the test rows
-(metrics, and every test row's probability of fraud for the precision-recall curve)."""
+"""Fit the homework's decision tree (scikit-learn defaults, seeded); score it on the test rows.
+
+The scores are the metrics, and every test row's probability of fraud for the
+precision-recall curve.
+"""
 
 from typing import TYPE_CHECKING
 
