@@ -4,7 +4,7 @@ The grid keeps only metrics at the threshold 1/2, so the report's precision-reca
 each model's probabilities of fraud on the test rows. :func:`best_mlp_scores` retrains the best
 configuration of the grid (chosen on validation F1) with the seed whose validation F1 was
 highest, exactly as the grid trained it; the tree's come from the rule that fits it
-(:func:`hw6lib.tree.fit_tree_scored`). :func:`pr_curve` summarises one model's scores
+(:func:`hw6lib.tree.fit_tree`). :func:`pr_curve` summarises one model's scores
 (average precision, the curve thinned for drawing, the operating point at 1/2) and
 :func:`plot_pr_curves` draws the models on one figure.
 """
