@@ -1,5 +1,7 @@
-"""Benchmark: the 2-layer fit with finite-difference gradients (the published way) against the
-analytic (backpropagated) gradient, in one process on the same data.
+"""Benchmark: the 2-layer fit with finite-difference against analytic gradients.
+
+The published way (scipy differencing the loss) against the analytic (backpropagated) gradient,
+in one process on the same data.
 
     .venv/bin/python bench/p1_gradient.py [--n 1000000] [--repeats 3]
 

@@ -54,8 +54,10 @@ def textbook_mse(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def old_minima(x: np.ndarray, y: np.ndarray, starts: np.ndarray) -> list[dict[str, Any]]:
-    """The old multi-start: BFGS (gtol 1e-5, analytic gradient) on all rows from every start;
-    end points grouped, each minimum the lowest end point of its group."""
+    """Run the old multi-start: BFGS (gtol 1e-5, analytic gradient) on all rows from every start.
+
+    End points are grouped; each minimum is the lowest end point of its group.
+    """
     ends = [minimize(mse_and_grad, s, args=(x, y), jac=True, method="BFGS") for s in starts]
     labels = group_end_points([r.x for r in ends])
     minima = []

@@ -96,7 +96,7 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
         res["standin_sha"] = file_sha256(csv)
         arrays, _ = split_card_file(csv, rows // 2, rows // 20, "synthetic", 425)
     res["split_sha"] = _sha(*(arrays[k] for k in sorted(arrays)))
-    tree, _ = fit_tree(arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["y_test"])
+    tree, *_ = fit_tree(arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["y_test"])
     res["tree"] = {"test_f1": tree["test"]["f1"], "depth": tree["depth"], "leaves": tree["leaves"]}
     cell = train_cell(
         arrays["X_train"][:mlp_rows],

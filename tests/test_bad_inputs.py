@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SNAKEMAKE_ENV, small_config, snakemake_cmd
+from helpers import SNAKEMAKE_ENV, small_config, snakemake_cmd
 
 from hw6lib.carddata import COLUMNS, generate_card_data
 

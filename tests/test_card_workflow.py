@@ -4,23 +4,19 @@ CSV (BOM, CRLF, 1.0/0.0 binaries), and on bad CSVs, which must fail with one lin
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import yaml
+from helpers import SNAKEMAKE_ENV, small_config, snakemake_cmd
 
 from hw6lib.carddata import COLUMNS, FEATURES, generate_card_data
 from hw6lib.resultfiles import load_array, read_json
 
 pytestmark = pytest.mark.workflow
-
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 
 SPLIT = [
     "results/card/split/X_train.npy",
@@ -34,21 +30,12 @@ TREE = [
     "results/card/tree/sweep.json",
     "results/card/tree/depth_sweep.svg",
 ]
-SMALL_P1 = {
-    "n": 20000,
-    "seed": 3,
-    "depths": [1, 2],
-    "multistart": {"points": 8},
-    "gradcheck": {"depths": [1, 2, 3], "points": 2, "rows": 2000},
-}
 
 
 def _config(**card: Any) -> dict[str, Any]:
-    return {
-        "problem1": SMALL_P1,
-        "card": {"synthetic_rows": 20000, "n_train": 10000, "n_valid": 2000, **card},
-        "tree": {"max_depths": [2, 4, None]},
-    }
+    """The small configuration's Problem 1, card data (updated by ``card``) and tree."""
+    small = small_config()
+    return {"problem1": small["problem1"], "card": {**small["card"], **card}, "tree": small["tree"]}
 
 
 def _snakemake(
@@ -57,22 +44,8 @@ def _snakemake(
     workdir.mkdir(parents=True, exist_ok=True)
     cfg = workdir / "cfg.yaml"
     cfg.write_text(yaml.safe_dump(config))
-    cmd = [
-        str(BIN / "snakemake"),
-        "--cores",
-        "2",
-        "--directory",
-        str(workdir),
-        "-s",
-        str(REPO / "Snakefile"),
-        "--configfile",
-        str(cfg),
-        "--workflow-profile",
-        str(REPO / "profiles" / "default"),
-        *targets,
-    ]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    cmd = snakemake_cmd(workdir, cfg, *targets)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=SNAKEMAKE_ENV)
 
 
 def _ok(proc: subprocess.CompletedProcess[str]) -> None:

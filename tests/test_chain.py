@@ -27,7 +27,10 @@ def test_forward_two_layer_matches_formula():
 
 
 def test_output_gradient_matches_closed_form_for_two_layers():
-    """The three derivatives of design notes §1 (dyhat/dw0 is the third, not dyhat/dw2)."""
+    """The three derivatives of the 2-layer chain (dyhat/dw0 is the third, not dyhat/dw2).
+
+    dyhat/dw2 = h2, dyhat/dw1 = w2 h2 (1-h2) h1, dyhat/dw0 = w2 h2 (1-h2) w1 h1 (1-h1) x.
+    """
     w0, w1, w2 = 0.4, -0.9, 1.7
     x = np.array([-2.0, -0.3, 0.0, 1.1, 2.5])
     h1 = sigmoid(w0 * x)

@@ -38,7 +38,7 @@ def test_skips_of_required_tests_fail_under_ci(tmp_path: Path, ci: str):
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "CI": ci},
+        env={**os.environ, "CI": ci, "PYTHONPATH": str(HERE)},  # conftest imports helpers
         timeout=120,
     )
     last = proc.stdout.strip().splitlines()[-1]

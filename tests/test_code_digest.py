@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, SNAKEMAKE_ENV, small_config
+from helpers import BIN, REPO, SNAKEMAKE_ENV, small_config
 
 from hw6lib.codedigest import code_record, imported_names, module_closure
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import _runner, small_config
+from helpers import small_config, snakemake_runner
 
 from hw6lib.carddata import COLUMNS, generate_card_data
 from hw6lib.errors import InputError
@@ -154,7 +154,7 @@ def degenerate_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "learning_rates": [0.1, 1000.0],
         "momentums": [0.0],
     }
-    _runner(wd / "run")(cfg)
+    snakemake_runner(wd / "run")(cfg)
     return wd / "run"
 
 

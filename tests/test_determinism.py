@@ -3,41 +3,56 @@ differ only in the provenance section (date and timings)."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import subprocess
+import sys
 
 import pytest
-from conftest import _runner
+from helpers import compare_runs, result_files, snakemake_runner
 
 pytestmark = pytest.mark.workflow
-
-#: Files that legitimately differ between runs: timings and the provenance record.
-VOLATILE = ("benchmarks/", "provenance.json")
-
-
-def result_files(root: Path) -> dict[str, bytes]:
-    out = {}
-    for p in sorted((root / "results").rglob("*")):
-        rel = p.relative_to(root / "results").as_posix()
-        if p.is_file() and not any(rel.startswith(v) or rel == v for v in VOLATILE):
-            out[rel] = p.read_bytes()
-    return out
-
-
-def strip_provenance(html: str) -> str:
-    """The report without its provenance section and the timings marked volatile."""
-    html = re.sub(r'<section id="provenance">.*?</section>', "", html, flags=re.S)
-    return re.sub(r'<span class="volatile">[^<]*</span>', "", html)
 
 
 def test_two_clean_runs_are_identical(pipeline_run, tmp_path):
     second = tmp_path / "second"
-    _runner(second)(None)
-    a, b = result_files(pipeline_run), result_files(second)
-    assert a.keys() == b.keys()
-    assert any(k.endswith(".json") for k in a) and any(k.endswith(".svg") for k in a)
-    differ = [k for k in a if a[k] != b[k]]
-    assert differ == []
-    ra = (pipeline_run / "reports" / "hw6.html").read_text()
-    rb = (second / "reports" / "hw6.html").read_text()
-    assert strip_provenance(ra) == strip_provenance(rb)
+    snakemake_runner(second)(None)
+    files = result_files(pipeline_run)
+    assert any(k.endswith(".json") for k in files) and any(k.endswith(".svg") for k in files)
+    assert compare_runs(pipeline_run, second) == []
+
+
+def test_compare_runs_names_what_differs(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for run, value in ((a, b"1"), (b, b"2")):
+        (run / "results" / "benchmarks").mkdir(parents=True)
+        (run / "results" / "same.json").write_bytes(b"{}")
+        (run / "results" / "value.json").write_bytes(value)
+        (run / "results" / "benchmarks" / "fit.tsv").write_bytes(value)
+        (run / "results" / "provenance.json").write_bytes(value)
+        (run / "reports").mkdir()
+        volatile = (
+            f'<section id="provenance">{value}</section><span class="volatile">{value}</span>'
+        )
+        report = f"<p>x</p>{volatile}"
+        (run / "reports" / "hw6.html").write_text(report)
+    (a / "results" / "only_a.svg").write_bytes(b"<svg/>")
+    assert compare_runs(a, b) == ["results/only_a.svg", "results/value.json"]
+    (b / "reports" / "hw6.html").write_text("<p>y</p>")
+    assert compare_runs(a, b) == ["results/only_a.svg", "results/value.json", "reports/hw6.html"]
+    assert compare_runs(a, b, report=False) == ["results/only_a.svg", "results/value.json"]
+
+
+def test_compare_runs_command_line(tmp_path, repo):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for run in (a, b):
+        (run / "results").mkdir(parents=True)
+        (run / "results" / "x.json").write_text("{}")
+    tool = [sys.executable, str(repo / "tools" / "compare_runs.py")]
+    same = subprocess.run([*tool, str(a), str(b)], capture_output=True, text=True, check=False)
+    assert same.returncode == 0 and same.stdout == ""
+    (b / "results" / "x.json").write_text("[]")
+    differ = subprocess.run([*tool, str(a), str(b)], capture_output=True, text=True, check=False)
+    assert differ.returncode == 1 and differ.stdout == "results/x.json: differs\n"
+    bad = subprocess.run(
+        [*tool, str(a), str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 2 and "no results/" in bad.stderr

@@ -24,7 +24,7 @@ from typing import Any
 import psutil
 import pytest
 import yaml
-from conftest import SNAKEMAKE_ENV, _runner, small_config, snakemake_cmd
+from helpers import SNAKEMAKE_ENV, small_config, snakemake_cmd, snakemake_runner
 
 from hw6lib.runlog import HOLD_DIR_ENV, HOLD_MATCH_ENV
 
@@ -80,7 +80,7 @@ def assert_no_partial_writes(wd: Path, live: bool = False) -> None:
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An uninterrupted run of :func:`slow_config`."""
     wd = tmp_path_factory.mktemp("uninterrupted")
-    _runner(wd)(slow_config())
+    snakemake_runner(wd)(slow_config())
     return wd
 
 
@@ -185,7 +185,7 @@ def _process_tree(proc: subprocess.Popen[str]) -> list[str]:
 
 def _rerun_and_compare(wd: Path, reference: Path) -> None:
     assert_no_partial_writes(wd)
-    _runner(wd)(slow_config(), "--rerun-incomplete")
+    snakemake_runner(wd)(slow_config(), "--rerun-incomplete")
     assert_no_partial_writes(wd)
     got, want = result_files(wd), result_files(reference)
     assert got.keys() == want.keys()

@@ -1,4 +1,4 @@
-"""The MLP grid through Snakemake on the small config (tests/conftest.py)."""
+"""The MLP grid through Snakemake on the small config (.test/config.yaml)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 import torch
-from conftest import small_config
+from helpers import small_config
 
 
 @pytest.mark.workflow

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 from hw6lib.gradcheck import check_gradients
 from hw6lib.narrative.problem1 import problem1_narrative

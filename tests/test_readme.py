@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, _runner
+from helpers import REPO, snakemake_runner
 
 SECTION = "## What the default run finds"
 CHECK = re.compile(r"<!--\s*check:\s*(.+?)\s*-->")
@@ -97,7 +97,7 @@ def default_summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     else:
         wd = tmp_path_factory.mktemp("default")
         config = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
-        _runner(wd)(config, timeout=1800)
+        snakemake_runner(wd)(config, timeout=1800)
     return json.loads((wd / "results" / "summary.json").read_text(encoding="utf-8"))
 
 

@@ -105,7 +105,7 @@ def test_snakemake_report_zip(pipeline_run, tmp_path):
     import sys
     import zipfile
 
-    from conftest import REPO
+    from helpers import REPO
 
     out = tmp_path / "report.zip"
     proc = subprocess.run(
@@ -140,7 +140,7 @@ def test_data_strings_are_escaped(pipeline_run, tmp_path):
     import json
     import shutil
 
-    from conftest import _runner
+    from helpers import snakemake_runner
 
     run = tmp_path / "run"
     shutil.copytree(pipeline_run, run, symlinks=True)
@@ -148,7 +148,7 @@ def test_data_strings_are_escaped(pipeline_run, tmp_path):
     data = json.loads(summary.read_text())
     data["source"]["path"] = "<script>alert(1)</script>.csv"
     summary.write_text(json.dumps(data))
-    _runner(run)(None, "reports/hw6.html", "--rerun-triggers", "mtime")
+    snakemake_runner(run)(None, "reports/hw6.html", "--rerun-triggers", "mtime")
     html = (run / "reports" / "hw6.html").read_text()
     assert "<script" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.csv" in html

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import conftest
+import helpers
 import pytest
 import yaml
 
@@ -58,7 +58,7 @@ LOCAL_RULES = {
 
 # Small enough for a 2-core machine, large enough to exercise every Problem 1 rule.
 # The suite's small config, with Problem 1 trimmed further (fewer starts and check points).
-SMALL_CONFIG = conftest.small_config()
+SMALL_CONFIG = helpers.small_config()
 SMALL_CONFIG["problem1"].update(
     {"multistart": {"points": 4}, "gradcheck": {"points": 1, "rows": 2000}}
 )

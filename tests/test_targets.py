@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, SNAKEMAKE_ENV, small_config, snakemake_cmd
+from helpers import REPO, SNAKEMAKE_ENV, small_config, snakemake_cmd
 
 pytestmark = pytest.mark.workflow
 

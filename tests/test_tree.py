@@ -22,7 +22,7 @@ def arrays() -> dict[str, np.ndarray]:
 
 
 def test_fit_tree_matches_sklearn(arrays: dict[str, np.ndarray]) -> None:
-    record, seconds = fit_tree(**arrays, seed=0, text_depth=2)
+    record, seconds, _ = fit_tree(**arrays, seed=0, text_depth=2)
     model = DecisionTreeClassifier(random_state=0).fit(arrays["X_train"], arrays["y_train"])
     pred = model.predict(arrays["X_test"])
     assert record["test"]["accuracy"] == pytest.approx(accuracy_score(arrays["y_test"], pred))
@@ -37,19 +37,19 @@ def test_fit_tree_matches_sklearn(arrays: dict[str, np.ndarray]) -> None:
 
 
 def test_fit_tree_is_deterministic(arrays: dict[str, np.ndarray]) -> None:
-    a, _ = fit_tree(**arrays, seed=3, text_depth=3)
-    b, _ = fit_tree(**arrays, seed=3, text_depth=3)
+    a, *_ = fit_tree(**arrays, seed=3, text_depth=3)
+    b, *_ = fit_tree(**arrays, seed=3, text_depth=3)
     assert a == b
 
 
 def test_tree_text_is_depth_limited(arrays: dict[str, np.ndarray]) -> None:
-    record, _ = fit_tree(**arrays, text_depth=2)
+    record, _, _ = fit_tree(**arrays, text_depth=2)
     text = record["text"]
     assert record["text_depth"] == 2
     assert "truncated branch" in text
     assert max(line.count("|   ") for line in text.splitlines()) <= 3  # depths 0, 1, 2
     assert any(f in text for f in ("ratio_to_median_purchase_price", "used_pin_number"))
-    no_text, _ = fit_tree(**arrays)
+    no_text, _, _ = fit_tree(**arrays)
     assert "text" not in no_text
 
 
@@ -60,7 +60,7 @@ def test_depth_sweep(arrays: dict[str, np.ndarray]) -> None:
     assert records[0]["depth"] == 1 and records[0]["leaves"] == 2
     assert records[1]["depth"] <= 3
     assert records[0]["test"]["accuracy"] <= records[2]["test"]["accuracy"]
-    full, _ = fit_tree(**arrays, seed=0)
+    full, _, _ = fit_tree(**arrays, seed=0)
     assert records[2]["test"] == full["test"]
 
 

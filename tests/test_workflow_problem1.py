@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import small_config
+from helpers import small_config
 
 pytestmark = pytest.mark.workflow
 

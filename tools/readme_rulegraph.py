@@ -1,5 +1,6 @@
-"""Write the rule graph of the default configuration into README.md's Layout section
-(tests/test_rulegraph.py keeps them in step).
+"""Write the rule graph of the default configuration into README.md's Layout section.
+
+tests/test_rulegraph.py keeps the two in step.
 
 .venv/bin/python tools/readme_rulegraph.py           # rewrite the graph between the markers
 .venv/bin/python tools/readme_rulegraph.py --check   # exit 1 if the README's graph is stale
@@ -27,8 +28,10 @@ EDGE = re.compile(r"^\s*(id\d+)\s*-->\s*(id\d+)\s*$")
 
 
 def snakemake_rulegraph(config: Path = ROOT / "config" / "config.yaml") -> str:
-    """What ``snakemake --rulegraph mermaid-js`` prints for ``config`` (run in an empty
-    directory, so that no earlier results change what it shows)."""
+    """Return what ``snakemake --rulegraph mermaid-js`` prints for ``config``.
+
+    It runs in an empty directory, so that no earlier results change what it shows.
+    """
     snakemake = Path(sys.executable).with_name("snakemake")
     with tempfile.TemporaryDirectory() as workdir:
         proc = subprocess.run(

@@ -1,11 +1,11 @@
 """The Problem 2 data, ``card_transdata.csv``: a faithful synthetic stand-in and a loader.
 
 The real file (1,000,000 rows, the Kaggle dataset "Credit Card Fraud" by Dhanush Narayanan R.) is
-public but not shipped. :func:`generate_card_data` draws a stand-in with the same columns, size
-and statistical structure as measured on the real file (design.md §4); :func:`write_card_csv`
-writes it in the real file's format; :func:`load_card_csv` reads either, checks every cell and
-reports the first problem in one line naming the file, the line (1-based, the header is line 1,
-as a text editor counts) and the column, e.g.
+public but not shipped. :func:`generate_card_data` draws a stand-in with the same columns and
+statistical structure, as measured on a 50,000-row prefix of the real file (the constants
+below); :func:`write_card_csv` writes it in the real file's format; :func:`load_card_csv` reads
+either, checks every cell and reports the first problem in one line naming the file, the line
+(1-based, the header is line 1, as a text editor counts) and the column, e.g.
 ``card_transdata.csv line 1207, column used_chip: value 2 is not 0 or 1``.
 """
 
@@ -45,6 +45,8 @@ LABEL: str = COLUMNS[-1]
 CONTINUOUS: tuple[str, ...] = COLUMNS[:3]
 #: Columns that must be 0 or 1 (``1.0``/``0.0`` accepted).
 BINARY: tuple[str, ...] = COLUMNS[3:]
+_CONTINUOUS_AT = [COLUMNS.index(c) for c in CONTINUOUS]
+_BINARY_AT = [COLUMNS.index(c) for c in BINARY]
 
 #: Log-normal parameters (log-mean, log-sd) measured on a 50,000-row prefix of the real file.
 LOGNORMAL: dict[str, tuple[float, float]] = {
@@ -69,7 +71,7 @@ _NOUN = {
 
 
 def fraud_score(frame: pd.DataFrame) -> np.ndarray:
-    """The score behind the label: ``3A + 2B + 2C + 2D + E + 3F + G``.
+    """Compute the score behind the label: ``3A + 2B + 2C + 2D + E + 3F + G``.
 
     With ``A = ratio > 4``, ``B = distance_from_home > 100``, ``C = distance_from_last_transaction
     > 50``, ``D = online_order``, ``E = not used_chip``, ``F = not used_pin_number``,
@@ -141,9 +143,9 @@ def generate_card_data(n: int, seed: int, label_noise: float = LABEL_NOISE) -> p
 
 
 def write_card_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write rows in the real file's format, atomically.
+    r"""Write rows in the real file's format, atomically.
 
-    Header line, ``\\n`` line ends, floats with the shortest round-trip digits (up to 17), binary
+    Header line, ``\n`` line ends, floats with the shortest round-trip digits (up to 17), binary
     columns as ``1.0``/``0.0``, no index.
     """
     with atomic_open(path, "w") as f:
@@ -294,7 +296,7 @@ def _read_csv(path: str | os.PathLike[str], end: int | None, **kwargs: Any) -> p
 
 
 def _long_row(name: str, path: str | os.PathLike[str]) -> InputError:
-    """The first data row with more values than the header has columns."""
+    """Return the error naming the first data row with more values than the header has columns."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
         next(f)
         for line_no, line in enumerate(f, start=2):
@@ -308,7 +310,7 @@ def _long_row(name: str, path: str | os.PathLike[str]) -> InputError:
 
 
 def _not_utf8(name: str, path: str | os.PathLike[str]) -> InputError:
-    """The first line that is not valid UTF-8, with the column (1-based field) it starts in."""
+    """Return the error naming the first line that is not UTF-8 and the column it starts in."""
     with open(path, "rb") as f:
         for line_no, line in enumerate(f, start=1):
             try:
@@ -331,8 +333,9 @@ def _clip(text: str, limit: int = 40) -> str:
 def _first_bad_cell(values: np.ndarray) -> tuple[int, int] | None:
     """Row and column of the first invalid cell in file order, or ``None``."""
     bad = ~np.isfinite(values)
-    bad[:, :3] |= values[:, :3] < 0
-    bad[:, 3:] |= (values[:, 3:] != 0) & (values[:, 3:] != 1)
+    bad[:, _CONTINUOUS_AT] |= values[:, _CONTINUOUS_AT] < 0
+    binary = values[:, _BINARY_AT]
+    bad[:, _BINARY_AT] |= (binary != 0) & (binary != 1)
     if not bad.any():
         return None
     flat = int(np.flatnonzero(bad.ravel())[0])
@@ -342,7 +345,7 @@ def _first_bad_cell(values: np.ndarray) -> tuple[int, int] | None:
 def _slow_first_problem(
     name: str, path: str | os.PathLike[str], err: Exception, end: int | None = None
 ) -> InputError:
-    """The first problem in file order after the fast parse failed on a non-numeric cell."""
+    """Return the error naming the first problem in file order (the fast parse failed)."""
     raw = _read_csv(
         path,
         end,
@@ -381,9 +384,9 @@ def _slow_first_problem(
 def load_card_csv(
     path: str | os.PathLike[str], min_rows: int = 1, min_rows_reason: str = ""
 ) -> pd.DataFrame:
-    """Read and validate ``card_transdata.csv`` (or a file in its format).
+    r"""Read and validate ``card_transdata.csv`` (or a file in its format).
 
-    Accepted: a UTF-8 byte-order mark, ``\\n`` or ``\\r\\n`` line ends, binary values written
+    Accepted: a UTF-8 byte-order mark, ``\n`` or ``\r\n`` line ends, binary values written
     ``1``/``0`` or ``1.0``/``0.0``, floats with any number of digits, blank lines after the
     last row. Rejected, with one line
     naming the file, the line (header = line 1) and the column of the first problem: an empty

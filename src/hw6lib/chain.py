@@ -74,7 +74,7 @@ def forward(w: ArrayLike, x: ArrayLike) -> tuple[FloatArray, list[FloatArray]]:
 
 
 def predict(w: ArrayLike, x: ArrayLike) -> FloatArray:
-    """Outputs of the chain, ``yhat(x; w)``; see :func:`forward`."""
+    """Compute the outputs of the chain, ``yhat(x; w)``; see :func:`forward`."""
     return forward(w, x)[0]
 
 

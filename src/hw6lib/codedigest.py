@@ -140,7 +140,7 @@ def files_digest(files: Iterable[Path], root: Path) -> str:
 
 
 def code_record(script: str | os.PathLike[str], package: str = PACKAGE) -> dict[str, object]:
-    """The library code behind ``script``: its modules and their digest.
+    """Describe the library code behind ``script``: its modules and their digest.
 
     Returns
     -------

@@ -46,7 +46,7 @@ _NULLS = ("null", "~")
 
 
 def _types(schema: Mapping[str, Any]) -> set[str]:
-    """The JSON types a (sub)schema allows, looking into ``anyOf``/``oneOf``."""
+    """Return the JSON types a (sub)schema allows, looking into ``anyOf``/``oneOf``."""
     t = schema.get("type")
     out = set([t] if isinstance(t, str) else t or [])
     for key in ("anyOf", "oneOf"):
@@ -74,7 +74,7 @@ def _parse(text: str, types: set[str]) -> Any:
 
 
 def coerce_numbers(instance: Any, schema: Mapping[str, Any]) -> Any:
-    """A copy of ``instance`` with text turned into numbers (or null) where the schema asks.
+    """Copy ``instance``, turning text into numbers (or null) where the schema asks for them.
 
     Snakemake reads every value of a nested ``--config`` entry as text (``'25000'``); a text
     value of a key whose schema type is ``integer`` is converted when it is an integer literal
@@ -133,7 +133,9 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> dic
     Raises
     ------
     ConfigError
-        On the first violation, in schema order, with a one-line message naming the key.
+        On the first violation, the violations ordered by the offending key's path, compared
+        part by part as text (``card.n_train`` before ``mlp.widths``, an unknown top-level key
+        before either), with a one-line message naming the key.
 
     Notes
     -----
@@ -156,7 +158,7 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> dic
 
 
 def _type_text(schema: Mapping[str, Any]) -> str:
-    """A key's type in words: ``integer``, ``list of number``, ``string or null``."""
+    """Say a key's type in words: ``integer``, ``list of number``, ``string or null``."""
     if schema.get("type") == "array":
         return f"list of {_type_text(schema.get('items', {}))}"
     if "enum" in schema:
@@ -166,7 +168,7 @@ def _type_text(schema: Mapping[str, Any]) -> str:
 
 
 def _range_text(schema: Mapping[str, Any]) -> str:
-    """The limits a key's schema sets (on its items, for a list), in words."""
+    """Say the limits a key's schema sets (on its items, for a list), in words."""
     parts = []
     items = schema.get("items") if schema.get("type") == "array" else None
     for sub in [schema, *([items] if isinstance(items, dict) else [])]:

@@ -1,7 +1,8 @@
 """The project's exceptions: bad configuration and bad input data.
 
 Both are ``ValueError``s whose message says what is wrong and where (the config key, or the
-file, line and column) in one line; the workflow prints it and stops before any job starts.
+file, line and column) in one line. Found before any job starts (the schema, preflight), the
+workflow prints it and starts nothing; found in a job, the job logs it and exits with status 1.
 """
 
 from __future__ import annotations

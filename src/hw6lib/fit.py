@@ -28,7 +28,7 @@ Gradient = Literal["analytic", "finite-difference"]
 
 
 def _record(res: Any, x0: FloatArray, x: FloatArray, y: FloatArray) -> dict[str, Any]:
-    """A scipy ``OptimizeResult`` as plain JSON types, with the analytic gradient's max-norm."""
+    """Turn a scipy ``OptimizeResult`` into JSON types, with the analytic gradient's max-norm."""
     _, g = mse_and_grad(res.x, x, y)
     return {
         "x0": [float(v) for v in x0],

@@ -116,7 +116,7 @@ def error_bounds(w: FloatArray, x: FloatArray, y: FloatArray, eps: float) -> dic
 
 
 def claims(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """What the gradient check shows, decided from its rows (the report's sentences).
+    """Decide what the gradient check shows from its rows (the report's sentences).
 
     Parameters
     ----------
@@ -189,10 +189,11 @@ def check_gradients(
     Returns
     -------
     dict
-        ``rows``: one record per (depth, point) with the weights, the three gradients and the
-        max absolute and relative errors of the analytic gradient against each reference;
-        ``summary``: per depth, the worst errors; ``max_abs_error_fd`` and
-        ``max_abs_error_autograd`` over everything; ``claims`` (:func:`claims`).
+        ``eps`` and ``n`` (rows of data); ``rows``: one record per (depth, point) with the
+        weights, the three gradients, the max absolute and relative errors of the analytic
+        gradient against each reference and the bounds of :func:`error_bounds`; ``summary``:
+        per depth, the worst errors; ``max_abs_error_fd`` and ``max_abs_error_autograd`` over
+        everything; ``claims`` (:func:`claims`).
     """
     rows: list[dict[str, Any]] = []
     for depth in depths:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import matplotlib
@@ -12,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from hw6lib.chain import predict, sigmoid
@@ -46,6 +48,14 @@ def _label(fit: dict[str, Any]) -> str:
     return f"{fit['depth']}-layer, w = ({w}), MSE = {fit['fun']:.3g}"
 
 
+@contextlib.contextmanager
+def _curves_over_x(x_range: float) -> Iterator[tuple[Figure, Axes, np.ndarray]]:
+    """Yield a figure in the report's style, its axes and 401 points of ``[-x_range, x_range]``."""
+    with matplotlib.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        yield fig, ax, np.linspace(-x_range, x_range, 401)
+
+
 def plot_fits(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
     """Fitted chains against the true curve ``sigmoid(x)``.
 
@@ -61,9 +71,7 @@ def plot_fits(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    with matplotlib.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 4))
-        xs = np.linspace(-x_range, x_range, 401)
+    with _curves_over_x(x_range) as (fig, ax, xs):
         ax.plot(xs, sigmoid(xs), color="black", lw=3, alpha=0.35, label="sigmoid(x) (truth)")
         for fit in fits:
             ax.plot(xs, predict(fit["weights"], xs), lw=1.4, label=_label(fit))
@@ -77,20 +85,9 @@ def plot_fits(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
 def plot_residuals(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
     """Residuals ``yhat(x) - sigmoid(x)`` of fitted chains, with the N(0, 1) density for scale.
 
-    Parameters
-    ----------
-    fits : sequence of dict
-        Fit records as in :func:`plot_fits`.
-    x_range : float
-        The plot covers ``[-x_range, x_range]``.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    The arguments and the result are those of :func:`plot_fits`.
     """
-    with matplotlib.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(7, 4))
-        xs = np.linspace(-x_range, x_range, 401)
+    with _curves_over_x(x_range) as (fig, ax, xs):
         for fit in fits:
             ax.plot(xs, predict(fit["weights"], xs) - sigmoid(xs), lw=1.4, label=_label(fit))
         ax.axhline(0.0, color="black", lw=0.8)

@@ -117,11 +117,18 @@ def fit_depth(
     Returns
     -------
     dict
-        ``published_reproduction`` (finite-difference BFGS from zeros), ``analytic_from_zeros``,
-        ``design`` (``kind``, ``points``, ``box``, ``seed``, ``starts``), ``multistart`` (all
-        starts, distinct minima, best), ``published`` (the seed's printed numbers, or ``None``),
-        ``vs_published`` (:func:`compare_to_published`, or ``None`` without published numbers),
-        ``n``, and the ``limits`` of the best fit at ``x -> -inf`` and ``+inf``.
+        ``depth``, ``n``, ``published_reproduction`` (finite-difference BFGS from zeros),
+        ``analytic_from_zeros``, ``design`` (``kind``, ``points``, ``box``, ``seed``,
+        ``starts``), ``multistart`` (all starts, distinct minima, best), ``published`` (the
+        seed's printed numbers, or ``None``), ``vs_published`` (:func:`compare_to_published`,
+        or ``None`` without published numbers), and the limits at ``x -> -inf`` and ``+inf``
+        (:func:`hw6lib.chain.limits`) of the best fit (``best_limits``) and of the published
+        reproduction (``zeros_limits``).
+
+    Raises
+    ------
+    ValueError
+        ``published`` given without ``envelope``.
     """
     if published is not None and envelope is None:
         raise ValueError("fit_depth: published numbers need their envelope")
@@ -155,7 +162,7 @@ def fit_depth(
 
 
 def one_layer_from_starts(fit: dict[str, Any]) -> dict[str, Any]:
-    """What BFGS reaches for the 1-layer net from the non-zero (space-filling) starts.
+    """Summarise what BFGS reaches for the 1-layer net from the non-zero (space-filling) starts.
 
     Parameters
     ----------
@@ -169,7 +176,8 @@ def one_layer_from_starts(fit: dict[str, Any]) -> dict[str, Any]:
         whose weights are within :data:`TRUTH_WEIGHT_TOL` of (1, 1)), ``truth_fun`` and
         ``truth_weights`` (that minimum on all rows, ``None`` if none reached it),
         ``nearest_start_distance`` (the closest non-zero start's distance from (1, 1): how far
-        BFGS had to travel at least), ``zero_mse`` (:data:`ZERO_MSE`) and ``reaches_zero``
+        BFGS had to travel at least), ``truth_weight_tol`` (:data:`TRUTH_WEIGHT_TOL`),
+        ``zero_mse`` (:data:`ZERO_MSE`) and ``reaches_zero``
         (the truth is reached from some non-zero start with a training error at or below it).
     """
     ms = fit["multistart"]
@@ -199,7 +207,7 @@ def one_layer_from_starts(fit: dict[str, Any]) -> dict[str, Any]:
 
 
 def compare_depths(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The numbers behind "why does the extra layer raise the training error?".
+    """Collect the numbers behind "why does the extra layer raise the training error?".
 
     Parameters
     ----------
@@ -209,13 +217,16 @@ def compare_depths(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``rows``: per depth, the best MSE over all starts, the MSE from zeros,
-        ``zeros_above_best`` (the published recipe from zeros stopped at another minimum than
-        the best one, by :func:`hw6lib.fit.group_end_points`), the number of distinct minima
-        and the limits of the best fit; ``one_layer_contains_truth`` (the 1-layer best weights
-        are (1, 1) within 1e-3), ``one_layer_from_starts`` (:func:`one_layer_from_starts`), and
-        the ratio of the 2-layer to the
-        1-layer best MSE when both depths are present.
+        ``rows``: per depth (ascending), ``best_fun`` and ``best_weights`` (the best minimum
+        over all starts), ``zeros_fun`` (the published recipe from zeros), ``zeros_above_best``
+        (that fit stopped at another minimum than the best one, by
+        :func:`hw6lib.fit.group_end_points`), ``n_minima`` (distinct minima) and the limits of
+        the best fit (``limit_minus_inf``, ``limit_plus_inf``). With depth 1:
+        ``one_layer_contains_truth`` (the best weights are (1, 1) within
+        :data:`TRUTH_WEIGHT_TOL`) and ``one_layer_from_starts`` (:func:`one_layer_from_starts`).
+        With depths 1 and 2: ``one_layer_best_fun``, ``two_layer_best_fun`` and
+        ``two_over_one_zeros`` (the ratio of the 2-layer to the 1-layer MSE of the fits from
+        zeros).
     """
     rows = []
     for r in sorted(results, key=lambda r: r["depth"]):

@@ -91,7 +91,7 @@ def read_benchmarks(files: Mapping[str, str | os.PathLike[str]]) -> list[dict[st
 
 
 def cpu_fingerprint() -> dict[str, Any]:
-    """What decides the last bits of the floating-point results on this machine.
+    """Record what decides the last bits of the floating-point results on this machine.
 
     numpy and torch pick their kernels by instruction set at run time (numpy's
     ``NPY_DISABLE_CPU_FEATURES`` and torch's ``ATEN_CPU_CAPABILITY`` can lower the choice), and
@@ -102,9 +102,9 @@ def cpu_fingerprint() -> dict[str, Any]:
     -------
     dict
         ``model`` (from /proc/cpuinfo, or :func:`platform.processor`), ``numpy_simd`` (the
-        dispatch targets numpy uses here), ``torch_cpu_capability`` and the
-        ``NPY_DISABLE_CPU_FEATURES`` / ``ATEN_CPU_CAPABILITY`` / ``OPENBLAS_CORETYPE`` variables
-        (``None`` where unset).
+        dispatch targets numpy uses here), ``torch_cpu_capability`` and ``environment``: the
+        ``NPY_DISABLE_CPU_FEATURES``, ``ATEN_CPU_CAPABILITY`` and ``OPENBLAS_CORETYPE``
+        variables (``None`` where unset).
     """
     model = platform.processor() or None
     try:
@@ -144,7 +144,7 @@ def collect_provenance(
     code: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Everything needed to say how, when and with what a report was made.
+    """Collect what is needed to say how, when and with what a report was made.
 
     Parameters
     ----------
@@ -165,6 +165,9 @@ def collect_provenance(
     Returns
     -------
     dict
+        ``created_utc``, ``config``, ``git`` (:func:`git_state`), ``python``, ``platform``,
+        ``snakemake``, ``cpu`` (:func:`cpu_fingerprint`), ``packages``
+        (:func:`package_versions`), ``code`` and ``jobs`` (:func:`read_benchmarks`).
     """
     now = now or dt.datetime.now(dt.UTC)
     return {

@@ -22,14 +22,14 @@ import numpy as np
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary sibling of ``path`` for writing; rename it to ``path`` on success.
+    r"""Open a temporary sibling of ``path`` for writing; rename it to ``path`` on success.
 
     Parameters
     ----------
     path : path-like
         Final destination; its folder is created if needed.
     mode : {"w", "wb"}
-        Text (UTF-8, ``\\n`` line ends) or binary.
+        Text (UTF-8, ``\n`` line ends) or binary.
 
     Yields
     ------

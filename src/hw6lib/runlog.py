@@ -32,7 +32,7 @@ GPU_FALLBACK = "GPU(s) but training runs on the CPU"
 
 
 def gpu_fallbacks(logs: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """The job logs (of those that exist) that say a GPU job trained on the CPU.
+    """List the job logs (of those that exist) that say a GPU job trained on the CPU.
 
     Used at the end of a run (the Snakefile's ``onsuccess``/``onerror``) so that Snakemake's own
     output says so: under a cluster executor a job's stderr goes only to its SLURM log.

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 
-#: Names of the schedules, the first the default.
+#: Names of the schedules (the values ``mlp.schedule`` of the configuration schema allows).
 SCHEDULES: tuple[str, ...] = ("constant", "cosine", "step")
 #: Fractions of the run after which the ``step`` schedule divides the rate by ``1/STEP_GAMMA``.
 STEP_MILESTONES: tuple[float, ...] = (0.5, 0.75)
@@ -35,7 +35,7 @@ STEP_GAMMA: float = 0.1
 
 
 def lr_factor(schedule: str, epoch: int, horizon: int) -> float:
-    """The multiplier of the base learning rate during one epoch.
+    """Return the multiplier of the base learning rate during one epoch.
 
     Parameters
     ----------
@@ -69,13 +69,8 @@ def lr_factor(schedule: str, epoch: int, horizon: int) -> float:
     return 1.0
 
 
-def learning_rate(base: float, epoch: int, horizon: int, schedule: str) -> float:
-    """The learning rate in epoch ``epoch`` of a ``horizon``-epoch run: ``base * lr_factor``."""
-    return float(base) * lr_factor(schedule, epoch, horizon)
-
-
 def describe_schedule(schedule: str) -> str:
-    """One sentence describing the schedule, for the report (built from the constants here).
+    """Describe the schedule in one sentence, for the report (built from the constants here).
 
     Raises
     ------

@@ -4,7 +4,7 @@ The grid keeps only metrics at the threshold 1/2, so the report's precision-reca
 each model's probabilities of fraud on the test rows. :func:`best_mlp_scores` retrains the best
 configuration of the grid (chosen on validation F1) with the seed whose validation F1 was
 highest, exactly as the grid trained it; the tree's come from the rule that fits it
-(:func:`hw6lib.tree.fit_tree_scored`). :func:`pr_curve` summarises one model's scores
+(:func:`hw6lib.tree.fit_tree`). :func:`pr_curve` summarises one model's scores
 (average precision, the curve thinned for drawing, the operating point at 1/2) and
 :func:`plot_pr_curves` draws the models on one figure.
 """
@@ -36,7 +36,7 @@ THRESHOLD = 0.5
 
 
 def best_seed(best: Mapping[str, Any]) -> int:
-    """Return the seed of the best configuration's model with the highest validation F1.
+    """Return the seed of the best configuration whose model scored the highest validation F1.
 
     Parameters
     ----------
@@ -48,6 +48,11 @@ def best_seed(best: Mapping[str, Any]) -> int:
     -------
     int
         Ties go to the smaller seed. Chosen on validation rows only, never on test rows.
+
+    Raises
+    ------
+    ValueError
+        Every seed diverged (no validation F1).
     """
     rows = [r for r in best["rows"] if r.get("valid_f1") is not None]
     if not rows:
@@ -143,7 +148,7 @@ def best_mlp_scores(
 
 
 def _thin(recall: NDArray[np.float64], precision: NDArray[np.float64], step: float) -> list[int]:
-    """Return indices of the points of a curve at least ``step`` apart in recall or precision."""
+    """Return the indices of the curve's points at least ``step`` apart in recall or precision."""
     keep = [0]
     for i in range(1, len(recall)):
         j = keep[-1]

@@ -25,7 +25,7 @@ from hw6lib.metrics import classification_metrics
 from hw6lib.plots import STYLE
 
 
-def fit_tree_scored(
+def fit_tree(
     X_train: np.ndarray,
     y_train: np.ndarray,
     X_test: np.ndarray,
@@ -53,9 +53,9 @@ def fit_tree_scored(
     Returns
     -------
     record : dict
-        ``max_depth`` (as given), ``depth`` and ``leaves`` (as grown), ``seed``, ``test`` and
-        ``train`` (:func:`hw6lib.metrics.classification_metrics`), ``feature_importances`` (by
-        feature name) and, if asked, ``text`` and ``text_depth``.
+        ``max_depth`` (as given), ``depth`` and ``leaves`` (as grown), ``seed``, ``n_train``,
+        ``n_test``, ``test`` and ``train`` (:func:`hw6lib.metrics.classification_metrics`),
+        ``feature_importances`` (by feature name) and, if asked, ``text`` and ``text_depth``.
     fit_seconds : float
         Wall-clock seconds of ``fit`` (kept out of ``record``: not reproducible).
     test_scores : numpy.ndarray of float64, shape (n_test,)
@@ -87,22 +87,6 @@ def fit_tree_scored(
     return record, fit_seconds, model.predict_proba(X_test)[:, 1]
 
 
-def fit_tree(
-    X_train: np.ndarray,
-    y_train: np.ndarray,
-    X_test: np.ndarray,
-    y_test: np.ndarray,
-    max_depth: int | None = None,
-    seed: int = 0,
-    text_depth: int = 0,
-) -> tuple[dict[str, Any], float]:
-    """:func:`fit_tree_scored` without the test scores: ``(record, fit_seconds)``."""
-    record, seconds, _ = fit_tree_scored(
-        X_train, y_train, X_test, y_test, max_depth=max_depth, seed=seed, text_depth=text_depth
-    )
-    return record, seconds
-
-
 def depth_sweep(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -122,7 +106,7 @@ def depth_sweep(
     """
     records, seconds = [], []
     for d in max_depths:
-        rec, sec = fit_tree(X_train, y_train, X_test, y_test, max_depth=d, seed=seed)
+        rec, sec, _ = fit_tree(X_train, y_train, X_test, y_test, max_depth=d, seed=seed)
         records.append(rec)
         seconds.append(sec)
     return records, seconds
@@ -174,7 +158,7 @@ def plot_depth_sweep(records: Sequence[dict[str, Any]]) -> Figure:
 
 
 def simplest_enough(records: Sequence[dict[str, Any]], tol: float = 0.001) -> dict[str, Any]:
-    """The shallowest tree of a sweep whose test F1 is within ``tol`` of the best F1.
+    """Find the shallowest tree of a sweep whose test F1 is within ``tol`` of the best F1.
 
     Parameters
     ----------

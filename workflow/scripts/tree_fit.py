@@ -1,18 +1,21 @@
-"""Fit the homework's decision tree (scikit-learn defaults, seeded); score it on the test rows
-(metrics, and every test row's probability of fraud for the precision-recall curve)."""
+"""Fit the homework's decision tree (scikit-learn defaults, seeded); score it on the test rows.
+
+The scores are the metrics, and every test row's probability of fraud for the
+precision-recall curve.
+"""
 
 from typing import TYPE_CHECKING
 
 from hw6lib.resultfiles import load_array, save_array, write_json
 from hw6lib.runlog import job_logging
-from hw6lib.tree import fit_tree_scored
+from hw6lib.tree import fit_tree
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
     arrays = {k: load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")}
-    record, seconds, scores = fit_tree_scored(
+    record, seconds, scores = fit_tree(
         **arrays, seed=snakemake.params.seed, text_depth=snakemake.params.text_depth
     )
     write_json(snakemake.output.metrics, record)

@@ -107,6 +107,19 @@ def near_sentence(nb: Mapping[str, Any]) -> Markup:
     ).format(data(nb["n"]), data(nb["n_configurations"]), sd, take)
 
 
+#: The answer when the MLP wins or the two lie within the spread (``gap`` is MLP minus tree).
+_MLP_ANSWERS = {
+    "mlp": Markup(
+        "Yes: the best MLP's test F1, {mean} ± {sd} over {n} seeds, is {gap} above the default "
+        "tree's {tree}, more than the spread over seeds."
+    ),
+    "within_spread": Markup(
+        "No clear winner: the best MLP's test F1, {mean} ± {sd} over {n} seeds, differs from the "
+        "default tree's {tree} by {gap}, within the spread over seeds."
+    ),
+}
+
+
 def verdict_sentence(vd: Mapping[str, Any]) -> Markup:
     """Answer "does the MLP beat the tree?" as :func:`hw6lib.verdict.mlp_vs_tree` decided.
 
@@ -124,18 +137,7 @@ def verdict_sentence(vd: Mapping[str, Any]) -> Markup:
     def f(x: Any) -> Markup:
         return data(x, 4, "f")
 
-    if vd["outcome"] == "mlp":
-        answer = Markup(
-            "Yes: the best MLP's test F1, {} ± {} over {} seeds, is {} above the default "
-            "tree's {}, more than the spread over seeds."
-        ).format(
-            f(vd["mlp_f1_mean"]),
-            f(vd["mlp_f1_sd"]),
-            data(vd["n_seeds"]),
-            f(vd["difference"]),
-            f(vd["tree_f1"]),
-        )
-    elif vd["outcome"] == "tree" and vd["mlp_f1_mean"] is None:
+    if vd["outcome"] == "tree" and vd["mlp_f1_mean"] is None:
         answer = Markup(
             "No: every seed of the best MLP diverged; the default tree's test F1 is {}."
         ).format(f(vd["tree_f1"]))
@@ -150,15 +152,12 @@ def verdict_sentence(vd: Mapping[str, Any]) -> Markup:
             "No: the default decision tree's test F1, {}, is {} above the best MLP's {}{}."
         ).format(f(vd["tree_f1"]), f(-vd["difference"]), f(vd["mlp_f1_mean"]), spread)
     else:
-        answer = Markup(
-            "No clear winner: the best MLP's test F1, {} ± {} over {} seeds, differs from the "
-            "default tree's {} by {}, within the spread over seeds."
-        ).format(
-            f(vd["mlp_f1_mean"]),
-            f(vd["mlp_f1_sd"]),
-            data(vd["n_seeds"]),
-            f(vd["tree_f1"]),
-            f(vd["difference"]),
+        answer = _MLP_ANSWERS[vd["outcome"]].format(
+            mean=f(vd["mlp_f1_mean"]),
+            sd=f(vd["mlp_f1_sd"]),
+            n=data(vd["n_seeds"]),
+            gap=f(vd["difference"]),
+            tree=f(vd["tree_f1"]),
         )
     return answer + Markup("\nThe tolerance is {}.").format(vd["tolerance_rule"])
 

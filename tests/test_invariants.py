@@ -1,0 +1,87 @@
+"""One bound per invariant: the schema or preflight checks it, and the library's guards agree.
+
+Each invariant of the configuration has one authoritative check before any job starts: the
+schema for a bound on one key, preflight for a relation between keys or with the data. The
+library's own guards (for callers outside the workflow) must draw the line at the same place:
+every value the authoritative check accepts is accepted by the library, and the first value
+past it is refused by both.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import REPO
+
+from hw6lib.carddata import generate_card_data
+from hw6lib.config import load_schema, validate_config
+from hw6lib.device import DEVICES
+from hw6lib.errors import ConfigError
+from hw6lib.fit import start_design
+from hw6lib.preflight import check_config_relations
+from hw6lib.schedule import SCHEDULES, lr_factor
+from hw6lib.simulate import simulate
+from hw6lib.split import split_card
+
+SCHEMA = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+PROPS = SCHEMA["properties"]
+
+
+def test_enumerations_are_the_library_constants():
+    """mlp.schedule and mlp.device allow exactly the names the library knows."""
+    assert tuple(PROPS["mlp"]["properties"]["schedule"]["enum"]) == SCHEDULES
+    assert tuple(PROPS["mlp"]["properties"]["device"]["enum"]) == DEVICES
+
+
+def test_multistart_points_are_what_the_design_accepts():
+    """Every value of problem1.multistart.points gives a design; 3 is refused by both."""
+    points = PROPS["problem1"]["properties"]["multistart"]["properties"]["points"]["enum"]
+    for p in points:
+        assert start_design(1, p, 3.0, 0).shape == (1 + p, 2)
+    with pytest.raises(ConfigError, match=r"multistart\.points"):
+        validate_config({"problem1": {"multistart": {"points": 3}}}, SCHEMA)
+    with pytest.raises(ValueError, match="power of 2"):
+        start_design(1, 3, 3.0, 0)
+
+
+def test_minimum_rows_of_problem1():
+    """problem1.n and gradcheck.rows: at least 1 in the schema and in simulate."""
+    assert PROPS["problem1"]["properties"]["n"]["minimum"] == 1
+    assert PROPS["problem1"]["properties"]["gradcheck"]["properties"]["rows"]["minimum"] == 1
+    assert simulate(1, 3)[0].shape == (1,)
+    with pytest.raises(ValueError, match="at least 1"):
+        simulate(0, 3)
+
+
+def _config(n_train: int, synthetic_rows: int) -> dict:
+    card = {"path": None, "synthetic_rows": synthetic_rows, "n_train": n_train, "n_valid": 1}
+    return {"card": card}
+
+
+@pytest.mark.parametrize("n_train", [2, 9, 10])
+def test_test_rows_remain(n_train):
+    """card.n_train < rows: preflight (stand-in) and split_card draw the line at the same place."""
+    rows = 10
+    frame = generate_card_data(rows, seed=0)
+    if n_train < rows:
+        check_config_relations(_config(n_train, rows))
+        arrays, _ = split_card(frame, n_train, 1)
+        assert len(arrays["y_test"]) == rows - n_train
+    else:
+        with pytest.raises(ConfigError, match=r"card\.n_train"):
+            check_config_relations(_config(n_train, rows))
+        with pytest.raises(ValueError, match=r"card\.n_train"):
+            split_card(frame, n_train, 1)
+
+
+@pytest.mark.parametrize("last", [5, 6])
+def test_epochs_within_training(last):
+    """max(mlp.epochs) <= mlp.max_epochs: preflight and the schedule agree on the last epoch."""
+    cfg = {**_config(5, 10), "mlp": {"epochs": [1, last], "max_epochs": 5}}
+    if last <= 5:
+        check_config_relations(cfg)
+        assert lr_factor("cosine", last, 5) > 0
+    else:
+        with pytest.raises(ConfigError, match=r"mlp\.epochs"):
+            check_config_relations(cfg)
+        with pytest.raises(ValueError, match="outside"):
+            lr_factor("cosine", last, 5)
