@@ -21,7 +21,7 @@ def mean_confusion(rows: Sequence[dict[str, Any]], split: str = "test") -> dict[
     Parameters
     ----------
     rows : sequence of dict
-        Grid rows of one configuration (``best.rows`` of :func:`hw6lib.mlpgrid.best_summary`).
+        Grid rows of one configuration (``best.rows`` of :func:`hw6lib.mlp.grid.best_summary`).
     split : {"valid", "test"}
         Which rows' counts.
 
@@ -61,11 +61,11 @@ def build_summary(
     tree : dict
         The default tree's metrics (``results/card/tree/metrics.json``).
     mlp_best : dict
-        :func:`hw6lib.mlpgrid.best_summary`.
+        :func:`hw6lib.mlp.grid.best_summary`.
     gradcheck : dict, optional
         :func:`hw6lib.gradcheck.check_gradients` (its ``claims`` are copied).
     published_run : dict, optional
-        :func:`hw6lib.replication.replicate_published` (the range of its printed accuracy
+        :func:`hw6lib.mlp.replication.replicate_published` (the range of its printed accuracy
         over the epochs, ours and the published solution's).
 
     Returns
@@ -82,7 +82,7 @@ def build_summary(
         (:func:`hw6lib.verdict.mlp_vs_tree`: does the MLP beat the tree, with the tolerance),
         ``mlp_minus_tree_f1`` and ``mlp_beats_tree`` (the verdict's outcome is ``"mlp"``),
         ``edges`` (where the chosen configuration lies in the grid,
-        :func:`hw6lib.mlpgrid.grid_edges`) and ``near_best`` (:func:`hw6lib.mlpgrid.near_best`).
+        :func:`hw6lib.mlp.grid.grid_edges`) and ``near_best`` (:func:`hw6lib.mlp.grid.near_best`).
     """
     by_depth = {f["depth"]: f for f in fits}
     nets = []
@@ -148,7 +148,7 @@ def build_summary(
 
 
 def _vs_published(vs: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The published recipe's rerun against the published numbers, in a few fields."""
+    """Return the few fields of the published recipe's rerun against the published numbers."""
     if vs is None:
         return None
     return {

@@ -15,7 +15,7 @@ from hw6lib.htmltext import data
 
 
 def edge_phrase(e: Mapping[str, Any]) -> Markup:
-    """One dimension of :func:`hw6lib.mlpgrid.grid_edges` as a phrase.
+    """One dimension of :func:`hw6lib.mlp.grid.grid_edges` as a phrase.
 
     Parameters
     ----------
@@ -64,7 +64,7 @@ def edges_sentence(edges: Mapping[str, Any]) -> Markup:
     Parameters
     ----------
     edges : mapping
-        :func:`hw6lib.mlpgrid.grid_edges`: ``interior``, ``open`` (names), ``dimensions``.
+        :func:`hw6lib.mlp.grid.grid_edges`: ``interior``, ``open`` (names), ``dimensions``.
 
     Returns
     -------
@@ -84,7 +84,7 @@ def near_sentence(nb: Mapping[str, Any]) -> Markup:
     Parameters
     ----------
     nb : mapping
-        :func:`hw6lib.mlpgrid.near_best`: ``n`` (configurations within one sd, the best
+        :func:`hw6lib.mlp.grid.near_best`: ``n`` (configurations within one sd, the best
         included), ``n_configurations``, ``sd``, ``values`` (per dimension, the values they take).
 
     Returns
@@ -183,7 +183,7 @@ def diverged_clause(best: Mapping[str, Any]) -> str:
     Parameters
     ----------
     best : mapping
-        :func:`hw6lib.mlpgrid.best_summary`: ``n_diverged_models``, ``divergence_rule``.
+        :func:`hw6lib.mlp.grid.best_summary`: ``n_diverged_models``, ``divergence_rule``.
 
     Returns
     -------
@@ -206,7 +206,7 @@ def grid_rows(grid: Sequence[Mapping[str, Any]], best: Mapping[str, Any]) -> lis
     grid : sequence of mapping
         One record per configuration and seed.
     best : mapping
-        The chosen configuration (``best`` of :func:`hw6lib.mlpgrid.best_summary`).
+        The chosen configuration (``best`` of :func:`hw6lib.mlp.grid.best_summary`).
 
     Returns
     -------
@@ -222,7 +222,7 @@ def published_rows(published: Mapping[str, Any], best: Mapping[str, Any]) -> lis
     Parameters
     ----------
     published : mapping
-        :func:`hw6lib.replication.replicate_published`.
+        :func:`hw6lib.mlp.replication.replicate_published`.
     best : mapping
         The chosen configuration (its ``curve``: the mean over seeds after every epoch).
 
