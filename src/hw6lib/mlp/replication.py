@@ -1,4 +1,4 @@
-"""The published Problem 2 run, replicated faithfully, defects included (design notes §2-§3).
+"""The published Problem 2 run, replicated faithfully, its defects included.
 
 The published setup: ``Linear(7, 10) -> ReLU -> Linear(10, 1) -> Sigmoid``, trained on the raw
 (unstandardised) features in their file order (no shuffling), batches of 500, plain SGD with
