@@ -6,11 +6,13 @@ the fixtures and hooks, built on them.
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -39,7 +41,13 @@ __all__ = [
     "snakemake_cmd",
     "snakemake_runner",
     "strip_provenance",
+    "tool",
 ]
+
+
+def tool(name: str) -> ModuleType:
+    """The module of ``tools/<name>.py``, e.g. ``tool("readme_modules")``, to test its functions."""
+    return importlib.import_module(name)
 
 
 def small_config() -> dict[str, Any]:

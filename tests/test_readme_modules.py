@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
+import helpers
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location(
-        "readme_modules", REPO / "tools" / "readme_modules.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+REPO = helpers.REPO
 
 
 def test_table_lists_packages_before_their_modules(tmp_path: Path) -> None:
-    tool = _tool()
+    tool = helpers.tool("readme_modules")
     pkg = tmp_path / "src" / "hw6lib"
     (pkg / "sub").mkdir(parents=True)
     (pkg / "__init__.py").write_text('"""The library."""\n')
@@ -41,8 +31,10 @@ def test_table_lists_packages_before_their_modules(tmp_path: Path) -> None:
 
 
 def test_readme_module_table_is_current() -> None:
-    tool = _tool()
+    tool = helpers.tool("readme_modules")
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert tool.readme_block(readme) == tool.block(tool.modules_table()), (
+    block = helpers.tool("readmeblock")
+    expected = block.block(tool.BEGIN, tool.END, tool.modules_table())
+    assert block.current(readme, tool.BEGIN, tool.END) == expected, (
         "README.md's module table is stale: run .venv/bin/python tools/readme_modules.py"
     )

@@ -3,23 +3,12 @@ workflow's file graph is typed once (each result path in one rule)."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
+import helpers
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location(
-        "readme_rulegraph", REPO / "tools" / "readme_rulegraph.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+REPO = helpers.REPO
 
 
 MERMAID = """\
@@ -38,7 +27,7 @@ flowchart TB
 
 def test_canonical_names_nodes_and_sorts_edges() -> None:
     """Snakemake's node numbers and edge order vary from run to run; the README's do not."""
-    tool = _tool()
+    tool = helpers.tool("readme_rulegraph")
     assert tool.canonical(MERMAID) == "flowchart TB\n    p1_fit --> report\n    report --> all\n"
     shuffled = MERMAID.replace("\tid0[all]\n\tid1[report]\n", "\tid1[report]\n\tid0[all]\n")
     assert tool.canonical(shuffled) == tool.canonical(MERMAID)
@@ -46,10 +35,13 @@ def test_canonical_names_nodes_and_sorts_edges() -> None:
 
 @pytest.mark.workflow
 def test_readme_rule_graph_is_snakemakes_for_the_default_config() -> None:
-    tool = _tool()
+    tool = helpers.tool("readme_rulegraph")
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    drawn = tool.block(tool.canonical(tool.snakemake_rulegraph()))
-    assert tool.readme_graph(readme) == drawn, "run: .venv/bin/python tools/readme_rulegraph.py"
+    drawn = tool.drawn()
+    block = helpers.tool("readmeblock")
+    assert block.current(readme, tool.BEGIN, tool.END) == block.block(
+        tool.BEGIN, tool.END, drawn
+    ), "run: .venv/bin/python tools/readme_rulegraph.py"
     # every rule of the workflow files is in the graph (the default config uses them all)
     rules = {
         name

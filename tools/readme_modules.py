@@ -10,14 +10,14 @@ without it.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
 import sys
 from pathlib import Path
 
+import readmeblock
+
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
 PACKAGE = ROOT / "src" / "hw6lib"
 BEGIN = "<!-- modules: begin (tools/readme_modules.py writes this block) -->"
 END = "<!-- modules: end -->"
@@ -65,34 +65,5 @@ def modules_table(package: Path = PACKAGE) -> str:
     return "\n".join(["| module | what it holds |", "|---|---|", *rows])
 
 
-def block(table: str) -> str:
-    """Return the README block: the markers around the table."""
-    return f"{BEGIN}\n{table}\n{END}"
-
-
-def readme_block(readme: str) -> str:
-    """Return the block between the markers in ``readme`` (markers included)."""
-    start = readme.index(BEGIN)
-    end = readme.index(END, start) + len(END)
-    return readme[start:end]
-
-
-def main() -> int:
-    """Rewrite or check README.md's module table; return the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
-    args = parser.parse_args()
-    text = README.read_text(encoding="utf-8")
-    new, old = block(modules_table()), readme_block(text)
-    if args.check:
-        if old != new:
-            print("README.md's module table is stale: run tools/readme_modules.py", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(text.replace(old, new), encoding="utf-8")
-    print("README.md: module table " + ("unchanged" if old == new else "rewritten"))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(readmeblock.main(__doc__, BEGIN, END, modules_table, "module table"))

@@ -12,15 +12,15 @@ without the colours.
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import readmeblock
+
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
 BEGIN = "<!-- rulegraph: begin (tools/readme_rulegraph.py writes this block) -->"
 END = "<!-- rulegraph: end -->"
 NODE = re.compile(r"^\s*(id\d+)\[(\w+)\]\s*$")
@@ -72,34 +72,10 @@ def canonical(mermaid: str) -> str:
     return "\n".join(["flowchart TB", *lines]) + "\n"
 
 
-def block(graph: str) -> str:
-    """The README block: the markers around a fenced mermaid diagram."""
-    return f"{BEGIN}\n```mermaid\n{graph}```\n{END}"
-
-
-def readme_graph(readme: str) -> str:
-    """The block between the markers in ``readme`` (markers included)."""
-    start = readme.index(BEGIN)
-    end = readme.index(END, start) + len(END)
-    return readme[start:end]
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
-    args = parser.parse_args()
-    text = README.read_text(encoding="utf-8")
-    new = block(canonical(snakemake_rulegraph()))
-    old = readme_graph(text)
-    if args.check:
-        if old != new:
-            print("README.md's rule graph is stale: run tools/readme_rulegraph.py", file=sys.stderr)
-            return 1
-        return 0
-    README.write_text(text.replace(old, new), encoding="utf-8")
-    print("README.md: rule graph " + ("unchanged" if old == new else "rewritten"))
-    return 0
+def drawn() -> str:
+    """Return the README block's body: the default configuration's graph, fenced as mermaid."""
+    return f"```mermaid\n{canonical(snakemake_rulegraph())}```"
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(readmeblock.main(__doc__, BEGIN, END, drawn, "rule graph"))
