@@ -4,6 +4,8 @@ workflow's file graph is typed once (each result path in one rule)."""
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import helpers
 import pytest
@@ -65,3 +67,25 @@ def test_each_result_path_is_typed_once() -> None:
         assert sorted(p for p in set(paths) if paths.count(p) > 1) == [], helper
     # and no path is typed outside them (their own f-strings apart)
     assert re.findall(r"""(?<!f)["'](?:results|logs)/""", text) == []
+
+
+@pytest.mark.workflow
+def test_a_wildcard_without_configured_values_is_named(tmp_path: Path) -> None:
+    """all_jobs over a wildcard that WILDCARD_VALUES does not know stops the run, saying which."""
+    snakefile = tmp_path / "Snakefile"
+    snakefile.write_text(
+        f'include: "{REPO / "Snakefile"}"\n\n'
+        "rule extra:\n"
+        "    input:\n"
+        '        all_jobs("results/x/{foo}.txt"),\n'
+    )
+    proc = subprocess.run(
+        [str(helpers.BIN / "snakemake"), "-s", str(snakefile), "-n", "--cores", "1",
+         "--directory", str(tmp_path), "--configfile", str(REPO / "config" / "config.yaml")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert (
+        "wildcard(s) foo of results/x/{foo}.txt have no configured values"
+        in proc.stdout + proc.stderr
+    )

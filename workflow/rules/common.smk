@@ -8,6 +8,7 @@ from hw6lib.codedigest import code_record
 from hw6lib.config import load_schema, validate_config
 from hw6lib.preflight import check_card_file, check_config_relations
 from hw6lib.errors import ConfigError, InputError
+from snakemake.exceptions import WorkflowError
 from snakemake.io import apply_wildcards
 
 # Stop before any job starts, with one line naming the key (or file, line and column), when the
@@ -71,6 +72,12 @@ def job_wildcards(pattern):
     """Each combination of configured values of the wildcards in ``pattern``, as a dict, in
     the order of the configuration's lists (the first wildcard varying slowest)."""
     names = list(dict.fromkeys(re.findall(r"{\s*(\w+)", str(pattern))))
+    unknown = [name for name in names if name not in WILDCARD_VALUES]
+    if unknown:
+        raise WorkflowError(
+            f"hw6: wildcard(s) {', '.join(unknown)} of {pattern} have no configured values: "
+            "add them to WILDCARD_VALUES in workflow/rules/common.smk"
+        )
     return [
         dict(zip(names, values))
         for values in itertools.product(*(WILDCARD_VALUES[name] for name in names))
