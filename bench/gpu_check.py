@@ -12,7 +12,6 @@ Writes ``gpu_check.json`` into ``--out``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -23,6 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cardlike import card_like, standardised
+from gpu_common import grid, run_arguments, run_row, timing_data
 
 from hw6lib.mlp import SGDSettings, cudagraph, evaluate, train_models
 
@@ -32,13 +32,8 @@ def max_diff(a: dict, b: dict, m: int | None = None) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap = run_arguments()
     ap.add_argument("--models", type=int, default=256)
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--width", type=int, default=16)
-    ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--out", default=".")
     args = ap.parse_args()
     out: dict = {"torch": torch.__version__, "numpy": np.__version__, "cuda": torch.version.cuda}
     if not torch.cuda.is_available():
@@ -84,18 +79,8 @@ def main() -> None:
     print("correctness:", json.dumps(out["correctness"]), flush=True)
 
     # 2. the full-size grid
-    n_test, n_valid = 500_000, 50_000
-    Xa, ya = card_like(args.rows + n_valid + n_test, seed=0)
-    Xa = standardised(Xa)
-    Xtr, ytr = Xa[: args.rows], ya[: args.rows]
-    ev = {
-        "valid": (Xa[args.rows : args.rows + n_valid], ya[args.rows : args.rows + n_valid]),
-        "test": (Xa[args.rows + n_valid :], ya[args.rows + n_valid :]),
-    }
-    n_lr = 16
-    n_seed = max(1, args.models // n_lr)
-    lrs = [float(v) for v in np.geomspace(0.003, 3.0, n_lr) for _ in range(n_seed)]
-    sds = [s for _ in range(n_lr) for s in range(n_seed)]
+    Xtr, ytr, ev = timing_data(args.rows, n_valid=50_000, n_test=500_000)
+    lrs, sds = grid(args.models)
     for label, graph, epochs in (("graph", True, args.epochs), ("eager", False, 2)):
         torch.cuda.synchronize()
         t = time.perf_counter()
@@ -108,7 +93,6 @@ def main() -> None:
             cuda_graph=graph,
         )
         wall = time.perf_counter() - t
-        f1 = [m["epochs"][-1]["valid"]["f1"] for m in r.models if m["diverged_epoch"] is None]
         res = {
             "models": len(lrs),
             "epochs": epochs,
@@ -116,13 +100,7 @@ def main() -> None:
             "width": args.width,
             "batch": args.batch,
             "cuda_graph": r.cuda_graph,
-            "train_seconds": r.train_seconds,
-            "train_seconds_per_epoch": r.train_seconds / epochs,
-            "eval_seconds": r.eval_seconds,
-            "wall_seconds": wall,
-            "diverged": sum(m["diverged_epoch"] is not None for m in r.models),
-            "best_valid_f1": max(f1) if f1 else None,
-            "max_memory_gib": torch.cuda.max_memory_allocated() / 2**30,
+            **run_row(r, epochs, wall, dev),
         }
         out[f"grid_{label}"] = res
         print(f"grid ({label}):", json.dumps(res), flush=True)

@@ -22,7 +22,6 @@ Writes ``gpu_fused.json`` into ``--out``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -34,6 +33,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cardlike import card_like, standardised
+from gpu_common import grid, run_arguments, run_row, timing_data
 
 from hw6lib.mlp import SGDSettings, TrainingResult, fused, train_models
 from hw6lib.mlp.training import DeviceRows
@@ -93,19 +93,8 @@ def correctness(dev: torch.device, rows: int, batch: int) -> dict[str, Any]:
     return out
 
 
-def grid(n_models: int) -> tuple[list[float], list[int]]:
-    n_lr = 16
-    n_seed = max(1, n_models // n_lr)
-    lrs = [float(v) for v in np.geomspace(0.003, 3.0, n_lr) for _ in range(n_seed)]
-    return lrs, [s for _ in range(n_lr) for s in range(n_seed)]
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--width", type=int, default=16)
-    ap.add_argument("--batch", type=int, default=500)
+    ap = run_arguments()
     ap.add_argument("--budget", type=float, default=60.0, help="seconds of training per run")
     ap.add_argument("--models", type=int, nargs="+", default=[256, 1024])
     ap.add_argument("--correct-rows", type=int, default=40_250)
@@ -116,7 +105,6 @@ def main() -> None:
         action="store_true",
         help="on the CPU (set TRITON_INTERPRET=1): check this script's flow on tiny sizes",
     )
-    ap.add_argument("--out", default=".")
     args = ap.parse_args()
     if args.dry_run:
         dev = torch.device("cpu")
@@ -146,14 +134,7 @@ def main() -> None:
     save()
 
     # data for 2 and 3
-    n_valid, n_test = args.n_eval
-    Xa, ya = card_like(args.rows + n_valid + n_test, seed=0)
-    Xa = standardised(Xa)
-    Xtr, ytr = Xa[: args.rows], ya[: args.rows]
-    ev = {
-        "valid": (Xa[args.rows : args.rows + n_valid], ya[args.rows : args.rows + n_valid]),
-        "test": (Xa[args.rows + n_valid :], ya[args.rows + n_valid :]),
-    }
+    Xtr, ytr, ev = timing_data(args.rows, *args.n_eval)
 
     # 2. launch configurations, 256 models, one epoch each (after a compile run)
     lrs, sds = grid(args.models[0])
@@ -195,7 +176,6 @@ def main() -> None:
         t = time.perf_counter()
         r = fused.train_models_fused(scored, SGDSettings(args.width, lrs, sds, args.batch, epochs))
         wall = time.perf_counter() - t
-        f1 = [m["epochs"][-1]["valid"]["f1"] for m in r.models if m["diverged_epoch"] is None]
         row = {
             "models": n_models,
             "epochs_asked": args.epochs,
@@ -203,15 +183,7 @@ def main() -> None:
             "rows": args.rows,
             "width": args.width,
             "batch": args.batch,
-            "train_seconds": r.train_seconds,
-            "train_seconds_per_epoch": r.train_seconds / epochs,
-            "eval_seconds": r.eval_seconds,
-            "wall_seconds": wall,
-            "diverged": sum(m["diverged_epoch"] is not None for m in r.models),
-            "best_valid_f1": max(f1) if f1 else None,
-            "max_memory_gib": torch.cuda.max_memory_allocated() / 2**30
-            if dev.type == "cuda"
-            else None,
+            **run_row(r, epochs, wall, dev),
         }
         # the CUDA-graph path on the same data, 2 epochs, for the ratio
         g = train_models(
@@ -231,14 +203,14 @@ def main() -> None:
         if epochs == args.epochs:
             met = "MET" if r.train_seconds <= target else "NOT MET"
             extra = (
-                f", goal <= {goal} s {'MET' if r['train_seconds'] <= goal else 'NOT MET'}"
+                f", goal <= {goal} s {'MET' if r.train_seconds <= goal else 'NOT MET'}"
                 if goal
                 else ""
             )
             print(
                 f"TARGET {n_models} models x {epochs} epochs on {args.rows:,} rows: "
-                f"{r['train_seconds']:.2f} s of training (target <= {target} s: {met}{extra}); "
-                f"scoring {r['eval_seconds']:.2f} s",
+                f"{r.train_seconds:.2f} s of training (target <= {target} s: {met}{extra}); "
+                f"scoring {r.eval_seconds:.2f} s",
                 flush=True,
             )
         else:
