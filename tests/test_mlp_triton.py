@@ -145,7 +145,10 @@ def test_kernel_compiles_for_an_h100_without_a_gpu() -> None:
 def test_wide_models_keep_the_torch_path(caplog) -> None:
     from hw6lib.mlp.fused import MAX_WIDTH, launch_config, usable
 
-    assert not usable("cpu", MAX_WIDTH + 1)
+    with caplog.at_level("INFO", logger="hw6"):
+        assert not usable("cpu", MAX_WIDTH + 1)
+    # refused for its width, before any attempt to compile or run (which fails on a CPU anyway)
+    assert f"width {MAX_WIDTH + 1} > {MAX_WIDTH}; using the torch path" in caplog.text
     for width in (4, 16, 32, MAX_WIDTH):
         chunk, warps = launch_config(width)
         assert chunk >= 16 and chunk & (chunk - 1) == 0 and warps in (4, 8)

@@ -82,7 +82,7 @@ def test_a_wildcard_without_configured_values_is_named(tmp_path: Path) -> None:
     proc = subprocess.run(
         [str(helpers.BIN / "snakemake"), "-s", str(snakefile), "-n", "--cores", "1",
          "--directory", str(tmp_path), "--configfile", str(REPO / "config" / "config.yaml")],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, timeout=300, env=helpers.SNAKEMAKE_ENV,
     )  # fmt: skip
     assert proc.returncode != 0
     assert (

@@ -131,4 +131,5 @@ def test_gpu_job_without_cuda_is_said_in_snakemakes_output(tmp_path: Path) -> No
     assert "hw6: warning:" in proc.stderr  # the earlier job's log still says it (true)
     (tmp_path / "logs/mlp/train_w4_b256.log").unlink()
     proc = _run(tmp_path, "results/mlp/cells/w8_b256.json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
     assert "hw6: warning:" not in proc.stderr
