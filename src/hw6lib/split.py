@@ -16,7 +16,7 @@ import pandas as pd
 
 from hw6lib.carddata import COLUMNS, FEATURES, LABEL, describe_features, file_sha256, load_card_csv
 from hw6lib.errors import InputError
-from hw6lib.holdout import check_n_valid, split_valid
+from hw6lib.holdout import split_valid
 
 
 def split_card(
@@ -59,7 +59,7 @@ def split_card(
             f"config key card.n_train: {n_train:,} must be at least 1 and less than the "
             f"{n:,} data rows (the test set needs at least one row)"
         )
-    check_n_valid(n_train, n_valid)
+    fit, valid = split_valid(n_train, n_valid)  # checks n_valid (check_n_valid)
     X = frame.loc[:, list(FEATURES)].to_numpy(dtype=np.float32)
     y = frame[LABEL].to_numpy().astype(np.uint8)
     arrays = {
@@ -68,7 +68,6 @@ def split_card(
         "X_test": X[n_train:],
         "y_test": y[n_train:],
     }
-    fit, valid = split_valid(n_train, n_valid)
     parts = {
         "train": slice(0, n_train),
         "train_fit": fit,

@@ -120,8 +120,7 @@ def new_state(rows: DeviceRows, sgd: SGDSettings) -> TrainState:
     device = X.device
     n, p = X.shape
     M = sgd.n_models
-    seeds = sgd.distinct_seeds()
-    umap = torch.tensor([seeds.index(s) for s in sgd.seeds], dtype=torch.long, device=device)
+    umap = torch.tensor(sgd.seed_rows(), dtype=torch.long, device=device)
     # features, 1 (the bias input), label: one gather fetches a row's x and y
     XY = torch.cat([X, torch.ones_like(y), y], dim=1)
     base_lr = torch.tensor(sgd.learning_rates, dtype=torch.float32, device=device).view(M, 1, 1)

@@ -498,8 +498,7 @@ def train_models_fused(
 
 def _programs(sgd: SGDSettings, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """Return the model and seed row of each program, grouped by seed (int32, on ``device``)."""
-    seeds = sgd.distinct_seeds()
-    urow = [seeds.index(s) for s in sgd.seeds]
+    urow = sgd.seed_rows()
     order = sorted(range(sgd.n_models), key=lambda m: (urow[m], m))
     models = torch.tensor(order, dtype=torch.int32, device=device)
     seed_rows = torch.tensor([urow[m] for m in order], dtype=torch.int32, device=device)

@@ -16,7 +16,7 @@ orders (common random numbers across learning rates).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -127,18 +127,14 @@ class SGDSettings:
         """Return the distinct seeds, sorted: one row order per seed and epoch."""
         return sorted(set(self.seeds))
 
+    def seed_rows(self) -> list[int]:
+        """Return each model's row in :meth:`distinct_seeds` (models that share a seed share it)."""
+        seeds = self.distinct_seeds()
+        return [seeds.index(s) for s in self.seeds]
+
     def with_momentum(self, momentum: float) -> SGDSettings:
         """Return the same models, trained with ``momentum`` only."""
-        return SGDSettings(
-            self.width,
-            self.learning_rates,
-            self.seeds,
-            self.batch_size,
-            self.epochs,
-            (momentum,),
-            self.schedule,
-            self.horizon,
-        )
+        return replace(self, momentums=(momentum,))
 
 
 @dataclass
