@@ -325,7 +325,7 @@ def test_graph_replay_covers_the_epoch_as_the_eager_steps_do(data) -> None:
     class StandIn:
         def replay(self) -> None:
             replays.append(idx.clone())
-            cudagraph._graph_steps(replayed, idx, steps)
+            cudagraph._graph_steps(replayed, idx, steps, sgd.batch_size)
 
     graph = cudagraph.StepGraph(StandIn(), idx, steps, sgd.batch_size)
     loss_replayed = run_epoch(replayed, perms, sgd.batch_size, graph)
@@ -334,3 +334,31 @@ def test_graph_replay_covers_the_epoch_as_the_eager_steps_do(data) -> None:
     np.testing.assert_allclose(loss_replayed, loss_eager, rtol=1e-6)
     for k, v in eager.params.items():
         np.testing.assert_allclose(replayed.params[k].numpy(), v.numpy(), rtol=0, atol=1e-6)
+
+
+def test_graph_warm_up_steps_full_batches_of_a_long_index(data) -> None:
+    """The warm-up before CUDA-graph capture, on the CPU: with more full batches than it runs
+    (here 10, of which it runs 3) it trains 3 ordinary mini-batches, as the eager steps do
+    (it once cut the whole index into 3 slices of 333 rows, a size with no work buffers:
+    KeyError, and every capture failed)."""
+    from hw6lib.mlp import cudagraph
+    from hw6lib.mlp.engine import new_state
+    from hw6lib.mlp.steps import begin_epoch, train_epoch
+    from hw6lib.mlp.training import DeviceRows, RowOrders
+
+    X, y = data
+    X, y = X[:1050], y[:1050]
+    sgd = SGDSettings(4, [0.1, 0.3, 0.2], [0, 0, 1], 100, 1, momentums=[0.9])
+    rows = DeviceRows.load(X, y, {}, torch.device("cpu"))
+    perms = RowOrders.for_settings(sgd, torch.device("cpu")).draw(rows.n)
+    idx = perms[:, :1000].clone()  # the captured graph's index: 10 full batches
+    warmed = new_state(rows, sgd)
+    with torch.no_grad():
+        cudagraph.warm_up(warmed, idx, sgd.batch_size)
+    eager = new_state(rows, sgd)
+    begin_epoch(eager)
+    with torch.no_grad():
+        train_epoch(eager, perms[:, :300].contiguous(), sgd.batch_size)
+    for k, v in eager.params.items():
+        np.testing.assert_allclose(warmed.params[k].numpy(), v.numpy(), rtol=0, atol=1e-6)
+        assert not torch.equal(v, new_state(rows, sgd).params[k]), k  # it trained

@@ -31,7 +31,14 @@ def peak_rss_mb() -> float:
 GPU_FALLBACK = "GPU(s) but training runs on the CPU"
 
 
-def gpu_fallbacks(logs: Iterable[str | os.PathLike[str]]) -> list[str]:
+#: Said in a training job's log when a fast engine failed its self-check and the job fell back
+#: (:func:`hw6lib.mlp.selfcheck.choose_engine`).
+ENGINE_FALLBACK = "engine self-check failed"
+
+
+def gpu_fallbacks(
+    logs: Iterable[str | os.PathLike[str]], marker: str = GPU_FALLBACK
+) -> list[str]:
     """List the job logs (of those that exist) that say a GPU job trained on the CPU.
 
     Used at the end of a run (the Snakefile's ``onsuccess``/``onerror``) so that Snakemake's own
@@ -41,6 +48,9 @@ def gpu_fallbacks(logs: Iterable[str | os.PathLike[str]]) -> list[str]:
     ----------
     logs : iterable of path-like
         Log files of the training jobs.
+    marker : str
+        What the log says: :data:`GPU_FALLBACK`, or :data:`ENGINE_FALLBACK` (a fast engine
+        failed its self-check and a slower one trained).
 
     Returns
     -------
@@ -53,7 +63,7 @@ def gpu_fallbacks(logs: Iterable[str | os.PathLike[str]]) -> list[str]:
             text = Path(path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if GPU_FALLBACK in text:
+        if marker in text:
             out.append(os.fspath(path))
     return out
 

@@ -183,14 +183,24 @@ def card_seed():
 
 
 def warn_gpu_fallbacks():
-    """Say in Snakemake's own output when a GPU job trained on the CPU (its log says why)."""
-    from hw6lib.runlog import gpu_fallbacks
+    """Say in Snakemake's own output when a GPU job trained on the CPU, or with a slower
+    engine than it could have because a fast one failed its self-check (its log says why)."""
+    from hw6lib.runlog import ENGINE_FALLBACK, gpu_fallbacks
 
     logs = gpu_fallbacks(all_jobs(rules.mlp_train.log[0]))
     if logs:
         print(
             f"hw6: warning: {len(logs)} training job(s) were given a GPU but found no CUDA "
             f"device and trained on the CPU (a CPU-only torch, or no GPU on the node): "
+            f"{', '.join(logs)}",
+            file=sys.stderr,
+        )
+    logs = gpu_fallbacks(all_jobs(rules.mlp_train.log[0]), ENGINE_FALLBACK)
+    if logs:
+        print(
+            f"hw6: warning: in {len(logs)} training job(s) a fast GPU engine failed its "
+            f"self-check against the eager reference and a slower engine trained (the cells' "
+            f"results are right; the log names the engine and the largest difference): "
             f"{', '.join(logs)}",
             file=sys.stderr,
         )

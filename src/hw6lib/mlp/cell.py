@@ -9,6 +9,7 @@ epoch.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,8 @@ import torch
 from numpy.typing import ArrayLike
 
 from hw6lib.holdout import split_valid
-from hw6lib.mlp.engine import train_models
+from hw6lib.mlp.engines import Engine, default_engines
+from hw6lib.mlp.selfcheck import choose_engine
 from hw6lib.mlp.training import SGDSettings
 from hw6lib.runlog import GPU_FALLBACK
 from hw6lib.standardize import fit_standardizer
@@ -32,11 +34,15 @@ def train_cell(
     device: torch.device | str = "cpu",
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
+    engine: str = "auto",
+    engines: Sequence[Engine] | None = None,
 ) -> dict[str, Any]:
     """Every model of one (width, batch size) cell of the grid, with each of its momentums.
 
-    The models of one momentum are trained together by one call of
-    :func:`hw6lib.mlp.engine.train_models`, one momentum after the other.
+    The models of one momentum are trained together by one engine
+    (:mod:`hw6lib.mlp.engines`), one momentum after the other; each momentum's engine is
+    chosen, and a fast one checked against the eager reference on the cell's own rows, by
+    :func:`hw6lib.mlp.selfcheck.choose_engine`.
 
     Parameters
     ----------
@@ -51,17 +57,24 @@ def train_cell(
     device : torch.device or str
         Training device.
     cuda_graph : bool
-        Passed to :func:`hw6lib.mlp.engine.train_models`.
+        ``False`` leaves the CUDA-graph engine out of the default engines.
     logger : logging.Logger, optional
         Progress messages.
+    engine : {"auto", "fused", "graph", "eager"}
+        ``mlp.engine`` (see :func:`hw6lib.mlp.selfcheck.choose_engine`).
+    engines : sequence of Engine, optional
+        The engines in order of preference (default
+        :func:`hw6lib.mlp.engines.default_engines`; tests pass stand-ins).
 
     Returns
     -------
     dict
         ``width``, ``batch_size``, ``momentums``, ``schedule``, ``epochs``, ``n_fit``,
-        ``n_valid``, ``n_test``, ``standardizer``, and ``models`` (see
-        :class:`hw6lib.mlp.training.TrainingResult`), each with its ``momentum``; no timings, so
-        that equal configurations give equal files.
+        ``n_valid``, ``n_test``, ``standardizer``, ``models`` (see
+        :class:`hw6lib.mlp.training.TrainingResult`), each with its ``momentum`` and the
+        ``engine`` that trained it, and ``engines``: per momentum the engine and its self-checks
+        (:meth:`hw6lib.mlp.selfcheck.EngineChoice.record`: largest difference, cost as a
+        fraction of the job's work); no timings, so that equal configurations give equal files.
     """
     log = logger or logging.getLogger("hw6")
     X_train = np.asarray(X_train)
@@ -73,19 +86,25 @@ def train_cell(
         "valid": (st.transform(X_train[valid]), y_train[valid]),
         "test": (st.transform(X_test), np.asarray(y_test).ravel()),
     }
-    models = []
+    if engines is None:
+        engines = [e for e in default_engines() if cuda_graph or e.name != "graph"]
+    device = torch.device(device)
+    models, used = [], []
     for mu in sgd.momentums:
-        out = train_models(
-            X_fit, y_train[fit], evals, sgd.with_momentum(mu), device, cuda_graph, logger
-        )
-        models += [{"momentum": float(mu), **m} for m in out.models]
+        run = sgd.with_momentum(mu)
+        choice = choose_engine(engines, X_fit, y_train[fit], run, device, engine, log)
+        out = choice.engine.train(X_fit, y_train[fit], evals, run, device, log)
+        models += [{"momentum": float(mu), "engine": choice.engine.name, **m} for m in out.models]
+        used.append({"momentum": float(mu), **choice.record()})
         log.info(
-            "cell w%d b%d momentum %g: %d models x %d epochs, training %.1fs, scoring %.1fs",
+            "cell w%d b%d momentum %g: %d models x %d epochs with engine %s, training %.1fs, "
+            "scoring %.1fs",
             sgd.width,
             sgd.batch_size,
             mu,
             sgd.n_models,
             sgd.epochs,
+            choice.engine.name,
             out.train_seconds,
             out.eval_seconds,
         )
@@ -100,6 +119,7 @@ def train_cell(
         "n_test": int(np.asarray(X_test).shape[0]),
         "standardizer": st.to_dict(),
         "models": models,
+        "engines": used,
     }
 
 

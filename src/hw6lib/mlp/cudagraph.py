@@ -76,11 +76,21 @@ def _gathered_step(state: TrainState, idx: torch.Tensor) -> None:
     step(state, xyT[:, :-1], xyT[:, -1:], state.loss_rows[:, :, :b])
 
 
-def _graph_steps(state: TrainState, idx_static: torch.Tensor, steps: int) -> None:
-    """Run ``steps`` training steps reading consecutive ``B``-row slices of ``idx_static``."""
-    batch = idx_static.shape[1] // steps
+def _graph_steps(state: TrainState, idx_static: torch.Tensor, steps: int, batch_size: int) -> None:
+    """Run ``steps`` training steps reading the first ``steps`` ``batch_size``-row slices of
+    ``idx_static`` (which may hold more)."""
     for k in range(steps):
-        _gathered_step(state, idx_static[:, k * batch : (k + 1) * batch])
+        _gathered_step(state, idx_static[:, k * batch_size : (k + 1) * batch_size])
+
+
+def warm_up(state: TrainState, idx_static: torch.Tensor, batch_size: int) -> None:
+    """The warm-up before capture: up to 3 steps of full ``batch_size``-row mini-batches.
+
+    Every step reads a full mini-batch (the work buffers of :class:`TrainState` exist only for
+    the full and the last batch size), however many batches ``idx_static`` holds.
+    """
+    steps = min(idx_static.shape[1] // batch_size, 3)
+    _graph_steps(state, idx_static, steps, batch_size)
 
 
 def capture_steps(
@@ -124,11 +134,11 @@ def capture_steps(
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
-            _graph_steps(state, idx, min(steps, 3))
+            warm_up(state, idx, batch_size)
         torch.cuda.current_stream().wait_stream(side)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
-            _graph_steps(state, idx, steps)
+            _graph_steps(state, idx, steps, batch_size)
     except Exception as err:  # pragma: no cover - needs a GPU
         log.warning("CUDA graph capture failed (%s); training with eager kernels", err)
         graph = None

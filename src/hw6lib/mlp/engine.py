@@ -38,6 +38,7 @@ def train_models(
     logger: logging.Logger | None = None,
     engine: str = "auto",
     monitor: str | None = None,
+    require_graph: bool = False,
 ) -> TrainingResult:
     """Train the ``sgd.n_models`` models of one width and batch size at once.
 
@@ -64,6 +65,9 @@ def train_models(
         semantics); ``torch``: the path below.
     monitor : str, optional
         The eval set whose best F1 the log shows each epoch (default: the first).
+    require_graph : bool
+        On a CUDA device with ``cuda_graph``, raise ``RuntimeError`` when the capture fails
+        instead of training eagerly (the ``graph`` engine of :mod:`hw6lib.mlp.engines`).
 
     Returns
     -------
@@ -84,6 +88,8 @@ def train_models(
     graph = None
     if device.type == "cuda" and cuda_graph:
         graph = capture_steps(state, len(orders.seeds), rows.n, sgd.batch_size, log)
+        if graph is None and require_graph:
+            raise RuntimeError("CUDA graph capture failed or found no full mini-batch")
     progress = TrainingProgress.start(state.params, rows, sgd, monitor)
     for epoch in range(1, sgd.epochs + 1):
         progress.start_epoch()

@@ -35,6 +35,8 @@ library included); that is how the test suite checks it without a GPU.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 from typing import Any
 
 import torch
@@ -83,6 +85,70 @@ def launch_config(width: int) -> tuple[int, int]:
     return 16, 8
 
 
+def toolchain_problems() -> list[str]:
+    """What Triton's first launch on a GPU needs from the machine and does not find here.
+
+    Triton builds a small C launcher the first time it runs a kernel on a machine (then caches
+    it): that needs a C compiler (``CC``, else ``gcc`` or ``clang``), Python's headers
+    (``Python.h``) and ``libcuda.so.1`` found through ``ldconfig -p`` (or
+    ``TRITON_LIBCUDA_PATH``), as Triton looks them up. A bare GPU node often lacks one of them.
+
+    Returns
+    -------
+    list of str
+        One short phrase per missing piece (empty when all are there).
+    """
+    import shutil
+    import sysconfig
+
+    out = []
+    cc = os.environ.get("CC")
+    if not (shutil.which(cc) if cc else shutil.which("gcc") or shutil.which("clang")):
+        out.append(f"no C compiler ({'CC=' + cc if cc else 'gcc or clang'}; install gcc)")
+    scheme = sysconfig.get_default_scheme()
+    scheme = "posix_prefix" if scheme == "posix_local" else scheme
+    include = sysconfig.get_paths(scheme=scheme)["include"]
+    if not os.path.exists(os.path.join(include, "Python.h")):
+        out.append(f"no Python.h in {include} (install python3-dev or python3.11-dev)")
+    if os.environ.get("TRITON_LIBCUDA_PATH"):
+        found = os.path.exists(os.path.join(os.environ["TRITON_LIBCUDA_PATH"], "libcuda.so.1"))
+    else:
+        try:
+            listing = subprocess.run(
+                ["/sbin/ldconfig", "-p"], capture_output=True, text=True, check=False
+            ).stdout
+        except OSError:
+            listing = ""
+        dirs = os.environ.get("LD_LIBRARY_PATH", "").split(":")
+        found = "libcuda.so.1" in listing or any(
+            d and os.path.exists(os.path.join(d, "libcuda.so.1")) for d in dirs
+        )
+    if not found:
+        out.append("libcuda.so.1 not found by ldconfig -p (set TRITON_LIBCUDA_PATH)")
+    return out
+
+
+def launch_failure(err: BaseException) -> str:
+    """One line saying why the kernel's first launch failed, naming what the machine lacks.
+
+    Parameters
+    ----------
+    err : BaseException
+        What the launch raised.
+
+    Returns
+    -------
+    str
+        ``"<error's first line>"``, followed by ``"; Triton's launcher needs: ..."`` when
+        :func:`toolchain_problems` finds something missing.
+    """
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    problems = toolchain_problems()
+    return f"{type(err).__name__}: {first}" + (
+        f"; Triton's launcher needs: {', '.join(problems)}" if problems else ""
+    )
+
+
 def usable(
     device: torch.device | str,
     width: int,
@@ -92,9 +158,11 @@ def usable(
     """Whether the fused kernel compiles and runs on ``device`` for this width and momentum.
 
     Widths above :data:`MAX_WIDTH` answer ``False``. Otherwise runs one tiny epoch (one model,
-    a few rows); any failure (no Triton, a compiler or resource error on this GPU) is logged and
+    a few rows); any failure (no Triton, no C compiler, ``Python.h`` or ``libcuda.so.1`` for
+    Triton's launcher, a compiler or resource error on this GPU) is logged in one line and
     answers ``False``, so that the caller falls back to the torch path instead of failing the
-    job.
+    job. Whether the kernel computes the right numbers is checked by
+    :mod:`hw6lib.mlp.selfcheck`.
     """
     log = logger or logging.getLogger("hw6")
     if triton is None:
@@ -113,7 +181,9 @@ def usable(
         loss = train_epoch(params, buffers, xy, one, one, lr, 20, momentum)
         ok = bool(torch.isfinite(loss).all())
     except Exception as err:  # any failure means: use the torch path
-        log.warning("fused MLP kernel unusable on %s (%s); using the torch path", device, err)
+        log.warning(
+            "fused MLP kernel unusable on %s (%s); using the torch path", device, launch_failure(err)
+        )
         return False
     if not ok:
         log.warning("fused MLP kernel gave a non-finite loss on a probe; using the torch path")
@@ -166,6 +236,12 @@ if triton is not None:
         tl.store(b3 + m, B3)
 
     @triton.jit
+    def _relu(z):
+        """``max(z, 0)`` that keeps NaN, as torch's ``clamp_min`` does (``tl.maximum``
+        compiles to ``max.f32``, which returns the non-NaN operand)."""
+        return tl.where(z < 0.0, 0.0, z)
+
+    @triton.jit
     def _mm(a, b, USE_DOT: tl.constexpr, PRECISION: tl.constexpr):
         """Return ``a @ b`` of 2-d blocks: ``tl.dot`` when every side is >= 16, else a sum."""
         if USE_DOT:
@@ -213,6 +289,7 @@ if triton is not None:
         m = tl.load(models_ptr + pid).to(tl.int64)
         u = tl.load(seed_rows_ptr + pid).to(tl.int64)
         lr = tl.load(lr_ptr + m)
+        frozen = lr == 0.0
 
         k = tl.arange(0, K1)  # input column
         r = tl.arange(0, CHUNK_ROWS)
@@ -246,12 +323,12 @@ if triton is not None:
                 yv = tl.load(base + rows.to(tl.int64) * ROW_W + N_FEAT, mask=rmask, other=0.0)
                 # forward
                 z1 = _mm(x, W1, USE_DOT, PRECISION) + b1[None, :]
-                a1 = tl.maximum(z1, 0.0)
+                a1 = _relu(z1)
                 z2 = _mm(a1, W2, USE_DOT, PRECISION) + b2[None, :]
-                a2 = tl.maximum(z2, 0.0)
+                a2 = _relu(z2)
                 z3 = tl.sum(a2 * W3[None, :], axis=1) + b3
                 # BCE with logits: max(z, 0) - z y + log(1 + exp(-|z|))
-                bce = tl.maximum(z3, 0.0) - z3 * yv + tl.log(1.0 + tl.exp(-tl.abs(z3)))
+                bce = _relu(z3) - z3 * yv + tl.log(1.0 + tl.exp(-tl.abs(z3)))
                 step_loss += tl.where(rmask, bce, 0.0)
                 # backward
                 d3 = tl.where(rmask, (tl.sigmoid(z3) - yv) / bsz, 0.0)
@@ -266,20 +343,22 @@ if triton is not None:
             # SGD update (torch.optim.SGD: buf = mu * buf + g; p -= lr * buf)
             g3 = tl.sum(gb3, axis=0)
             loss_acc += tl.sum(step_loss, axis=0)
+            # a frozen model (lr 0) keeps its parameters and buffers exactly, selected rather
+            # than computed as W - 0 * g (an overflowed gradient would give 0 * inf = NaN)
             if MOMENTUM:
-                V1 = momentum * V1 + gW1
-                Vb1 = momentum * Vb1 + gb1
-                V2 = momentum * V2 + gW2
-                Vb2 = momentum * Vb2 + gb2
-                V3 = momentum * V3 + gW3
-                Vb3 = momentum * Vb3 + g3
+                V1 = tl.where(frozen, V1, momentum * V1 + gW1)
+                Vb1 = tl.where(frozen, Vb1, momentum * Vb1 + gb1)
+                V2 = tl.where(frozen, V2, momentum * V2 + gW2)
+                Vb2 = tl.where(frozen, Vb2, momentum * Vb2 + gb2)
+                V3 = tl.where(frozen, V3, momentum * V3 + gW3)
+                Vb3 = tl.where(frozen, Vb3, momentum * Vb3 + g3)
                 gW1, gb1, gW2, gb2, gW3, g3 = V1, Vb1, V2, Vb2, V3, Vb3  # the step is lr * buf
-            W1 = W1 - lr * gW1
-            b1 = b1 - lr * gb1
-            W2 = W2 - lr * gW2
-            b2 = b2 - lr * gb2
-            W3 = W3 - lr * gW3
-            b3 = b3 - lr * g3
+            W1 = tl.where(frozen, W1, W1 - lr * gW1)
+            b1 = tl.where(frozen, b1, b1 - lr * gb1)
+            W2 = tl.where(frozen, W2, W2 - lr * gW2)
+            b2 = tl.where(frozen, b2, b2 - lr * gb2)
+            W3 = tl.where(frozen, W3, W3 - lr * gW3)
+            b3 = tl.where(frozen, b3, b3 - lr * g3)
 
         _store_model(model_ptrs, m, (W1, b1, W2, b2, W3, b3), H, HP, K1, N_FEAT)
         if MOMENTUM:

@@ -1,0 +1,154 @@
+"""The trainers a job can use, as data: an ordered list of engine objects.
+
+An engine has a ``name``, says whether it can run here (:meth:`Engine.available`, logging why
+not) and trains (:meth:`Engine.train`, the arguments of
+:func:`hw6lib.mlp.engine.train_models`). :func:`default_engines` lists them fastest first:
+
+* ``fused``: one Triton kernel launch per epoch (:mod:`hw6lib.mlp.fused`), on CUDA;
+* ``graph``: the torch steps replayed from a CUDA graph (:mod:`hw6lib.mlp.cudagraph`), on CUDA;
+* ``eager``: the torch steps launched one by one, on any device: the reference.
+
+:func:`hw6lib.mlp.selfcheck.choose_engine` walks that list, checks each fast engine against the
+reference on the job's own rows and falls back in this order; tests pass stand-ins for any of
+them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+from numpy.typing import ArrayLike
+
+from hw6lib.mlp.engine import train_models
+from hw6lib.mlp.training import DeviceRows, SGDSettings, TrainingResult
+
+#: The values of the config key ``mlp.engine``.
+ENGINE_SETTINGS = ("auto", "fused", "graph", "eager")
+
+
+class Engine(Protocol):
+    """A trainer of :func:`hw6lib.mlp.engine.train_models`'s semantics."""
+
+    name: str
+
+    def available(self, device: torch.device, sgd: SGDSettings, log: logging.Logger) -> bool:
+        """Whether it can train ``sgd`` on ``device`` (when not, one log line says why)."""
+        ...
+
+    def train(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
+        sgd: SGDSettings,
+        device: torch.device,
+        log: logging.Logger,
+        monitor: str | None = None,
+    ) -> TrainingResult:
+        """Train as :func:`hw6lib.mlp.engine.train_models` does (an exception on failure)."""
+        ...
+
+
+@dataclass(frozen=True)
+class FusedEngine:
+    """The fused Triton kernel (:func:`hw6lib.mlp.fused.train_models_fused`).
+
+    Attributes
+    ----------
+    cuda_only : bool
+        Refuse a CPU device (``False`` lets tests run it under Triton's interpreter).
+    """
+
+    name: str = "fused"
+    cuda_only: bool = True
+
+    def available(self, device: torch.device, sgd: SGDSettings, log: logging.Logger) -> bool:
+        """CUDA (unless ``cuda_only`` is off), the schedule over the epochs trained, and
+        :func:`hw6lib.mlp.fused.usable` (Triton importable, the width fits, a probe runs)."""
+        if self.cuda_only and device.type != "cuda":
+            log.info("engine fused: needs a CUDA device, training device is %s", device)
+            return False
+        if sgd.span != sgd.epochs:
+            log.info("engine fused: schedules over the epochs it trains only")
+            return False
+        from hw6lib.mlp import fused
+
+        return fused.usable(device, sgd.width, sgd.momentum, log)
+
+    def train(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
+        sgd: SGDSettings,
+        device: torch.device,
+        log: logging.Logger,
+        monitor: str | None = None,
+    ) -> TrainingResult:
+        """Train with one kernel launch per epoch."""
+        from hw6lib.mlp import fused
+
+        rows = DeviceRows.load(X, y, eval_sets, device)
+        return fused.train_models_fused(rows, sgd, log, monitor)
+
+
+@dataclass(frozen=True)
+class GraphEngine:
+    """The torch steps replayed from a CUDA graph; a failed capture is an error here."""
+
+    name: str = "graph"
+
+    def available(self, device: torch.device, sgd: SGDSettings, log: logging.Logger) -> bool:
+        """CUDA only."""
+        if device.type != "cuda":
+            log.info("engine graph: needs a CUDA device, training device is %s", device)
+            return False
+        return True
+
+    def train(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
+        sgd: SGDSettings,
+        device: torch.device,
+        log: logging.Logger,
+        monitor: str | None = None,
+    ) -> TrainingResult:
+        """Train with the graph (``RuntimeError`` when it cannot be captured)."""
+        return train_models(
+            X, y, eval_sets, sgd, device, True, log, "torch", monitor, require_graph=True
+        )
+
+
+@dataclass(frozen=True)
+class EagerEngine:
+    """The torch steps launched one by one: the reference, on any device."""
+
+    name: str = "eager"
+
+    def available(self, device: torch.device, sgd: SGDSettings, log: logging.Logger) -> bool:
+        """Always."""
+        return True
+
+    def train(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
+        sgd: SGDSettings,
+        device: torch.device,
+        log: logging.Logger,
+        monitor: str | None = None,
+    ) -> TrainingResult:
+        """Train eagerly."""
+        return train_models(X, y, eval_sets, sgd, device, False, log, "torch", monitor)
+
+
+def default_engines() -> list[Engine]:
+    """The engines in the order a job tries them: ``fused``, ``graph``, ``eager``."""
+    return [FusedEngine(), GraphEngine(), EagerEngine()]
