@@ -36,9 +36,7 @@ GPU_FALLBACK = "GPU(s) but training runs on the CPU"
 ENGINE_FALLBACK = "engine self-check failed"
 
 
-def gpu_fallbacks(
-    logs: Iterable[str | os.PathLike[str]], marker: str = GPU_FALLBACK
-) -> list[str]:
+def gpu_fallbacks(logs: Iterable[str | os.PathLike[str]], marker: str = GPU_FALLBACK) -> list[str]:
     """List the job logs (of those that exist) that say a GPU job trained on the CPU.
 
     Used at the end of a run (the Snakefile's ``onsuccess``/``onerror``) so that Snakemake's own

@@ -77,14 +77,13 @@ def _gathered_step(state: TrainState, idx: torch.Tensor) -> None:
 
 
 def _graph_steps(state: TrainState, idx_static: torch.Tensor, steps: int, batch_size: int) -> None:
-    """Run ``steps`` training steps reading the first ``steps`` ``batch_size``-row slices of
-    ``idx_static`` (which may hold more)."""
+    """Run ``steps`` steps on the first ``steps`` ``batch_size``-row slices of ``idx_static``."""
     for k in range(steps):
         _gathered_step(state, idx_static[:, k * batch_size : (k + 1) * batch_size])
 
 
 def warm_up(state: TrainState, idx_static: torch.Tensor, batch_size: int) -> None:
-    """The warm-up before capture: up to 3 steps of full ``batch_size``-row mini-batches.
+    """Warm up before capture: up to 3 steps of full ``batch_size``-row mini-batches.
 
     Every step reads a full mini-batch (the work buffers of :class:`TrainState` exist only for
     the full and the last batch size), however many batches ``idx_static`` holds.

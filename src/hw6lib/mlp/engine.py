@@ -66,8 +66,9 @@ def train_models(
     monitor : str, optional
         The eval set whose best F1 the log shows each epoch (default: the first).
     require_graph : bool
-        On a CUDA device with ``cuda_graph``, raise ``RuntimeError`` when the capture fails
-        instead of training eagerly (the ``graph`` engine of :mod:`hw6lib.mlp.engines`).
+        Raise ``RuntimeError`` when no CUDA graph was captured (capture failed, no full
+        mini-batch, not a CUDA device) instead of training eagerly (the ``graph`` engine of
+        :mod:`hw6lib.mlp.engines`).
 
     Returns
     -------
@@ -88,8 +89,8 @@ def train_models(
     graph = None
     if device.type == "cuda" and cuda_graph:
         graph = capture_steps(state, len(orders.seeds), rows.n, sgd.batch_size, log)
-        if graph is None and require_graph:
-            raise RuntimeError("CUDA graph capture failed or found no full mini-batch")
+    if graph is None and require_graph:
+        raise RuntimeError("CUDA graph capture failed or found no full mini-batch")
     progress = TrainingProgress.start(state.params, rows, sgd, monitor)
     for epoch in range(1, sgd.epochs + 1):
         progress.start_epoch()

@@ -67,8 +67,11 @@ class FusedEngine:
     cuda_only: bool = True
 
     def available(self, device: torch.device, sgd: SGDSettings, log: logging.Logger) -> bool:
-        """CUDA (unless ``cuda_only`` is off), the schedule over the epochs trained, and
-        :func:`hw6lib.mlp.fused.usable` (Triton importable, the width fits, a probe runs)."""
+        """Answer whether the fused kernel runs here.
+
+        It needs CUDA (unless ``cuda_only`` is off), the schedule over the epochs trained, and
+        :func:`hw6lib.mlp.fused.usable` (Triton importable, the width fits, a probe runs).
+        """
         if self.cuda_only and device.type != "cuda":
             log.info("engine fused: needs a CUDA device, training device is %s", device)
             return False
@@ -132,7 +135,7 @@ class EagerEngine:
     name: str = "eager"
 
     def available(self, device: torch.device, sgd: SGDSettings, log: logging.Logger) -> bool:
-        """Always."""
+        """Answer yes: eager runs everywhere."""
         return True
 
     def train(
@@ -150,5 +153,5 @@ class EagerEngine:
 
 
 def default_engines() -> list[Engine]:
-    """The engines in the order a job tries them: ``fused``, ``graph``, ``eager``."""
+    """Return the engines in the order a job tries them: ``fused``, ``graph``, ``eager``."""
     return [FusedEngine(), GraphEngine(), EagerEngine()]

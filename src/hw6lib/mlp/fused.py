@@ -86,7 +86,7 @@ def launch_config(width: int) -> tuple[int, int]:
 
 
 def toolchain_problems() -> list[str]:
-    """What Triton's first launch on a GPU needs from the machine and does not find here.
+    """List what Triton's first launch on a GPU needs from the machine and does not find.
 
     Triton builds a small C launcher the first time it runs a kernel on a machine (then caches
     it): that needs a C compiler (``CC``, else ``gcc`` or ``clang``), Python's headers
@@ -181,9 +181,8 @@ def usable(
         loss = train_epoch(params, buffers, xy, one, one, lr, 20, momentum)
         ok = bool(torch.isfinite(loss).all())
     except Exception as err:  # any failure means: use the torch path
-        log.warning(
-            "fused MLP kernel unusable on %s (%s); using the torch path", device, launch_failure(err)
-        )
+        why = launch_failure(err)
+        log.warning("fused MLP kernel unusable on %s (%s); using the torch path", device, why)
         return False
     if not ok:
         log.warning("fused MLP kernel gave a non-finite loss on a probe; using the torch path")
@@ -237,8 +236,10 @@ if triton is not None:
 
     @triton.jit
     def _relu(z):
-        """``max(z, 0)`` that keeps NaN, as torch's ``clamp_min`` does (``tl.maximum``
-        compiles to ``max.f32``, which returns the non-NaN operand)."""
+        """Return ``max(z, 0)``, keeping NaN as torch's ``clamp_min`` does.
+
+        (``tl.maximum`` compiles to ``max.f32``, which returns the non-NaN operand.)
+        """
         return tl.where(z < 0.0, 0.0, z)
 
     @triton.jit

@@ -63,7 +63,7 @@ DIVERGING_LR: float = 1000.0
 
 
 def param_tolerance(steps: int, momentum: float, diverged: bool) -> float:
-    """The bound on a model's largest relative parameter difference between two trainers.
+    """Bound a model's largest relative parameter difference between two correct trainers.
 
     Parameters
     ----------
@@ -180,7 +180,7 @@ def compare_results(
 
 
 def check_settings(sgd: SGDSettings) -> SGDSettings:
-    """The models of the check for a job's ``sgd`` (one momentum).
+    """Return the models of the check for a job's ``sgd`` (one momentum).
 
     Its width, batch size, momentum and schedule (scheduled over the check's epochs); the
     job's first two seeds (one if it has one); its smallest and largest learning rate on the
@@ -345,8 +345,9 @@ def choose_engine(
     logger: logging.Logger | None = None,
     reference: Engine | None = None,
 ) -> EngineChoice:
-    """Choose the engine of one training run: the first in ``engines`` that runs here and
-    passes its self-check; the reference needs none.
+    """Choose the engine of one training run.
+
+    The first in ``engines`` that runs here and passes its self-check; the reference needs none.
 
     Parameters
     ----------
