@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,72 @@ def run(out: Path) -> None:
         "after": {k: v.numpy() for k, v in params.items()},
     }
     res["usable_cpu"] = fused.usable("cpu", 16, 0.9)
+
+    # a frozen model (lr 0) whose gradients overflow keeps its parameters and buffers exactly
+    # (W - 0 * inf would be NaN); a NaN input gives a NaN loss, as eager's clamp_min keeps NaN
+    for mom in (0.0, 0.9):
+        params = init_params(16, [0, 1])
+        with torch.no_grad():
+            params["W1"][0].fill_(1e30)
+            params["W2"][0].fill_(1e30)
+        buffers = {k: torch.full_like(v, 0.5) for k, v in params.items()} if mom else None
+        before = {k: v.clone() for k, v in params.items()}
+        before_buf = {k: v.clone() for k, v in (buffers or {}).items()}
+        with np.errstate(all="ignore"):
+            fused.train_epoch(
+                params,
+                buffers,
+                xy.contiguous(),
+                torch.tensor([0, 1], dtype=torch.int32),
+                torch.zeros(2, dtype=torch.int32),
+                torch.tensor([0.0, 0.3]),
+                8,
+                mom,
+            )
+        res[f"frozen_overflow_{mom}"] = {
+            "before": {k: v.numpy() for k, v in before.items()},
+            "after": {k: v.numpy() for k, v in params.items()},
+            "buf_before": {k: v.numpy() for k, v in before_buf.items()},
+            "buf_after": {k: v.numpy() for k, v in (buffers or {}).items()},
+        }
+    params = init_params(16, [0, 1])
+    with torch.no_grad():
+        params["b1"][0, 0, 3] = float("nan")
+    from hw6lib.mlp import forward_logits
+
+    eager_logits = forward_logits(params, xy[0, :, :7])
+    with np.errstate(all="ignore"):
+        loss = fused.train_epoch(
+            params,
+            None,
+            xy.contiguous(),
+            torch.tensor([0, 1], dtype=torch.int32),
+            torch.zeros(2, dtype=torch.int32),
+            torch.tensor([0.1, 0.1]),
+            30,
+        )
+    res["nan_input"] = {"loss": loss.numpy(), "eager_logits": eager_logits.numpy()}
+
+    # the run-time self-check with the interpreted kernel: it passes, and a kernel run with a
+    # perturbed update (learning rates 1% off) is caught and fallen back from
+    import logging
+
+    from hw6lib.mlp.engines import EagerEngine, FusedEngine
+    from hw6lib.mlp.selfcheck import choose_engine
+
+    class PerturbedFused(FusedEngine):
+        def train(self, X, y, eval_sets, sgd, device, log, monitor=None):
+            lrs = [lr * 1.01 for lr in sgd.learning_rates]
+            return super().train(X, y, eval_sets, replace(sgd, learning_rates=lrs), device, log)
+
+    log = logging.getLogger("hw6.fused_cases")
+    sgd = SGDSettings(4, [0.1, 1.0, 0.3], [0, 1, 1], 16, 3, momentums=[0.9], schedule="cosine")
+    res["selfcheck"] = {}
+    engines = {"fused": FusedEngine(cuda_only=False), "wrong": PerturbedFused(cuda_only=False)}
+    for name, engine in engines.items():
+        with np.errstate(all="ignore"):
+            choice = choose_engine([engine, EagerEngine()], X[:300], y[:300], sgd, "cpu", log=log)
+        res["selfcheck"][name] = choice.record()
     out.write_bytes(pickle.dumps(res))
 
 

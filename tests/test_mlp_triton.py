@@ -6,7 +6,9 @@ is left alone), trains every case with the interpreted kernel on CPU tensors and
 batched path, and hands both results back. The data are small (the interpreter runs every block
 operation in Python); the cases cover a partial and a full last batch, one and several chunks
 per batch, two models sharing a seed, a diverging model, widths 4 (broadcast products) and 16
-(``tl.dot``), plain SGD and momentum, after 1 and 3 epochs.
+(``tl.dot``), plain SGD and momentum, after 1 and 3 epochs; a frozen model whose gradients
+overflow, a NaN input, and the run-time self-check (:mod:`hw6lib.mlp.selfcheck`) with the
+interpreted kernel and with a perturbed one (marked ``selfcheck``: CI must not skip them).
 """
 
 from __future__ import annotations
@@ -116,6 +118,54 @@ def test_learning_rate_is_a_per_model_input(results) -> None:
     for k, before in r["before"].items():
         np.testing.assert_array_equal(r["after"][k][0], before[0])  # lr 0: unchanged
     assert not np.array_equal(r["after"]["b3"][1], r["before"]["b3"][1])
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_a_frozen_model_with_overflowing_gradients_stays_exactly_as_it_was(
+    results, momentum
+) -> None:
+    r = results[f"frozen_overflow_{momentum}"]
+    for k, before in r["before"].items():
+        np.testing.assert_array_equal(r["after"][k][0], before[0], err_msg=k)
+    for k, before in r["buf_before"].items():
+        np.testing.assert_array_equal(r["buf_after"][k][0], before[0], err_msg=k)
+    assert not np.array_equal(r["after"]["b3"][1], r["before"]["b3"][1])  # model 1 trained
+
+
+def test_a_nan_input_gives_a_nan_loss_as_in_eager(results) -> None:
+    r = results["nan_input"]
+    assert np.isnan(r["eager_logits"][0]).all() and np.isfinite(r["eager_logits"][1]).all()
+    assert np.isnan(r["loss"][0]) and np.isfinite(r["loss"][1])
+
+
+@pytest.mark.selfcheck
+def test_the_self_check_passes_the_interpreted_kernel(results) -> None:
+    rec = results["selfcheck"]["fused"]
+    assert rec["engine"] == "fused"
+    [check] = rec["checks"]
+    assert check["passed"] and check["engine"] == "fused" and check["error"] is None
+    assert check["max_diff"] is not None and check["tolerance_ratio"] <= 1.0
+
+
+@pytest.mark.selfcheck
+def test_the_self_check_catches_a_perturbed_kernel_and_falls_back(results) -> None:
+    rec = results["selfcheck"]["wrong"]
+    assert rec["engine"] == "eager"
+    [check] = rec["checks"]
+    assert not check["passed"] and check["tolerance_ratio"] > 1.0
+    assert "differs by" in check["error"]
+
+
+def test_relu_keeps_nan_in_the_compiled_kernel() -> None:
+    """``tl.maximum(z, 0)`` compiles to ``max.f32``, which drops a NaN operand (eager's
+    ``clamp_min`` keeps it); the kernel's ReLU must compile to no such instruction."""
+    if os.environ.get("TRITON_INTERPRET") == "1":
+        pytest.skip("this process runs Triton's interpreter")
+    from hw6lib.mlp.fused import compile_offline
+
+    for width, momentum in ((16, 0.0), (4, 0.9)):
+        ptx = compile_offline(width, momentum=momentum).asm["ptx"]
+        assert "max.f32" not in ptx and "max.ftz.f32" not in ptx, (width, momentum)
 
 
 def test_probe_reports_the_kernel_usable(results) -> None:
