@@ -230,3 +230,37 @@ def test_the_end_of_a_run_names_the_jobs_that_fell_back(tmp_path) -> None:
     a.write_text(f"x WARNING {ENGINE_FALLBACK}: engine fused on cuda:0 ...\n")
     b.write_text("x INFO engine fused self-check against eager on cuda:0: passed\n")
     assert gpu_fallbacks([a, b, tmp_path / "missing.log"], ENGINE_FALLBACK) == [str(a)]
+
+
+def test_provenance_gives_each_training_job_its_engine_and_check(tmp_path) -> None:
+    import json
+
+    from hw6lib.provenance import collect_provenance
+
+    bench = tmp_path / "b.tsv"
+    bench.write_text("s\tmax_rss\n1.5\t100\n")
+    check = {"engine": "fused", "passed": False, "max_diff": 0.2, "cost": 0.01}
+    good = {"engine": "graph", "passed": True, "max_diff": 3e-6, "cost": 0.02}
+    cells = {
+        "w8_b100": [
+            {"momentum": 0.0, "engine": "graph", "checks": [check, good]},
+            {"momentum": 0.9, "engine": "graph", "checks": [check, good]},
+        ],
+        "w16_b250": [{"momentum": 0.0, "engine": "eager", "checks": []}],
+    }
+    paths = []
+    for name, runs in cells.items():
+        w, b = name[1:].split("_b")
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"width": int(w), "batch_size": int(b), "engines": runs}))
+        paths.append(path)
+    labels = {"mlp_train_w8_b100": bench, "mlp_train_w16_b250": bench, "tree_fit": bench}
+    pv = collect_provenance({}, tmp_path, labels, "9", cells=paths)
+    jobs = {j["job"]: j for j in pv["jobs"]}
+    assert jobs["mlp_train_w8_b100"]["engine"] == "graph"
+    assert jobs["mlp_train_w8_b100"]["check_max_diff"] == 3e-6
+    assert jobs["mlp_train_w8_b100"]["check_cost"] == pytest.approx(0.06)
+    assert jobs["mlp_train_w8_b100"]["fallbacks"] == ["fused"]
+    assert jobs["mlp_train_w16_b250"]["engine"] == "eager"
+    assert jobs["mlp_train_w16_b250"]["check_max_diff"] is None
+    assert "engine" not in jobs["tree_fit"] and jobs["tree_fit"]["seconds"] == 1.5

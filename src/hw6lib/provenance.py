@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import platform
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from typing import Any
 
@@ -90,6 +91,39 @@ def read_benchmarks(files: Mapping[str, str | os.PathLike[str]]) -> list[dict[st
     return rows
 
 
+def cell_engines(cells: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str, Any]]:
+    """Return the engine that trained each grid cell and its self-check, by job label.
+
+    Parameters
+    ----------
+    cells : iterable of path-like
+        The cells' result files (:func:`hw6lib.mlp.cell.train_cell`).
+
+    Returns
+    -------
+    dict
+        ``mlp_train_w<width>_b<batch size>`` (the label of the job's benchmark) to ``engine``
+        (the engines that trained it, per momentum, distinct, comma-separated), ``check_max_diff``
+        (the largest parameter difference of the checks that passed, ``None`` without a check),
+        ``check_cost`` (the checks' work as a fraction of the job's) and ``fallbacks`` (engines
+        that failed their check, e.g. ``["fused"]``).
+    """
+    out = {}
+    for path in cells:
+        with open(path, encoding="utf-8") as f:
+            cell = json.load(f)
+        runs = cell.get("engines", [])
+        checks = [c for r in runs for c in r.get("checks", [])]
+        passed = [c["max_diff"] for c in checks if c["passed"] and c["max_diff"] is not None]
+        out[f"mlp_train_w{cell['width']}_b{cell['batch_size']}"] = {
+            "engine": ", ".join(dict.fromkeys(r["engine"] for r in runs)) or None,
+            "check_max_diff": max(passed) if passed else None,
+            "check_cost": sum(c["cost"] for c in checks) if checks else None,
+            "fallbacks": sorted({c["engine"] for c in checks if not c["passed"]}),
+        }
+    return out
+
+
 def cpu_fingerprint() -> dict[str, Any]:
     """Record what decides the last bits of the floating-point results on this machine.
 
@@ -143,6 +177,7 @@ def collect_provenance(
     snakemake_version: str,
     code: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
+    cells: Iterable[str | os.PathLike[str]] = (),
 ) -> dict[str, Any]:
     """Collect what is needed to say how, when and with what a report was made.
 
@@ -161,15 +196,20 @@ def collect_provenance(
         :func:`hw6lib.codedigest.code_record`) and its outputs.
     now : datetime, optional
         Timestamp to record (UTC now by default).
+    cells : iterable of path-like
+        The grid cells' result files: each training job's row of ``jobs`` gets the engine
+        that trained it and its self-check (:func:`cell_engines`).
 
     Returns
     -------
     dict
         ``created_utc``, ``config``, ``git`` (:func:`git_state`), ``python``, ``platform``,
         ``snakemake``, ``cpu`` (:func:`cpu_fingerprint`), ``packages``
-        (:func:`package_versions`), ``code`` and ``jobs`` (:func:`read_benchmarks`).
+        (:func:`package_versions`), ``code`` and ``jobs`` (:func:`read_benchmarks`; a training
+        job's row also holds :func:`cell_engines`'s record).
     """
     now = now or dt.datetime.now(dt.UTC)
+    engines = cell_engines(cells)
     return {
         "created_utc": now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "config": dict(config),
@@ -180,5 +220,5 @@ def collect_provenance(
         "cpu": cpu_fingerprint(),
         "packages": package_versions(),
         "code": dict(code or {}),
-        "jobs": read_benchmarks(benchmarks),
+        "jobs": [{**j, **engines.get(j["job"], {})} for j in read_benchmarks(benchmarks)],
     }

@@ -184,7 +184,8 @@ def card_seed():
 
 def warn_gpu_fallbacks():
     """Say in Snakemake's own output when a GPU job trained on the CPU, or with a slower
-    engine than it could have because a fast one failed its self-check (its log says why)."""
+    engine than it could have because a fast one failed its self-check (its log says why).
+    """
     from hw6lib.runlog import ENGINE_FALLBACK, gpu_fallbacks
 
     logs = gpu_fallbacks(all_jobs(rules.mlp_train.log[0]))

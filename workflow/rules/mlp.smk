@@ -27,6 +27,7 @@ rule mlp_train:
         momentums=MLP["momentums"],
         schedule=MLP["schedule"],
         device=MLP["device"],
+        engine=MLP["engine"],
         n_valid=CARD["n_valid"],
         cuda_graph=True,
     script:

@@ -52,6 +52,8 @@ rule provenance:
         unpack(benchmark_files),
         # every result the report shows: provenance is taken again whenever one changes
         summary=rules.summary.output.summary,
+        # the engine that trained each grid cell, and its self-check (the table of jobs)
+        cells=all_jobs(rules.mlp_train.output.cell),
     output:
         provenance=result_path("provenance.json"),
     log:

@@ -39,5 +39,6 @@ with job_logging(snakemake.log[0]) as log:
         device=device,
         cuda_graph=p.cuda_graph,
         logger=log,
+        engine=p.engine,
     )
     write_json(snakemake.output.cell, result)

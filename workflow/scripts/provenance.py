@@ -1,4 +1,4 @@
-"""Record provenance: versions, git state, configuration, per-job timings and memory."""
+"""Record provenance: versions, git state, configuration, per-job timings, memory and engine."""
 
 from typing import TYPE_CHECKING
 
@@ -15,8 +15,9 @@ with job_logging(snakemake.log[0]):
     info = collect_provenance(
         snakemake.config,
         snakemake.params.repo,
-        {k: v for k, v in snakemake.input.items() if k != "summary"},
+        {k: v for k, v in snakemake.input.items() if k not in ("summary", "cells")},
         smk.__version__,
         code=snakemake.params.code_records,
+        cells=snakemake.input.cells,
     )
     write_json(snakemake.output.provenance, info)
