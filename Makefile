@@ -9,6 +9,8 @@
 #   TORCH   auto (default: the CUDA build where an NVIDIA driver is found, else the CPU build),
 #           cpu or cuda; changing it reinstalls torch
 #   CORES   cores Snakemake may use (default 4)
+#   GPUS    GPUs of this workstation the MLP training jobs may use, one job per GPU at a time
+#           (e.g. GPUS=2; default none: no GPU limit, each job on the default device)
 #   CONFIG  a config file merged over config/config.yaml, e.g. CONFIG=config/real.yaml
 
 PYTHON ?= python3
@@ -16,7 +18,12 @@ TORCH ?= auto
 VENV ?= .venv
 CORES ?= 4
 CONFIG ?=
-SNAKEMAKE = $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
+GPUS ?=
+# GPUS=N: at most N jobs that train on a GPU at once, each on a GPU no other job holds
+# (hw6lib.gpulease); Snakemake counts the GPUs, the jobs lease one each.
+GPU_FLAGS = $(if $(GPUS),--resources gpu=$(GPUS) --set-resources mlp_train:gpu=1 mlp_best_scores:gpu=1)
+# (options that take a list come before --cores, so that a target after it is not read as one)
+SNAKEMAKE = $(BIN)/snakemake $(GPU_FLAGS) $(if $(CONFIG),--configfile $(CONFIG)) --cores $(CORES)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hw6-installed
 EXTRAS := workflow,slurm,test,lint

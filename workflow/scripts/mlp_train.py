@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from hw6lib.device import granted_gpus
+from hw6lib.gpulease import job_cuda_device
 from hw6lib.mlp import SGDSettings, cell_device, train_cell
 from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
@@ -20,25 +21,27 @@ with job_logging(snakemake.log[0]) as log:
         granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")),
         log,
     )
-    sgd = SGDSettings.grid(
-        width=int(snakemake.wildcards.width),
-        learning_rates=p.learning_rates,
-        seeds=p.seeds,
-        batch_size=int(snakemake.wildcards.batch),
-        epochs=p.epochs,
-        momentums=p.momentums,
-        schedule=p.schedule,
-    )
-    result = train_cell(
-        load_array(snakemake.input.X_train),
-        load_array(snakemake.input.y_train),
-        load_array(snakemake.input.X_test),
-        load_array(snakemake.input.y_test),
-        n_valid=p.n_valid,
-        sgd=sgd,
-        device=device,
-        cuda_graph=p.cuda_graph,
-        logger=log,
-        engine=p.engine,
-    )
-    write_json(snakemake.output.cell, result)
+    # with several GPUs, one no other job holds (hw6lib.gpulease)
+    with job_cuda_device(device, logger=log) as device:
+        sgd = SGDSettings.grid(
+            width=int(snakemake.wildcards.width),
+            learning_rates=p.learning_rates,
+            seeds=p.seeds,
+            batch_size=int(snakemake.wildcards.batch),
+            epochs=p.epochs,
+            momentums=p.momentums,
+            schedule=p.schedule,
+        )
+        result = train_cell(
+            load_array(snakemake.input.X_train),
+            load_array(snakemake.input.y_train),
+            load_array(snakemake.input.X_test),
+            load_array(snakemake.input.y_test),
+            n_valid=p.n_valid,
+            sgd=sgd,
+            device=device,
+            cuda_graph=p.cuda_graph,
+            logger=log,
+            engine=p.engine,
+        )
+        write_json(snakemake.output.cell, result)
