@@ -133,3 +133,25 @@ def test_gpu_job_without_cuda_is_said_in_snakemakes_output(tmp_path: Path) -> No
     proc = _run(tmp_path, "results/mlp/cells/w8_b256.json")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "hw6: warning:" not in proc.stderr
+
+
+def test_engine_fallback_is_said_in_snakemakes_output(tmp_path: Path) -> None:
+    """A training job whose fast GPU engine failed its self-check (its log says so, with
+    hw6lib.runlog.ENGINE_FALLBACK): Snakemake's own stderr names the job's log at the end of
+    the run. No GPU here, so the job's log is written as a GPU job's would be."""
+    from hw6lib.runlog import ENGINE_FALLBACK
+
+    logs = tmp_path / "logs/mlp"
+    logs.mkdir(parents=True)
+    (logs / "train_w8_b256.log").write_text(
+        f"2026-12-06 12:00:00 WARNING {ENGINE_FALLBACK}: engine fused on cuda:0 (largest "
+        "difference 0.2): model 1 differs by 0.2 (bound 6.1e-05); ...; falling back to graph\n"
+    )
+    proc = _run(tmp_path, "results/mlp/cells/w4_b256.json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("hw6: warning:")]
+    assert lines == [
+        "hw6: warning: in 1 training job(s) a fast GPU engine failed its self-check against "
+        "the eager reference and a slower engine trained (the cells' results are right; the "
+        "log names the engine and the largest difference): logs/mlp/train_w8_b256.log"
+    ]

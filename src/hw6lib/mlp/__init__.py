@@ -12,6 +12,8 @@ Modules, from the model up:
 * :mod:`~hw6lib.mlp.cudagraph`: capture and replay of the steps as a CUDA graph.
 * :mod:`~hw6lib.mlp.engine`: :func:`train_models`, the training loop.
 * :mod:`~hw6lib.mlp.fused`: the same training as one Triton kernel launch per epoch (GPU).
+* :mod:`~hw6lib.mlp.engines`: the trainers as data (fused, CUDA graph, eager), in the order tried.
+* :mod:`~hw6lib.mlp.selfcheck`: each fast engine checked against eager at run time; the choice.
 * :mod:`~hw6lib.mlp.cell`: one grid cell from the split arrays (:func:`train_cell`) and the
   job's device.
 * :mod:`~hw6lib.mlp.grid`: the grid's summary (best configuration, edges, CSV).
