@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -264,3 +265,30 @@ def test_provenance_gives_each_training_job_its_engine_and_check(tmp_path) -> No
     assert jobs["mlp_train_w16_b250"]["engine"] == "eager"
     assert jobs["mlp_train_w16_b250"]["check_max_diff"] is None
     assert "engine" not in jobs["tree_fit"] and jobs["tree_fit"]["seconds"] == 1.5
+
+
+def test_a_bare_gpu_node_is_named_in_one_line(tmp_path, monkeypatch) -> None:
+    """Triton's first launch builds a C launcher: a missing compiler, Python.h or libcuda is
+    named in the one line of the fallback (fused.usable) and of bench/gpu_fused.py."""
+    import sysconfig
+
+    from hw6lib.mlp import fused
+
+    monkeypatch.setattr(sysconfig, "get_paths", lambda scheme=None: {"include": str(tmp_path)})
+    monkeypatch.setenv("CC", str(tmp_path / "no-cc"))
+    monkeypatch.setenv("TRITON_LIBCUDA_PATH", str(tmp_path))
+    problems = fused.toolchain_problems()
+    assert [p.split(" (")[0].split(" in ")[0] for p in problems] == [
+        "no C compiler",
+        "no Python.h",
+        "libcuda.so.1 not found by ldconfig -p",
+    ]
+    line = fused.launch_failure(RuntimeError("Failed to find C compiler.\nPlease specify CC"))
+    assert line.startswith("RuntimeError: Failed to find C compiler.; Triton's launcher needs: ")
+    assert "no Python.h" in line and "\n" not in line
+    # all there: nothing named
+    (tmp_path / "Python.h").write_text("")
+    (tmp_path / "libcuda.so.1").write_text("")
+    monkeypatch.setenv("CC", sys.executable)  # any executable stands in for the compiler
+    assert fused.toolchain_problems() == []
+    assert fused.launch_failure(ValueError("x")) == "ValueError: x"
