@@ -1,4 +1,4 @@
-"""Under ``CI=true`` a SLURM or browser test that would skip fails (tests/conftest.py)."""
+"""Under ``CI=true`` a SLURM, browser or self-check test that would skip fails (conftest.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def test_needs_browser():
 def test_needs_slurm():
     pytest.skip("no slurm here")
 
+@pytest.mark.selfcheck
+def test_needs_triton():
+    pytest.skip("the fused kernel's tests need triton")
+
 def test_plain_skip():
     pytest.skip("not needed here")
 """
@@ -32,7 +36,8 @@ def test_plain_skip():
 def test_skips_of_required_tests_fail_under_ci(tmp_path: Path, ci: str):
     shutil.copy2(HERE / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_sample.py").write_text(SAMPLE)
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser: b\n    slurm: s\n")
+    markers = "[pytest]\nmarkers =\n    browser: b\n    slurm: s\n    selfcheck: c\n"
+    (tmp_path / "pytest.ini").write_text(markers)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rfs", "-p", "no:cacheprovider", str(tmp_path)],
         capture_output=True,
@@ -43,7 +48,7 @@ def test_skips_of_required_tests_fail_under_ci(tmp_path: Path, ci: str):
     )
     last = proc.stdout.strip().splitlines()[-1]
     if ci:
-        assert proc.returncode == 1 and "2 failed, 1 skipped" in last, proc.stdout
+        assert proc.returncode == 1 and "3 failed, 1 skipped" in last, proc.stdout
         assert "must run in CI but would skip: Skipped: no chromium here" in proc.stdout
     else:
-        assert proc.returncode == 0 and "3 skipped" in last, proc.stdout
+        assert proc.returncode == 0 and "4 skipped" in last, proc.stdout
