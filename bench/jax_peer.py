@@ -8,7 +8,8 @@ choice). JAX is in the optional ``bench`` extra only (``pip install -e .[bench]`
 dependency of the pipeline or the tests. JAX's compiled CPU code flushes subnormal floats to
 zero.
 
-Set ``XLA_FLAGS`` before importing this module to choose XLA's threads (:func:`one_thread`).
+Importing this module asks XLA for one CPU thread (:func:`one_thread`) unless ``XLA_FLAGS``
+already names the threads; import it before JAX.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def one_thread() -> None:
         os.environ["XLA_FLAGS"] = (
             flags + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
         ).strip()
+
+
+one_thread()
 
 
 def make_epoch(batch_size: int) -> Callable[..., Any]:
@@ -54,7 +58,9 @@ def make_epoch(batch_size: int) -> Callable[..., Any]:
         p, lrs = carry
         xb, yb = batch
         value, g = grad(p, xb, yb)
-        p = tuple(w - lrs.reshape((-1,) + (1,) * (w.ndim - 1)) * gw for w, gw in zip(p, g))
+        p = tuple(
+            w - lrs.reshape((-1,) + (1,) * (w.ndim - 1)) * gw for w, gw in zip(p, g, strict=True)
+        )
         return (p, lrs), value
 
     def epoch(p, lrs, X, y, perm):
@@ -98,9 +104,7 @@ class Peer:
         self.key = jax.random.PRNGKey(seed)
         t0 = time.perf_counter()
         self.fn = (
-            make_epoch(batch_size)
-            .lower(self.p, self.lrs, self.X, self.y, self._perm())
-            .compile()
+            make_epoch(batch_size).lower(self.p, self.lrs, self.X, self.y, self._perm()).compile()
         )
         self.compile_seconds = time.perf_counter() - t0
 

@@ -35,10 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import jax_peer
-
-jax_peer.one_thread()
-
+import jax_peer  # sets XLA's threads to one before JAX is imported
 import numpy as np
 import torch
 from cardlike import card_like, standardised
@@ -141,7 +138,7 @@ def reference(X, y, max_seconds: float) -> dict:
         "ours": r["ours"],
         "peer": r["peer"],
     }
-    print(f"\nwidth 16, batch 500 (s per model-epoch; published and scikit-learn on a prefix):")
+    print("\nwidth 16, batch 500 (s per model-epoch; published and scikit-learn on a prefix):")
     for k, v in out.items():
         print(f"  {k:10s} {v:8.4f}  {published / v:6.1f}x the published loop")
     print(f"target ours >= 60x the published loop: {published / r['ours']:.1f}x")

@@ -6,8 +6,7 @@ import numpy as np
 import torch
 from synthcard import synth_card
 
-from hw6lib.mlp import SGDSettings, evaluate, init_params, train_models
-from hw6lib.mlp import engine, progress
+from hw6lib.mlp import SGDSettings, engine, evaluate, init_params, progress, train_models
 from hw6lib.mlp.denormals import flush_denormals, flushing
 from hw6lib.standardize import fit_standardizer
 
@@ -56,6 +55,7 @@ def test_training_and_scoring_run_flushed_and_leave_the_mode_off(monkeypatch) ->
     assert all(on for _, on in seen), seen
     assert not flushing()
     seen.clear()
-    evaluate(init_params(4, [0]), torch.from_numpy(X), torch.from_numpy(y.astype(np.float32)).view(-1, 1))
+    yt = torch.from_numpy(y.astype(np.float32)).view(-1, 1)
+    evaluate(init_params(4, [0]), torch.from_numpy(X), yt)
     assert seen and all(on for _, on in seen)
     assert not flushing()

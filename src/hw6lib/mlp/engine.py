@@ -88,7 +88,7 @@ def train_models(
 def _train_torch(
     rows: DeviceRows, sgd: SGDSettings, cuda_graph: bool, log: logging.Logger, monitor: str | None
 ) -> TrainingResult:
-    """The torch path of :func:`train_models` (the caller flushes subnormals on a CPU)."""
+    """Run the torch path of :func:`train_models` (the caller flushes subnormals on a CPU)."""
     device = rows.X.device
     state = new_state(rows, sgd)
     orders = RowOrders.for_settings(sgd, device)
