@@ -113,7 +113,7 @@ class Peer:
         return self.jax.random.permutation(k, len(self.X))[: self.n].astype("int32")
 
     def epoch(self) -> tuple[float, np.ndarray]:
-        """Train one epoch; return its CPU seconds (all threads; row order drawn outside) and losses."""
+        """Train one epoch; return its CPU seconds (all threads, order drawn before) and losses."""
         perm = self._perm().block_until_ready()
         t0 = time.process_time()
         self.p, losses = self.fn(self.p, self.lrs, self.X, self.y, perm)
