@@ -10,7 +10,7 @@ thread each, in this one process:
 
 * **ours**: :func:`hw6lib.mlp.engine.run_epoch`, the trainer's epoch (each seed its own row
   order), with subnormal floats flushed to zero as ``train_models`` does on a CPU;
-* **ours, subnormals kept**: the same epoch without the flush (the trainer before issue 20);
+* **ours, subnormals kept**: the same epoch without the flush;
 * **peer**: the JAX program of ``jax_peer.py`` (``vmap`` + ``lax.scan`` + ``jit``; one row
   order shared by the models).
 
