@@ -28,6 +28,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve
 from hw6lib.holdout import split_valid
 from hw6lib.metrics import classification_metrics
 from hw6lib.mlp import SGDSettings, forward_logits, train_models
+from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.plots import STYLE
 from hw6lib.standardize import fit_standardizer
 
@@ -128,7 +129,7 @@ def best_mlp_scores(
     out = train_models(X_fit, y_train[fit], {}, sgd, device, False, logger, engine="torch")
     params = {k: torch.from_numpy(v) for k, v in out.params.items()}
     Xt = torch.from_numpy(st.transform(X_test))
-    with torch.no_grad():
+    with torch.no_grad(), flush_denormals(Xt.device):
         parts = [
             torch.sigmoid(forward_logits(params, Xt[s : s + 65536]))[0]
             for s in range(0, Xt.shape[0], 65536)

@@ -9,6 +9,8 @@ Modules, from the model up:
 * :mod:`~hw6lib.mlp.progress`: what both trainers share during a run: the divergence rule,
   scoring (:func:`evaluate`), per-epoch records and times (:class:`TrainingProgress`).
 * :mod:`~hw6lib.mlp.steps`: the SGD step of every model and an epoch's mini-batches.
+* :mod:`~hw6lib.mlp.denormals`: subnormal floats flushed to zero on the CPU during training
+  and scoring (:func:`~hw6lib.mlp.denormals.flush_denormals`).
 * :mod:`~hw6lib.mlp.cudagraph`: capture and replay of the steps as a CUDA graph.
 * :mod:`~hw6lib.mlp.engine`: :func:`train_models`, the training loop.
 * :mod:`~hw6lib.mlp.fused`: the same training as one Triton kernel launch per epoch (GPU).

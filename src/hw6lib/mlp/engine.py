@@ -21,6 +21,7 @@ import torch
 from numpy.typing import ArrayLike
 
 from hw6lib.mlp.cudagraph import StepGraph, capture_steps
+from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.mlp.model import init_params, param_views, stack_layers, step_buffers, unstack_layers
 from hw6lib.mlp.progress import TrainingProgress
 from hw6lib.mlp.steps import TrainState, begin_epoch, train_epoch
@@ -62,7 +63,8 @@ def train_models(
     engine : {"auto", "torch"}
         ``auto``: on a CUDA device where the fused kernel of :mod:`hw6lib.mlp.fused` runs
         (Triton importable; no ``sgd.horizon`` beyond ``sgd.epochs``), train with it (same
-        semantics); ``torch``: the path below.
+        semantics); ``torch``: the path below. On a CPU, subnormal floats are flushed to zero
+        while it runs (:func:`hw6lib.mlp.denormals.flush_denormals`).
     monitor : str, optional
         The eval set whose best F1 the log shows each epoch (default: the first).
     require_graph : bool
@@ -84,6 +86,20 @@ def train_models(
 
         if fused.usable(device, sgd.width, sgd.momentum, log):
             return fused.train_models_fused(rows, sgd, log, monitor)
+    with flush_denormals(device):
+        return _train_torch(rows, sgd, cuda_graph, log, monitor, require_graph)
+
+
+def _train_torch(
+    rows: DeviceRows,
+    sgd: SGDSettings,
+    cuda_graph: bool,
+    log: logging.Logger,
+    monitor: str | None,
+    require_graph: bool,
+) -> TrainingResult:
+    """Run the torch path of :func:`train_models` (the caller flushes subnormals on a CPU)."""
+    device = rows.X.device
     state = new_state(rows, sgd)
     orders = RowOrders.for_settings(sgd, device)
     graph = None

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from hw6lib.metrics import metrics_from_counts
+from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.mlp.model import Params, forward_logits
 from hw6lib.mlp.training import DeviceRows, SGDSettings
 
@@ -64,7 +65,8 @@ def evaluate(
     """Loss and classification metrics of every model on rows ``(X, y)``.
 
     The prediction is fraud when the logit is positive (probability above 1/2); the metrics
-    come from :func:`hw6lib.metrics.metrics_from_counts`.
+    come from :func:`hw6lib.metrics.metrics_from_counts`. On a CPU, subnormal floats are
+    flushed to zero (:func:`hw6lib.mlp.denormals.flush_denormals`).
 
     Parameters
     ----------
@@ -88,7 +90,7 @@ def evaluate(
         budget = 2**27 if X.is_cuda else 2**18  # elements of one hidden activation
         chunk = max(256, budget // max(1, M * h))
     sums = torch.zeros(4, M, dtype=torch.float64, device=X.device)  # loss, tp, fp, fn
-    with torch.no_grad():
+    with torch.no_grad(), flush_denormals(X.device):
         for s in range(0, n, chunk):
             z = forward_logits(params, X[s : s + chunk])  # (M, c)
             yc = y[s : s + chunk, 0]
