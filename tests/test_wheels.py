@@ -47,7 +47,8 @@ def _pypi_error() -> str | None:
 @pytest.fixture(scope="module")
 def resolved(request) -> dict[tuple[str, str], dict]:
     """Each pair's :class:`PairResult` as a dict, from the cache or from pip (in parallel)."""
-    files = ("constraints.txt", "pyproject.toml", "tools/wheels.py", "tools/torch_variant.py")
+    files = ("constraints.txt", "constraints-cuda.txt", "pyproject.toml")
+    files += ("tools/wheels.py", "tools/torch_variant.py")
     key = hashlib.sha256(b"".join((REPO / f).read_bytes() for f in files)).hexdigest()[:16]
     cache = request.config.cache
     out = {}
@@ -60,8 +61,7 @@ def resolved(request) -> dict[tuple[str, str], dict]:
         error = _pypi_error()
         if error is not None:
             pytest.skip(f"{wh.PYPI} cannot be reached ({error}): wheels not checked")
-        pins = wh.read_pins(REPO / "constraints.txt")
-        for result in wh.check_all(pins, todo):
+        for result in wh.check_all(todo):
             out[(result.python, result.platform)] = asdict(result)
             cache.set(f"hw6/wheels/{key}/{result.python}/{result.platform}", asdict(result))
     return out

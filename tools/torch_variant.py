@@ -137,7 +137,8 @@ def pip_command(
     cmd = [python, "-m", "pip", "install", "--disable-pip-version-check"]
     for c in constraints:
         cmd += ["-c", c]
-    if variant == "cuda":
+    if variant == "cuda" or (system != "Darwin" and not cpu_index):
+        # PyPI's torch for Linux is the CUDA build: its CUDA libraries are pinned too
         cmd += ["-c", cuda_constraints, f"torch=={torch_version}"]
     elif system != "Darwin" and cpu_index:
         # both indexes in one resolve: torch's CPU build from PyTorch's, the rest from PyPI

@@ -126,6 +126,18 @@ class PairResult:
         return out
 
 
+def pins_for(platform: str, root: Path = ROOT) -> dict[str, str]:
+    """The pins a platform installs from.
+
+    ``constraints.txt``, and on Linux, where PyPI's torch is the CUDA build,
+    ``constraints-cuda.txt`` as well.
+    """
+    pins = read_pins(root / "constraints.txt")
+    if platform.startswith("Linux"):
+        pins.update(read_pins(root / "constraints-cuda.txt"))
+    return pins
+
+
 def read_pins(path: Path) -> dict[str, str]:
     """Canonical name -> version of every ``name==version`` line."""
     pins = {}
@@ -278,24 +290,23 @@ def check_pair(
 
 
 def check_all(
-    pins: dict[str, str],
-    pairs: Iterable[tuple[str, str]] | None = None,
-    workers: int = 4,
-    **kwargs,
+    pairs: Iterable[tuple[str, str]] | None = None, workers: int = 8, **kwargs
 ) -> list[PairResult]:
-    """:func:`check_pair` for every pair (all by default), ``workers`` pip calls at a time."""
+    """:func:`check_pair` for every pair (all by default), ``workers`` pip calls at a time.
+
+    Each pair is resolved with its platform's pins (:func:`pins_for`).
+    """
     pairs = list(pairs or [(py, pl) for py in PYTHONS for pl in PLATFORMS])
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(check_pair, py, pl, pins, **kwargs) for py, pl in pairs]
+        futures = [pool.submit(check_pair, py, pl, pins_for(pl), **kwargs) for py, pl in pairs]
         return [f.result() for f in futures]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--constraints", default=str(ROOT / "constraints.txt"))
     parser.add_argument("--index-url", default=PYPI)
     args = parser.parse_args(argv)
-    results = check_all(read_pins(Path(args.constraints)), index_url=args.index_url)
+    results = check_all(index_url=args.index_url)
     bad = []
     for r in results:
         builds = ", ".join(f"{n}=={v}" for n, v in sorted(r.no_wheel.items())) or "none"
