@@ -102,6 +102,8 @@ class PairResult:
         The pair, e.g. ``"3.14"``, ``"macOS arm64"``.
     no_wheel : dict of str to str
         Canonical name -> pinned version of every needed package without a wheel there.
+    source_builds : list of str
+        Needed packages of :data:`SOURCE_BUILDS` (not asked for: allowed either way).
     unpinned : list of str
         Packages the pair needs that ``constraints.txt`` does not pin.
     wheels : int
@@ -111,6 +113,7 @@ class PairResult:
     python: str
     platform: str
     no_wheel: dict[str, str] = field(default_factory=dict)
+    source_builds: list[str] = field(default_factory=list)
     unpinned: list[str] = field(default_factory=list)
     wheels: int = 0
 
@@ -212,8 +215,8 @@ def resolve(
 ) -> tuple[dict[str, dict], dict[str, str]]:
     """Resolve every pin for the pair: (name -> report item, name -> version without wheel).
 
-    The packages of :data:`SOURCE_BUILDS` are not asked for (they may be built from source;
-    they count as without a wheel). pip stops at the first requirement it cannot satisfy, so
+    The packages of :data:`SOURCE_BUILDS` are not asked for: they may be built from source
+    (neither requires anything). pip stops at the first requirement it cannot satisfy, so
     that one is set aside and the rest resolved again, until pip succeeds.
 
     Raises
@@ -222,7 +225,7 @@ def resolve(
         pip failed for another reason (its last lines are in the message).
     """
     todo = {n: v for n, v in pins.items() if n not in SOURCE_BUILDS}
-    missing = {n: v for n, v in pins.items() if n in SOURCE_BUILDS}
+    missing: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         while todo:
             report = Path(tmp) / "report.json"
@@ -284,6 +287,7 @@ def check_pair(
     need = needed(roots, marker_environment(python, platform), requires) - {"hw6lib"}
     result = PairResult(python, platform)
     result.no_wheel = {n: v for n, v in missing.items() if n in need}
+    result.source_builds = sorted(need & set(SOURCE_BUILDS))
     result.unpinned = sorted(need - set(pins))
     result.wheels = len(need & set(found))
     return result
@@ -310,7 +314,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad = []
     for r in results:
         builds = ", ".join(f"{n}=={v}" for n, v in sorted(r.no_wheel.items())) or "none"
-        print(f"Python {r.python:5} {r.platform:14} wheels {r.wheels:3}  source builds: {builds}")
+        allowed = ", ".join(r.source_builds)
+        print(
+            f"Python {r.python:5} {r.platform:14} wheels {r.wheels:3}  without a wheel: {builds}"
+            f"  (not asked, may be built: {allowed})"
+        )
         bad += r.defects()
     for line in bad:
         print(line, file=sys.stderr)
