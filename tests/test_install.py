@@ -225,6 +225,29 @@ def test_a_package_without_a_wheel_is_found_before_pip(tmp_path: Path) -> None:
     assert tv.missing_wheel(_local_pip(dist, "standin==1.0"), []) == ("standin", "1.0")
 
 
+CONFLICT = """\
+The conflict is caused by:
+    sqlalchemy 2.0.58 depends on greenlet>=1; platform_machine == "aarch64"
+    The user requested (constraint) greenlet==1.1.0
+ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/
+"""
+
+
+@pytest.mark.parametrize(
+    ("output", "found"),
+    [("ERROR: No matching distribution found for standin==1.0\n", ("standin", "1.0")),
+     ("ERROR: No matching distribution found for greenlet>=1\n", ("greenlet", "")),
+     (CONFLICT, ("greenlet", "1.1.0")),
+     ("WARNING: Retrying ... NewConnectionError ...\nERROR: No matching distribution found "
+      "for numpy==2.4.6\n", None),
+     ("ERROR: something else\n", None)],
+)  # fmt: skip
+def test_what_pip_names_as_without_a_wheel(output: str, found) -> None:
+    """A pinned dependency without a wheel is reported by pip as a conflict (seen with
+    greenlet==1.1.0 on Python 3.11: no --quiet, or the explanation is not printed)."""
+    assert tv.parse_missing(output) == found
+
+
 def test_missing_wheel_and_compiler_stop_in_one_line_before_pip(
     monkeypatch, capsys, tmp_path: Path
 ) -> None:

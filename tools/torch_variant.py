@@ -222,7 +222,22 @@ def compiler_command(system: str, os_release: Path = Path("/etc/os-release")) ->
 
 
 _NO_MATCH = re.compile(r"No matching distribution found for ([A-Za-z0-9._\-]+)(?:==(\S+))?")
+#: a pinned dependency without a wheel shows as a conflict with its constraint
+_CONFLICT = re.compile(r"The user requested \(constraint\) ([A-Za-z0-9._\-]+)==(\S+)")
 _UNREACHABLE = ("Could not fetch URL", "NewConnectionError", "Max retries exceeded")
+
+
+def parse_missing(output: str) -> tuple[str, str] | None:
+    """The package a failed wheels-only resolve names (``(name, version)``), or None.
+
+    pip names a requirement without a wheel as "No matching distribution found for X"; a
+    dependency without a wheel, pinned by a constraint, as a conflict that "The user requested
+    (constraint) X==V" (pip prints that explanation only without ``--quiet``).
+    """
+    if any(s in output for s in _UNREACHABLE):
+        return None
+    m = _NO_MATCH.search(output) or _CONFLICT.search(output)
+    return (m.group(1), m.group(2) or "") if m else None
 
 
 def missing_wheel(cmd: Sequence[str], allow_source: Sequence[str]) -> tuple[str, str] | None:
@@ -231,19 +246,16 @@ def missing_wheel(cmd: Sequence[str], allow_source: Sequence[str]) -> tuple[str,
     Returns
     -------
     (name, version) or None
-        The first requirement pip finds no wheel for (version "" when pip names none), or
-        None when every package has one, or when the check cannot tell (the index cannot be
+        The first package pip finds no wheel for (version "" when pip names none), or None
+        when every package has one, or when the check cannot tell (the index cannot be
         reached, or pip fails for another reason: the install then shows pip's own error).
     """
     i = cmd.index("install") + 1
-    check = [*cmd[:i], "--dry-run", "--quiet", "--only-binary=:all:"]
+    check = [*cmd[:i], "--dry-run", "--only-binary=:all:"]
     for name in allow_source:
         check += ["--no-binary", name]
     proc = subprocess.run([*check, *cmd[i:]], capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode == 0 or any(s in proc.stderr for s in _UNREACHABLE):
-        return None
-    m = _NO_MATCH.search(proc.stderr)
-    return (m.group(1), m.group(2) or "") if m else None
+    return None if proc.returncode == 0 else parse_missing(proc.stdout + proc.stderr)
 
 
 def build_without_extension(
