@@ -359,9 +359,9 @@ def test_compiler_command(tmp_path: Path, release: str, command: str) -> None:
     ("chosen", "got", "cpu_index", "build", "says"),
     [("cpu", ("2.13.0+cpu", None), True, "cpu", None),
      ("cuda", ("2.13.0", "13.0"), False, "cuda", None),
-     ("cuda", ("2.13.0+cpu", None), False, "cpu", "local wheel folder"),
+     ("cuda", ("2.13.0+cpu", None), False, "cpu", "already in the environment, a wheel folder"),
      ("cpu", ("2.13.0", "13.0"), False, "cuda", "CPU index could not be reached"),
-     ("cpu", ("2.13.0", "13.0"), True, "cuda", "configuration or cache")],
+     ("cpu", ("2.13.0", "13.0"), True, "cuda", "configuration, or pip's cache")],
 )  # fmt: skip
 def test_the_installed_torch_is_reported(chosen, got, cpu_index, build, says) -> None:
     got_build, line = tv.torch_report(chosen, got, cpu_index)
@@ -373,7 +373,9 @@ def test_the_installed_torch_is_reported(chosen, got, cpu_index, build, says) ->
     else:
         assert f"not the {chosen} build chosen" in line and says in line
         assert "--force-reinstall" in line and f"torch=={got[0].split('+')[0]}" in line
+        assert "PIP_CONFIG_FILE=/dev/null" in line and "--isolated" in line
         assert ("constraints-cuda.txt" in line) == (chosen == "cuda")
+        assert ("--no-deps" in line) == (chosen == "cpu")  # the CUDA build brings libraries
 
 
 def test_the_stamp_holds_what_was_installed(monkeypatch, capsys, tmp_path: Path) -> None:

@@ -360,23 +360,20 @@ def torch_report(chosen: str, got: tuple[str, str | None], cpu_index: bool) -> t
     line = f"hw6: installed torch {version}, " + (f"CUDA {cuda} build" if cuda else "CPU build")
     if build == chosen:
         return build, line
-    if chosen == "cpu":
-        why = (
-            "PyTorch's CPU index could not be reached, and PyPI's torch is the CUDA build"
-            if not cpu_index
-            else "pip took a torch that its configuration or cache offered first"
-        )
+    if chosen == "cpu" and not cpu_index:
+        why = "PyTorch's CPU index could not be reached, and PyPI's torch is the CUDA build"
     else:
         why = (
-            "a wheel that pip's configuration (a local wheel folder, an extra index) or its "
-            "cache offered satisfied the pin first"
+            f"torch=={version.split('+')[0]} was satisfied first by the torch already in the "
+            "environment, a wheel folder or extra index in pip's configuration, or pip's cache"
         )
-    force = (
-        f"{sys.executable} -m pip install --isolated --no-cache-dir --force-reinstall --no-deps "
-        + ("-c constraints-cuda.txt " if chosen == "cuda" else f"--index-url {CPU_INDEX} ")
-        + f"torch=={version.split('+')[0]}"
-        + ("+cpu" if chosen == "cpu" else "")
-    )
+    # PIP_CONFIG_FILE=/dev/null: --isolated alone still reads the global configuration files
+    force = f"PIP_CONFIG_FILE=/dev/null {sys.executable} -m pip install --isolated "
+    force += "--no-cache-dir --force-reinstall "
+    if chosen == "cuda":
+        force += f"-c constraints.txt -c constraints-cuda.txt torch=={version.split('+')[0]}"
+    else:
+        force += f"--no-deps --index-url {CPU_INDEX} torch=={version.split('+')[0]}+cpu"
     return build, f"{line}, not the {chosen} build chosen: {why}; to force it: {force}"
 
 
