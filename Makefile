@@ -51,7 +51,7 @@ ifneq ($(REBUILD),)
 $(STAMP): FORCE
 endif
 ifeq ($(origin TORCH),command line)
-ifneq ($(TORCH),$(if $(filter auto,$(TORCH)),auto,$(shell cat $(STAMP) 2>/dev/null)))
+ifneq ($(TORCH),$(if $(filter auto,$(TORCH)),auto,$(firstword $(shell cat $(STAMP) 2>/dev/null))))
 $(STAMP): FORCE
 endif
 endif
