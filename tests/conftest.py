@@ -13,12 +13,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from helpers import REPO, SnakemakeRunner, snakemake_runner
 
 #: Markers of tests that need system services or packages; under ``CI=true`` they must run.
-MUST_RUN_IN_CI = ("slurm", "browser")
+MUST_RUN_IN_CI = ("slurm", "browser", "triton")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
-    """Under ``CI=true``, a SLURM or browser test that would skip fails instead, with the reason.
+    """Under ``CI=true``, a SLURM, browser or Triton test that would skip fails instead, saying why.
 
     CI installs what these tests need; a skip there means the install failed, which must not
     pass unnoticed. Elsewhere (a laptop without SLURM or Chromium) they skip, saying why.

@@ -1,4 +1,4 @@
-"""Under ``CI=true`` a SLURM or browser test that would skip fails (tests/conftest.py)."""
+"""Under ``CI=true`` a SLURM, browser or Triton test that would skip fails (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def test_needs_browser():
 def test_needs_slurm():
     pytest.skip("no slurm here")
 
+@pytest.mark.triton
+@pytest.mark.skipif(True, reason="no triton here")
+def test_needs_triton():
+    pass
+
 def test_plain_skip():
     pytest.skip("not needed here")
 """
@@ -32,7 +37,9 @@ def test_plain_skip():
 def test_skips_of_required_tests_fail_under_ci(tmp_path: Path, ci: str):
     shutil.copy2(HERE / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_sample.py").write_text(SAMPLE)
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser: b\n    slurm: s\n")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nmarkers =\n    browser: b\n    slurm: s\n    triton: t\n"
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rfs", "-p", "no:cacheprovider", str(tmp_path)],
         capture_output=True,
@@ -43,7 +50,9 @@ def test_skips_of_required_tests_fail_under_ci(tmp_path: Path, ci: str):
     )
     last = proc.stdout.strip().splitlines()[-1]
     if ci:
-        assert proc.returncode == 1 and "2 failed, 1 skipped" in last, proc.stdout
+        # (a skip decided at setup, as by skipif, fails there: an error)
+        assert proc.returncode == 1 and "2 failed, 1 skipped, 1 error" in last, proc.stdout
         assert "must run in CI but would skip: Skipped: no chromium here" in proc.stdout
+        assert "must run in CI but would skip: Skipped: no triton here" in proc.stdout
     else:
-        assert proc.returncode == 0 and "3 skipped" in last, proc.stdout
+        assert proc.returncode == 0 and "4 skipped" in last, proc.stdout

@@ -78,17 +78,35 @@ def test_split_rows_give_file_lines_and_a_dash_for_an_empty_part() -> None:
 
 
 def test_feature_rows_log_moments_only_for_continuous_columns() -> None:
-    s = {
-        "features_summary": [
-            {"column": "ratio", "kind": "continuous", "log_mean": 0.1, "log_sd": 1.0},
-            {"column": "online", "kind": "binary", "log_mean": 0.2, "log_sd": 0.3},
-        ],
-        "feature_means": {"train": {"ratio": 1.5}, "test": {"ratio": 1.4, "online": 0.6}},
-    }
-    ratio, online = ndata.feature_rows(s)
-    assert (ratio["log_mean"], ratio["log_sd"], ratio["mean_train"]) == (0.1, 1.0, 1.5)
-    assert (online["log_mean"], online["log_sd"], online["mean_train"]) == (None, None, None)
-    assert online["mean_test"] == 0.6
+    """The columns table of a real split: each row's numbers are the column's own, recomputed
+    here from the data (log moments for the log-normal columns only, means per split)."""
+    import numpy as np
+
+    from hw6lib.carddata import generate_card_data
+    from hw6lib.split import split_card
+
+    frame = generate_card_data(3_000, seed=2)
+    _, s = split_card(frame, n_train=2_000, n_valid=200)
+    rows = {r["column"]: r for r in ndata.feature_rows(s)}
+    assert list(rows) == list(frame.columns)
+    assert rows["fraud"]["mean_train"] is None  # the label is no feature: no means by split
+    for col, r in rows.items():
+        if col == "fraud":
+            continue
+        v = frame[col].to_numpy(dtype=float)
+        assert r["mean_train"] == pytest.approx(v[:2_000].mean(), rel=1e-12)
+        assert r["mean_test"] == pytest.approx(v[2_000:].mean(), rel=1e-12)
+        if col.startswith("distance") or col.startswith("ratio"):
+            logs = np.log(v[v > 0])
+            assert r["log_mean"] == pytest.approx(logs.mean(), rel=1e-9)
+            assert r["log_sd"] == pytest.approx(logs.std(), rel=1e-9)
+        else:
+            assert r["kind"] == "binary" and r["log_mean"] is None and r["log_sd"] is None
+    # a binary column's record never shows log moments, even where the summary carries them
+    binary = next(f for f in s["features_summary"] if f["kind"] == "binary")
+    binary.update(log_mean=0.2, log_sd=0.3)
+    row = next(r for r in ndata.feature_rows(s) if r["column"] == binary["column"])
+    assert (row["log_mean"], row["log_sd"]) == (None, None)
 
 
 # --- the MLP grid -----------------------------------------------------------------------------
