@@ -130,13 +130,19 @@ def edge(**kw: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("e", "phrase"),
     [
-        (edge(), "width 32 is the largest tried; 64 is the next"),
-        (edge(position="lowest", next=16), "width 32 is the smallest tried; 16 is the next"),
-        (edge(position="only"), "width 32 is the only value tried; 64 is the next"),
+        (edge(), "width 32 is the largest tried; 64, not tried, would be the next"),
+        (
+            edge(position="lowest", next=16),
+            "width 32 is the smallest tried; 16, not tried, would be the next",
+        ),
+        (
+            edge(position="only"),
+            "width 32 is the only value tried; 64, not tried, would be the next",
+        ),
         (
             edge(name="epochs", value=12, next=24, new_run=True),
-            "epochs 12 is the largest tried; 24 is the next (a new run of that many epochs: "
-            "the schedule decays over the whole run)",
+            "epochs 12 is the largest tried; 24, not tried, would be the next (a new run of that "
+            "many epochs: the schedule decays over the whole run)",
         ),
         (
             edge(kind="interior", position="interior", above=64),
@@ -179,8 +185,8 @@ def test_edges_sentence_interior_or_open() -> None:
     s = nmlp.edges_sentence(edges)
     assert (
         text(s)
-        == "on the grid's open edge in width, epochs: width 32 is the largest tried; 64 is the "
-        "next."
+        == "on the grid's open edge in width, epochs: width 32 is the largest tried; 64, not "
+        "tried, would be the next."
     )
 
 
@@ -527,3 +533,18 @@ def test_template_lines_are_short() -> None:
     for path in paths:
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             assert len(line) <= 120, f"{path.name}:{i}"
+
+
+def test_retrained_sentence_names_both_scores() -> None:
+    best = {"rows": [{"seed": 0, "test_f1": 0.9951}, {"seed": 2, "test_f1": 0.996461}]}
+    s = text(nmlp.retrained_sentence({"seed": 2, "test": {"f1": 0.996252}}, best))
+    assert s.startswith("retrained alone with seed 2, its seed with the highest validation F1")
+    assert s.endswith("its test F1 at 1/2 is 0.996252, the grid’s model’s 0.996461.")
+
+
+def test_tree_curve_sentence_follows_the_training_accuracy() -> None:
+    pure = ndata.tree_curve_sentence({"train": {"accuracy": 1.0}, "n_train": 500_000})
+    assert "every leaf is pure (it classifies all 500,000 training rows correctly)" in pure
+    mixed = ndata.tree_curve_sentence({"train": {"accuracy": 0.9991}, "n_train": 500_000})
+    assert "training accuracy 99.91%: some leaves mix both labels" in mixed
+    assert "pure" not in mixed
