@@ -315,7 +315,14 @@ def test_published_numbers_apply_to_published_data_only():
     x, y = simulate(2_000, 3)
     rec = fit_depth(x, y, 1, points=2, published=PROBLEM1[1], envelope=PROBLEM1_ENVELOPE[1])
     assert rec["vs_published"]["counts_equal"].keys() == {"nit", "nfev", "njev"}
-    assert rec["vs_published"]["fun_rel_diff"] >= 0
+    fun = rec["published_reproduction"]["fun"]
+    assert rec["vs_published"]["fun_rel_diff"] == pytest.approx(
+        abs(fun - PROBLEM1[1]["fun"]) / PROBLEM1[1]["fun"], rel=1e-12
+    )
+    # the bound is that of this fit's own end point and data, with the fit's gtol
+    bound = rec["vs_published"]["bound"]
+    assert bound["gtol"] == 1e-5
+    assert bound == stopping_bound(x, y, rec["published_reproduction"]["weights"], 1e-5)
     assert fit_depth(x, y, 1, points=2)["vs_published"] is None
     with pytest.raises(ValueError, match="envelope"):
         fit_depth(x, y, 1, points=2, published=PROBLEM1[1])
