@@ -152,6 +152,7 @@ BOUND = {
     "minimum_fun": TWO_LAYER_MINIMUM["fun"],
     "minimum_weights": TWO_LAYER_MINIMUM["weights"],
     "fun_abs": 5e-7,
+    "fun_rel": 5e-7 / TWO_LAYER_MINIMUM["fun"],
     "weights_abs": [0.08, 0.02, 4e-4],
 }
 

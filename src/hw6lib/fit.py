@@ -187,8 +187,8 @@ def stopping_bound(
         ``minimum_fun``, ``minimum_weights`` (the minimum near ``w``), ``minimum_grad_norm``,
         ``gtol``, ``gradient_max`` (``G``), ``margin``, ``fun_abs`` and ``fun_rel`` (the largest
         training error above the minimum's, absolute and relative to it; ``fun_rel`` is ``None``
-        when the minimum's error is 0), ``weights_abs`` (the largest distance per weight) and
-        ``hessian_eigenvalues`` (ascending).
+        when the minimum's error is not above ``fun_abs``, e.g. 0 up to rounding), ``weights_abs``
+        (the largest distance per weight) and ``hessian_eigenvalues`` (ascending).
 
     Raises
     ------
@@ -219,7 +219,9 @@ def stopping_bound(
         "gradient_max": [float(v) for v in g_max],
         "margin": float(margin),
         "fun_abs": fun_abs,
-        "fun_rel": fun_abs / f_star if f_star > 0 else None,
+        # relative to the minimum's error only where that error is more than the bound itself
+        # (the 1-layer minimum's is 0 up to rounding)
+        "fun_rel": fun_abs / f_star if f_star > fun_abs else None,
         "weights_abs": [float(v) for v in margin * (np.abs(hinv) @ g_max)],
         "hessian_eigenvalues": [float(v) for v in np.linalg.eigvalsh(h_mat)],
     }

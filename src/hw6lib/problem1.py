@@ -53,7 +53,7 @@ def compare_to_published(
         ``fun_rel_diff``, ``fun_abs_diff``, ``weights_max_abs_diff``, ``weights_max_rel_diff``
         (the rerun against the published numbers); ``minimum`` (``fun``, ``weights``) and
         ``bound`` (the stopping bound); ``fun_above_minimum`` and ``published_fun_above_minimum``
-        (relative to the minimum's error when it is not 0, else absolute);
+        (relative to the minimum's error when the bound is, else absolute);
         ``fun_in_envelope`` (both training errors within the bound of the minimum's),
         ``weights_in_envelope`` (both end points within the bound, the published one also
         within its printed rounding); ``counts_equal`` and ``counts_in_envelope`` (per count:
@@ -80,7 +80,7 @@ def compare_to_published(
     )
 
     def above(f: float) -> float:
-        return float((f - f_star) / f_star if f_star > 0 else f - f_star)
+        return float((f - f_star) / f_star if bound["fun_rel"] is not None else f - f_star)
 
     if all(equal.values()):
         verdict = "equal"
