@@ -102,7 +102,7 @@ def test_one_layer_published_fit_reproduced(published_data):
 def test_two_layer_published_fit_reproduced(published_data):
     """Holds on any CPU: the recipe, the minimum it stops near, and that both this rerun and the
     published fit stop within the bound that gtol = 1e-5 and the minimum's Hessian put on the
-    distance from it. The counts (nit 49-51, nfev 244-252, njev 61-63 seen) and where along the
+    distance from it. The counts (nit 48-51, nfev 244-252, njev 61-63 seen) and where along the
     minimum's flat direction the run stops move with the BLAS kernels and SIMD width: not
     asserted."""
     x, y = published_data

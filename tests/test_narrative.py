@@ -399,6 +399,7 @@ def test_published_note_without_the_published_data() -> None:
         (
             {"counts_verdict": "within_envelope", "fun_rel": None, "fun_in_envelope": False},
             [
+                "differs from the published one by 3.0e-19 (absolute) and its weights",
                 "allows the training error up to 1e-06 above",
                 "above it (absolute), within 1e-06: not both inside that bound.",
                 "differ from the published 50, 252, 63, within the spread seen across CPUs (nit "

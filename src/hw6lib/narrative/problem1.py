@@ -135,14 +135,16 @@ def _vs_published_sentence(f: Mapping[str, Any]) -> Markup:
     )
     out = Markup(
         "The {}-layer reproduction’s training error differs from the published one by\n{} "
-        "(relative) and its weights by at most {} relative.\n"
+        "and its weights by at most {} relative.\n"
         "Both stopped near the same minimum, training error {} at {}: BFGS stops once its "
         "gradient is below gtol = {}, which by the Hessian there allows the training error up "
         "to {} above the minimum’s and the weights up to {} away from it.\n"
         "The reproduction and the published fit lie {}: {} that bound.\n"
     ).format(
         depth,
-        num(v["fun_rel_diff"], 2, "e"),
+        num(v["fun_rel_diff"], 2, "e") + " (relative)"
+        if bd["fun_rel"] is not None
+        else num(v["fun_abs_diff"], 2, "e") + " (absolute)",
         num(v["weights_max_rel_diff"], 2, "e"),
         num(m["fun"], 10),
         weights(m["weights"], 5),
