@@ -116,7 +116,8 @@ def test_two_layer_published_fit_reproduced(published_data):
     v = compare_to_published(fit, pub, env, bound)
     assert v["fun_in_envelope"] and v["weights_in_envelope"]
     assert v["recipe"] == {"x0_zeros": True, "finite_differences": True}
-    assert v["counts_verdict"] in {"equal", "within_envelope", "outside_envelope"}
+    # the counts are reported as they came, whatever they are on this CPU
+    assert v["counts_equal"] == {k: fit[k] == pub[k] for k in ("nit", "nfev", "njev")}
 
 
 def test_stopping_bound_holds_for_other_paths_and_catches_a_looser_stop(published_data):
