@@ -14,12 +14,12 @@ from helpers import REPO, SnakemakeRunner, snakemake_runner
 
 #: Markers of tests that need system services or packages; under ``CI=true`` they must run
 #: (``selfcheck``: the GPU engines' self-check, whose interpreter cases need triton).
-MUST_RUN_IN_CI = ("slurm", "browser", "selfcheck")
+MUST_RUN_IN_CI = ("slurm", "browser", "triton", "selfcheck")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
-    """Under ``CI=true``, a SLURM, browser or self-check test that would skip fails instead.
+    """Under ``CI=true``, a SLURM, browser, Triton or self-check test that would skip fails instead.
 
     CI installs what these tests need; a skip there means the install failed, which must not
     pass unnoticed. Elsewhere (a laptop without SLURM or Chromium) they skip, saying why.

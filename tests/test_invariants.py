@@ -9,6 +9,8 @@ past it is refused by both.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import REPO
 
@@ -44,9 +46,14 @@ def test_multistart_points_are_what_the_design_accepts():
 
 
 def test_minimum_rows_of_problem1():
-    """problem1.n and gradcheck.rows: at least 1 in the schema and in simulate."""
-    assert PROPS["problem1"]["properties"]["n"]["minimum"] == 1
-    assert PROPS["problem1"]["properties"]["gradcheck"]["properties"]["rows"]["minimum"] == 1
+    """problem1.n and gradcheck.rows: at least 1 in the configuration check and in simulate."""
+    for key, bad, good in (
+        ("n", {"n": 0}, {"n": 1}),
+        ("gradcheck.rows", {"gradcheck": {"rows": 0}}, {"gradcheck": {"rows": 1}}),
+    ):
+        with pytest.raises(ConfigError, match=rf"problem1\.{re.escape(key)}"):
+            validate_config({"problem1": bad}, SCHEMA)
+        validate_config({"problem1": good}, SCHEMA)
     assert simulate(1, 3)[0].shape == (1,)
     with pytest.raises(ValueError, match="at least 1"):
         simulate(0, 3)

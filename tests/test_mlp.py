@@ -196,6 +196,42 @@ def test_momentum_matches_torch_sgd(data) -> None:
     np.testing.assert_allclose(out.params["b3"][0, 0], net[4].bias.detach(), atol=1e-5)
 
 
+def test_shuffled_minibatch_momentum_matches_a_plain_torch_sgd_loop(data) -> None:
+    """Several epochs of shuffled mini-batches with momentum, a partial last batch included,
+    against an independent loop: ``torch.optim.SGD`` on an ``nn.Sequential`` copy of the same
+    initial weights, each epoch's order ``torch.randperm`` from a generator seeded with the
+    model's seed (the documented order), one step per batch of the BCE-with-logits mean."""
+    X, y = data
+    X, y = X[:300], y[:300]  # 4 batches of 64 and one of 44
+    lr, seed, momentum, batch, epochs = 0.2, 7, 0.9, 64, 3
+    out = train_models(X, y, {}, SGDSettings(4, [lr], [seed], batch, epochs, momentums=[momentum]))
+    net = to_module(init_params(4, [seed]), 0)
+    opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.float32)).view(-1, 1)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        order = torch.randperm(len(X), generator=g)
+        for s in range(0, len(X), batch):
+            rows = order[s : s + batch]
+            opt.zero_grad()
+            nn.BCEWithLogitsLoss()(net(Xt[rows]), yt[rows]).backward()
+            opt.step()
+    for k, layer in (("1", 0), ("2", 2), ("3", 4)):
+        np.testing.assert_allclose(out.params[f"W{k}"][0].T, net[layer].weight.detach(), atol=2e-5)
+        np.testing.assert_allclose(
+            out.params[f"b{k}"][0].ravel(), net[layer].bias.detach().ravel(), atol=2e-5
+        )
+    # the reference is sensitive to the order: the same loop without shuffling ends elsewhere
+    plain = to_module(init_params(4, [seed]), 0)
+    opt = torch.optim.SGD(plain.parameters(), lr=lr, momentum=momentum)
+    for _ in range(epochs):
+        for s in range(0, len(X), batch):
+            opt.zero_grad()
+            nn.BCEWithLogitsLoss()(plain(Xt[s : s + batch]), yt[s : s + batch]).backward()
+            opt.step()
+    assert not np.allclose(out.params["W1"][0].T, plain[0].weight.detach(), atol=1e-3)
+
+
 def test_training_is_deterministic_on_cpu(data) -> None:
     X, y = data
     args = (

@@ -10,6 +10,7 @@ from torch import nn
 
 from hw6lib.mlp.grid import best_summary, grid_rows, heatmap_table
 from hw6lib.mlp.replication import published_test_loop, replicate_published
+from hw6lib.published import PROBLEM2_EPOCHS
 
 
 def _metrics(f1: float) -> dict:
@@ -143,7 +144,9 @@ def test_replication_records_printed_and_correct_metrics() -> None:
         if r["printed"]["precision_last_batch"] is not None:
             assert r["printed"]["precision_last_batch"] == pytest.approx(100 * lb["precision"])
         assert r["printed"]["accuracy"] == pytest.approx(100 * r["correct"]["accuracy"])
-    assert out["published"]["accuracy"][0] == 89.4
+    # the record carries the whole published series to compare with, one value per epoch
+    assert out["published"] == {k: list(v) for k, v in PROBLEM2_EPOCHS.items()}
+    assert all(len(v) == len(out["epochs"]) for v in out["published"].values())
     assert replicate_published(X[:3000], y[:3000], X[3000:], y[3000:], seed=0) == out
 
 
@@ -288,3 +291,54 @@ def test_near_best_counts_configurations_within_the_spread() -> None:
     other["score"] = flat[0]["score"] - 0.0005
     nb = near_best(flat)
     assert nb["n"] == 2 and nb["values"][0] == {"name": "width", "values": [16, 32]}
+
+
+# --- the grid's figures -------------------------------------------------------------------
+
+
+def _top_entry(epochs: int, lr: float) -> dict:
+    curve = [
+        {"epoch": e, "train_loss": 1.0 / e, "valid_f1": 0.9, "test_f1": 0.89} for e in (1, 2, 3)
+    ]
+    return {"width": 8, "lr": lr, "batch_size": 100, "momentum": 0.0, "epochs": epochs,
+            "curve": curve}  # fmt: skip
+
+
+def test_learning_curves_draw_a_run_once_whatever_its_epoch_counts() -> None:
+    from hw6lib.mlp.plots import plot_learning_curves
+
+    top = [_top_entry(3, 0.1), _top_entry(2, 0.1), _top_entry(3, 1.0)]
+    fig = plot_learning_curves({"top": top})
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == [
+        "h=8, lr=0.1, batch=100, mom.=0 (at 2, 3 ep.)",
+        "h=8, lr=1, batch=100, mom.=0 (at 3 ep.)",
+    ]
+    assert len(fig.axes[0].get_lines()) == 2
+
+
+def test_heatmap_titles_are_one_row_of_batch_sizes() -> None:
+    from hw6lib.mlp.plots import plot_f1_heatmaps
+
+    rows = [
+        {
+            "width": w,
+            "lr": lr,
+            "batch_size": b,
+            "momentum": mu,
+            "epochs": 2,
+            "seed": 0,
+            "valid_f1": 0.5,
+            "diverged": False,
+        }
+        for w in (4, 8)
+        for lr in (0.1, 1.0)
+        for b in (100, 250)
+        for mu in (0.0, 0.9)
+    ]
+    fig = plot_f1_heatmaps(rows, 2)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["batch 100", "batch 250"]
+    assert fig.get_suptitle() == "Validation F1 after 2 epochs"
+    ylabels = [ax.get_ylabel() for ax in fig.axes[:4] if ax.get_ylabel()]
+    assert ylabels == ["momentum 0\nlearning rate", "momentum 0.9\nlearning rate"]

@@ -78,17 +78,35 @@ def test_split_rows_give_file_lines_and_a_dash_for_an_empty_part() -> None:
 
 
 def test_feature_rows_log_moments_only_for_continuous_columns() -> None:
-    s = {
-        "features_summary": [
-            {"column": "ratio", "kind": "continuous", "log_mean": 0.1, "log_sd": 1.0},
-            {"column": "online", "kind": "binary", "log_mean": 0.2, "log_sd": 0.3},
-        ],
-        "feature_means": {"train": {"ratio": 1.5}, "test": {"ratio": 1.4, "online": 0.6}},
-    }
-    ratio, online = ndata.feature_rows(s)
-    assert (ratio["log_mean"], ratio["log_sd"], ratio["mean_train"]) == (0.1, 1.0, 1.5)
-    assert (online["log_mean"], online["log_sd"], online["mean_train"]) == (None, None, None)
-    assert online["mean_test"] == 0.6
+    """The columns table of a real split: each row's numbers are the column's own, recomputed
+    here from the data (log moments for the log-normal columns only, means per split)."""
+    import numpy as np
+
+    from hw6lib.carddata import generate_card_data
+    from hw6lib.split import split_card
+
+    frame = generate_card_data(3_000, seed=2)
+    _, s = split_card(frame, n_train=2_000, n_valid=200)
+    rows = {r["column"]: r for r in ndata.feature_rows(s)}
+    assert list(rows) == list(frame.columns)
+    assert rows["fraud"]["mean_train"] is None  # the label is no feature: no means by split
+    for col, r in rows.items():
+        if col == "fraud":
+            continue
+        v = frame[col].to_numpy(dtype=float)
+        assert r["mean_train"] == pytest.approx(v[:2_000].mean(), rel=1e-12)
+        assert r["mean_test"] == pytest.approx(v[2_000:].mean(), rel=1e-12)
+        if col.startswith("distance") or col.startswith("ratio"):
+            logs = np.log(v[v > 0])
+            assert r["log_mean"] == pytest.approx(logs.mean(), rel=1e-9)
+            assert r["log_sd"] == pytest.approx(logs.std(), rel=1e-9)
+        else:
+            assert r["kind"] == "binary" and r["log_mean"] is None and r["log_sd"] is None
+    # a binary column's record never shows log moments, even where the summary carries them
+    binary = next(f for f in s["features_summary"] if f["kind"] == "binary")
+    binary.update(log_mean=0.2, log_sd=0.3)
+    row = next(r for r in ndata.feature_rows(s) if r["column"] == binary["column"])
+    assert (row["log_mean"], row["log_sd"]) == (None, None)
 
 
 # --- the MLP grid -----------------------------------------------------------------------------
@@ -112,13 +130,19 @@ def edge(**kw: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("e", "phrase"),
     [
-        (edge(), "width 32 is the largest tried; 64 is the next"),
-        (edge(position="lowest", next=16), "width 32 is the smallest tried; 16 is the next"),
-        (edge(position="only"), "width 32 is the only value tried; 64 is the next"),
+        (edge(), "width 32 is the largest tried; 64, not tried, would be the next"),
+        (
+            edge(position="lowest", next=16),
+            "width 32 is the smallest tried; 16, not tried, would be the next",
+        ),
+        (
+            edge(position="only"),
+            "width 32 is the only value tried; 64, not tried, would be the next",
+        ),
         (
             edge(name="epochs", value=12, next=24, new_run=True),
-            "epochs 12 is the largest tried; 24 is the next (a new run of that many epochs: "
-            "the schedule decays over the whole run)",
+            "epochs 12 is the largest tried; 24, not tried, would be the next (a new run of that "
+            "many epochs: the schedule decays over the whole run)",
         ),
         (
             edge(kind="interior", position="interior", above=64),
@@ -161,8 +185,8 @@ def test_edges_sentence_interior_or_open() -> None:
     s = nmlp.edges_sentence(edges)
     assert (
         text(s)
-        == "on the grid's open edge in width, epochs: width 32 is the largest tried; 64 is the "
-        "next."
+        == "on the grid's open edge in width, epochs: width 32 is the largest tried; 64, not "
+        "tried, would be the next."
     )
 
 
@@ -318,14 +342,11 @@ def fit(depth: int, **vs: Any) -> dict[str, Any]:
     }
     if vs:
         out["vs_published"] = {
-            "envelope": {
-                "fun_rel": 5e-7,
-                "fun_abs": 1e-10,
-                "weights_rel": 2e-3,
-                "nit": [49, 51],
-                "nfev": [248, 252],
-                "njev": [62, 63],
-            },
+            "envelope": {"nit": [48, 51], "nfev": [244, 252], "njev": [61, 63]},
+            "bound": {"gtol": 1e-5, "fun_rel": 9.9e-5, "fun_abs": 1e-6, "weights_abs": [0.1] * 3},
+            "minimum": {"fun": 0.0100432261882, "weights": [5.59254, 3.45441, 0.673370]},
+            "fun_above_minimum": 1.53e-5,
+            "published_fun_above_minimum": 2.4e-9,
             "fun_rel_diff": 2.4e-7,
             "fun_abs_diff": 3e-19,
             "weights_max_rel_diff": 8e-4,
@@ -336,7 +357,7 @@ def fit(depth: int, **vs: Any) -> dict[str, Any]:
         }
         for k, v in vs.items():
             if k in ("fun_rel", "fun_abs"):
-                out["vs_published"]["envelope"][k] = v
+                out["vs_published"]["bound"][k] = v
             elif k == "recipe":
                 out["vs_published"]["recipe"].update(v)
             else:
@@ -362,8 +383,14 @@ def test_published_note_without_the_published_data() -> None:
         (
             {"counts_verdict": "equal"},
             [
-                "differs from the published one by 2.4e-07 (relative; envelope 5e-07) and its",
-                "both inside the envelope.",
+                "differs from the published one by 2.4e-07 (relative) and its weights by at most "
+                "8.0e-04 relative.",
+                "Both stopped near the same minimum, training error 0.01004322619 at (5.5925, "
+                "3.4544, 0.67337): BFGS stops once its gradient is below gtol = 1e-05, which by "
+                "the Hessian there allows the training error up to 1e-04 (relative) above the "
+                "minimum’s and the weights up to (0.1, 0.1, 0.1) away from it.",
+                "lie 1.5e-05 and 2.4e-09 above it (relative), within 1e-04: both inside that "
+                "bound.",
                 "Its counts nit 10, nfev 33 and njev 11 equal the published ones.",
                 "The recipe itself: started at zeros, and nfev = 4 × njev, as when every gradient "
                 "costs 3 forward-difference evaluations besides the loss",
@@ -372,11 +399,11 @@ def test_published_note_without_the_published_data() -> None:
         (
             {"counts_verdict": "within_envelope", "fun_rel": None, "fun_in_envelope": False},
             [
-                "by 3.0e-19 (absolute; an error of this size is rounding noise, so the envelope "
-                "is 1e-10 absolute) and its weights",
-                "not both inside the envelope.",
-                "differ from the published 50, 252, 63, but lie within the envelope measured "
-                "across CPUs (nit 49–51, nfev 248–252, njev 62–63).",
+                "differs from the published one by 3.0e-19 (absolute) and its weights",
+                "allows the training error up to 1e-06 above",
+                "above it (absolute), within 1e-06: not both inside that bound.",
+                "differ from the published 50, 252, 63, within the spread seen across CPUs (nit "
+                "48–51, nfev 244–252, njev 61–63).",
             ],
         ),
         (
@@ -385,8 +412,8 @@ def test_published_note_without_the_published_data() -> None:
                 "recipe": {"x0_zeros": False, "finite_differences": False},
             },
             [
-                "lie outside the envelope measured across CPUs (nit 49–51, nfev 248–252, njev "
-                "62–63): the recipe or the data differ from the published ones.",
+                "lie outside the spread seen across CPUs so far (nit 48–51, nfev 244–252, njev "
+                "61–63): this CPU’s kernels took another path.",
                 "The recipe itself: not started at zeros, and nfev ≠ 4 × njev, so the gradients "
                 "were not the published finite differences.",
             ],
@@ -397,7 +424,7 @@ def test_published_note_follows_the_comparison(vs: dict[str, Any], phrases: list
     note = np1.published_note([fit(1), fit(2, **vs)])
     assert text(note[0]) == "Against the published numbers."
     assert text(note[1]).startswith("The 2-layer reproduction’s training error differs")
-    assert text(note[-1]).startswith("The envelope is how far the same recipe moves across CPUs")
+    assert text(note[-1]).startswith("The same recipe takes another path on other CPUs")
     for phrase in phrases:
         assert phrase in text(note[1])
 
@@ -507,3 +534,18 @@ def test_template_lines_are_short() -> None:
     for path in paths:
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             assert len(line) <= 120, f"{path.name}:{i}"
+
+
+def test_retrained_sentence_names_both_scores() -> None:
+    best = {"rows": [{"seed": 0, "test_f1": 0.9951}, {"seed": 2, "test_f1": 0.996461}]}
+    s = text(nmlp.retrained_sentence({"seed": 2, "test": {"f1": 0.996252}}, best))
+    assert s.startswith("retrained alone with seed 2, its seed with the highest validation F1")
+    assert s.endswith("its test F1 at 1/2 is 0.996252, the grid’s model’s 0.996461.")
+
+
+def test_tree_curve_sentence_follows_the_training_accuracy() -> None:
+    pure = ndata.tree_curve_sentence({"train": {"accuracy": 1.0}, "n_train": 500_000})
+    assert "every leaf is pure (it classifies all 500,000 training rows correctly)" in pure
+    mixed = ndata.tree_curve_sentence({"train": {"accuracy": 0.9991}, "n_train": 500_000})
+    assert "training accuracy 99.91%: some leaves mix both labels" in mixed
+    assert "pure" not in mixed

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from helpers import REPO
 
+from hw6lib.fit import stopping_bound
 from hw6lib.gradcheck import check_gradients
 from hw6lib.narrative.problem1 import problem1_narrative
 from hw6lib.problem1 import compare_depths, compare_to_published, fit_depth
@@ -32,7 +33,10 @@ def context() -> dict[str, Any]:
         d = f["depth"]
         f["published"] = PROBLEM1[d]
         f["vs_published"] = compare_to_published(
-            f["published_reproduction"], PROBLEM1[d], PROBLEM1_ENVELOPE[d]
+            f["published_reproduction"],
+            PROBLEM1[d],
+            PROBLEM1_ENVELOPE[d],
+            stopping_bound(x, y, f["published_reproduction"]["weights"], 1e-5),
         )
     return {
         "config": {"problem1": {"seed": 3}},
@@ -55,10 +59,37 @@ def render(ctx: dict[str, Any]) -> str:
 
 
 def test_no_typed_orders_of_magnitude(context):
+    """The orders of magnitude the text states are the results', not typed: the stopping bound
+    and the gaps come from ``vs_published``, and change when it does."""
     text = render(context)
     assert "~1e-16" not in text and "~1e-10" not in text
+
+    def two_layer(t: str) -> str:
+        t = t[t.index("The 2-layer reproduction") :]
+        return t[: t.index("The recipe itself")]
+
     assert "pin the path down" not in text
     assert "and it does" not in text
+
+    def stated(vs: dict[str, Any]) -> list[str]:
+        b, above = num(vs["bound"]["fun_rel"], 1, "e"), num(vs["fun_above_minimum"], 2, "e")
+        return [
+            f"up to {b} (relative) above the minimum",
+            f"lie {above} and ",
+            f"(relative), within {b}:",
+            f"training error {num(vs['minimum']['fun'], 10)} at",
+        ]
+
+    for s in stated(context["p1"]["fits"][1]["vs_published"]):
+        assert s in two_layer(text)
+    ctx = copy.deepcopy(context)
+    w = ctx["p1"]["fits"][1]["vs_published"]
+    w["bound"]["fun_rel"] *= 3.7
+    w["fun_above_minimum"] *= 3.7
+    w["minimum"]["fun"] *= 1.37
+    other = two_layer(render(ctx))
+    for s in stated(w):
+        assert s in other and s not in two_layer(text)
 
 
 @pytest.mark.parametrize(
@@ -67,10 +98,10 @@ def test_no_typed_orders_of_magnitude(context):
         ({"nit": 50, "nfev": 252, "njev": 63}, "equal the published ones"),
         (
             {"nit": 49, "nfev": 248, "njev": 62},
-            "differ from the published 50, 252, 63, but lie within the envelope measured across "
-            "CPUs (nit 49–51, nfev 248–252, njev 62–63)",
+            "differ from the published 50, 252, 63, within the spread seen across CPUs (nit 48–51, "
+            "nfev 244–252, njev 61–63)",
         ),
-        ({"nit": 30, "nfev": 120, "njev": 30}, "lie outside the envelope"),
+        ({"nit": 30, "nfev": 120, "njev": 30}, "lie outside the spread seen across CPUs so far"),
     ],
 )
 def test_count_sentence_follows_the_verdict(context, counts, sentence):
@@ -78,7 +109,10 @@ def test_count_sentence_follows_the_verdict(context, counts, sentence):
     two = ctx["p1"]["fits"][1]
     two["published_reproduction"].update(counts)
     two["vs_published"] = compare_to_published(
-        two["published_reproduction"], PROBLEM1[2], PROBLEM1_ENVELOPE[2]
+        two["published_reproduction"],
+        PROBLEM1[2],
+        PROBLEM1_ENVELOPE[2],
+        two["vs_published"]["bound"],
     )
     text = render(ctx)
     assert sentence in text

@@ -27,35 +27,19 @@ PROBLEM1: dict[int, dict[str, Any]] = {
     },
 }
 
-#: How far the published recipe's run moves across CPUs (BLAS kernels, SIMD width) on the
-#: published data, measured: OpenBLAS's default kernels on an AVX-512 CPU, its Haswell kernels
-#: (most AVX2 machines) and numpy without its AVX-512 paths take the 2-layer BFGS path from
-#: zeros in nit 49-51, nfev 248-252, njev 62-63, ending within 2.4e-7 (relative) of the
-#: published training error. The 1-layer path was not seen to move; its envelope allows one BFGS
-#: iteration either way (3 loss evaluations per iteration), and its training error, of order
-#: 1e-12, is rounding noise, so it is bounded absolutely. ``fun_rel`` bounds the relative
-#: difference of the training error (2x the largest measured), ``fun_abs`` the absolute one,
-#: ``weights_rel`` the relative difference of every weight: the published weights are printed to
-#: 4 significant digits and the 2-layer minimum is flat along one direction, so the end point
-#: moves with the path (8.3e-4 measured with OpenBLAS's Haswell kernels; bounded at 2x that,
-#: rounded up).
+#: The published recipe's counts of iterations and evaluations as measured on the published data
+#: across CPUs, and the printed precision of the published weights. The 2-layer BFGS path from zeros
+#: moves with the BLAS kernels and the SIMD width: nit 48-51, nfev 244-252, njev 61-63 seen (AMD
+#: EPYC and Intel Xeon, OpenBLAS's SkylakeX, Haswell and Prescott kernels, numpy with and without
+#: its AVX-512 paths: six settings); the 1-layer path was not seen to move (one BFGS iteration
+#: either way allowed). These are the spread *seen*, reported beside the counts, not a law: another
+#: CPU may take another path. What holds on any CPU is the recipe (``nfev = (L + 2) njev`` from
+#: zeros) and the end point's distance from the minimum, bounded by the stopping rule
+#: (:func:`hw6lib.fit.stopping_bound`). ``weights_digits``: significant digits of the printed
+#: weights (their rounding is added to the bound when they are compared).
 PROBLEM1_ENVELOPE: dict[int, dict[str, Any]] = {
-    1: {
-        "nit": (9, 11),
-        "nfev": (30, 36),
-        "njev": (10, 12),
-        "fun_rel": None,
-        "fun_abs": 1e-10,
-        "weights_rel": 1e-3,
-    },
-    2: {
-        "nit": (49, 51),
-        "nfev": (248, 252),
-        "njev": (62, 63),
-        "fun_rel": 5e-7,
-        "fun_abs": None,
-        "weights_rel": 2e-3,
-    },
+    1: {"nit": (9, 11), "nfev": (30, 36), "njev": (10, 12), "weights_digits": 4},
+    2: {"nit": (48, 51), "nfev": (244, 252), "njev": (61, 63), "weights_digits": 4},
 }
 
 #: Problem 2, published per-epoch test metrics (%), one hidden layer of 10, lr 0.01, batch 500.

@@ -1,12 +1,16 @@
 """Fraud scores on the test rows: the best MLP's and the tree's, and their precision-recall curves.
 
-The grid keeps only metrics at the threshold 1/2, so the report's precision-recall curves need
-each model's probabilities of fraud on the test rows. :func:`best_mlp_scores` retrains the best
-configuration of the grid (chosen on validation F1) with the seed whose validation F1 was
-highest, exactly as the grid trained it; the tree's come from the rule that fits it
-(:func:`hw6lib.tree.fit_tree`). :func:`pr_curve` summarises one model's scores
-(average precision, the curve thinned for drawing, the operating point at 1/2) and
-:func:`plot_pr_curves` draws the models on one figure.
+The grid keeps only metrics at the threshold 1/2, so the report's precision-recall curves need each
+model's probabilities of fraud on the test rows. :func:`best_mlp_scores` retrains the best
+configuration of the grid (chosen on validation F1) with the seed whose validation F1 was highest:
+the same rows, standardisation, initial weights, shuffles and schedule as the grid's model of that
+seed, trained alone. It equals the grid's model up to float32 rounding, not bit for bit (the grid
+trains its models batched together, which orders the sums otherwise, and a ReLU at its kink can then
+flip), so its scores can differ slightly from what the grid's model would give; the record keeps its
+training losses to compare with the grid's. The tree's come from the rule that fits it
+(:func:`hw6lib.tree.fit_tree`). :func:`pr_curve` summarises one model's scores (average precision,
+the curve thinned for drawing, the operating point at 1/2) and :func:`plot_pr_curves` draws the
+models on one figure.
 """
 
 from __future__ import annotations
@@ -73,13 +77,13 @@ def best_mlp_scores(
     device: torch.device | str = "cpu",
     logger: logging.Logger | None = None,
 ) -> tuple[dict[str, Any], NDArray[np.float32]]:
-    """Retrain the best MLP of the grid and score the test rows.
+    """Retrain the best MLP of the grid alone and score the test rows.
 
     The model is trained as in :func:`hw6lib.mlp.cell.train_cell` (the same fitting rows,
     standardisation, initial weights, shuffles and learning-rate schedule for its seed) with
     the configuration of ``best`` (width, learning rate, batch size, epochs, momentum) and the
     seed of :func:`best_seed`: the grid's model after ``best["epochs"]`` of its ``horizon``
-    epochs.
+    epochs, up to float32 rounding (trained alone, not batched with the grid's other models).
 
     Parameters
     ----------
@@ -103,8 +107,8 @@ def best_mlp_scores(
     Returns
     -------
     record : dict
-        ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum``, ``seed``, ``threshold``
-        and ``test``
+        ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum``, ``seed``, ``threshold``,
+        ``train_loss`` (per epoch, to compare with the grid's model) and ``test``
         (:func:`hw6lib.metrics.classification_metrics` at the threshold).
     scores : numpy.ndarray of float32, shape (n_test,)
         Probability of fraud of every test row.
@@ -143,6 +147,7 @@ def best_mlp_scores(
         "momentum": float(best.get("momentum", 0.0)),
         "seed": seed,
         "threshold": THRESHOLD,
+        "train_loss": [float(e["train_loss"]) for e in out.models[0]["epochs"]],
         "test": classification_metrics(np.asarray(y_test).ravel(), scores > THRESHOLD),
     }
     return record, scores

@@ -75,7 +75,8 @@ def build_summary(
         minimum (weights, training MSE), the number of distinct minima, of starts, of starts
         that reached the best minimum (``best_count``), the half-width of the starts' box and
         ``published`` (how the published recipe's rerun compares with the published numbers:
-        ``counts_verdict``, whether the training error and weights lie in the stated envelope,
+        ``counts_verdict``, whether the training error and weights lie within the stopping
+        rule's bound of the minimum they stop near (and that minimum, the gap and the bound),
         whether the recipe checks hold); ``gradcheck`` (the gradient check's claims);
         ``problem2``: the data source, the best MLP configuration with its validation/test
         accuracy and F1 (mean over seeds), the tree's test accuracy and F1, ``verdict``
@@ -156,6 +157,11 @@ def _vs_published(vs: dict[str, Any] | None) -> dict[str, Any] | None:
         "fun_rel_diff": vs["fun_rel_diff"],
         "fun_in_envelope": vs["fun_in_envelope"],
         "weights_in_envelope": vs["weights_in_envelope"],
+        "minimum_fun": vs["minimum"]["fun"],
+        "minimum_weights": vs["minimum"]["weights"],
+        "fun_above_minimum": vs["fun_above_minimum"],
+        "bound_fun_rel": vs["bound"]["fun_rel"],
+        "bound_weights_abs": vs["bound"]["weights_abs"],
         "recipe_ok": all(vs["recipe"].values()),
     }
 

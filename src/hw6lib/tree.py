@@ -141,8 +141,10 @@ def plot_depth_sweep(records: Sequence[dict[str, Any]]) -> Figure:
                     "unlimited",
                     (r["depth"], max(1.0 - r["test"]["accuracy"], floor)),
                     textcoords="offset points",
-                    xytext=(0, -14),
+                    # above the point: below it, at the axis floor, it ran into the tick labels
+                    xytext=(0, 7),
                     ha="center",
+                    va="bottom",
                     fontsize=8,
                 )
         ax.set_yscale("log")

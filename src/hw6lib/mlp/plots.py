@@ -61,12 +61,13 @@ def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:
             ax.set_xticks(range(len(t["widths"])), [str(w) for w in t["widths"]])
             ax.set_yticks(range(len(t["lrs"])), [f"{lr:g}" for lr in t["lrs"]])
             ax.set_xlabel("hidden width h")
+            # one title per column (batch size) and one label per row (momentum): short texts
+            # that cannot run into each other or into the colour bar
             if batches.index(b) == 0:
-                ax.set_ylabel("learning rate")
-            ax.set_title(
-                f"batch {b}, momentum {mu:g}, {epochs} epoch{'s' if epochs != 1 else ''}",
-                fontsize=9,
-            )
+                ax.set_ylabel(f"momentum {mu:g}\nlearning rate")
+            if moms.index(mu) == 0:
+                ax.set_title(f"batch {b}", fontsize=9)
+        fig.suptitle(f"Validation F1 after {epochs} epoch{'s' if epochs != 1 else ''}", fontsize=10)
         if im is not None:
             fig.colorbar(
                 im, ax=list(axes.ravel()), shrink=0.85, label="validation F1 (mean over seeds)"
@@ -75,19 +76,30 @@ def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:
 
 
 def plot_learning_curves(best: dict[str, Any]) -> Figure:
-    """Training loss and validation/test F1 after every epoch, for the leading configurations."""
+    """Training loss and validation/test F1 after every epoch, for the leading configurations.
+
+    A run (width, learning rate, batch size, momentum) that leads at several epoch counts is one
+    curve, drawn once, with a vertical line at each of those epoch counts.
+    """
+    runs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for s in best["top"]:
+        runs.setdefault((s["width"], s["lr"], s["batch_size"], s["momentum"]), []).append(s)
     with matplotlib.rc_context(STYLE):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
-        for k, s in enumerate(best["top"]):
+        for k, group in enumerate(runs.values()):
+            s = group[0]
             color = f"C{k}"
+            at = sorted({g["epochs"] for g in group})
+            label = _label(s) + f" (at {', '.join(str(e) for e in at)} ep.)"
             ep = [p["epoch"] for p in s["curve"]]
             loss = [np.nan if p["train_loss"] is None else p["train_loss"] for p in s["curve"]]
             vf1 = [np.nan if p["valid_f1"] is None else p["valid_f1"] for p in s["curve"]]
             tf1 = [np.nan if p["test_f1"] is None else p["test_f1"] for p in s["curve"]]
-            ax1.plot(ep, loss, marker="o", ms=3, color=color, label=_label(s))
-            ax2.plot(ep, vf1, marker="o", ms=3, color=color, label=_label(s) + " (valid)")
+            ax1.plot(ep, loss, marker="o", ms=3, color=color, label=label)
+            ax2.plot(ep, vf1, marker="o", ms=3, color=color)
             ax2.plot(ep, tf1, ls="--", color=color, lw=1)
-            ax2.axvline(s["epochs"], color=color, lw=0.6, alpha=0.5)
+            for e in at:
+                ax2.axvline(e, color=color, lw=0.6, alpha=0.5)
         ax1.set_yscale("log")
         ax1.set_xlabel("epoch")
         ax1.set_ylabel("training loss (BCE, mean over seeds)")

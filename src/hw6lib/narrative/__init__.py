@@ -19,7 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hw6lib.narrative.data import depth_limit, feature_rows, source_text, split_rows
+from hw6lib.narrative.data import (
+    depth_limit,
+    feature_rows,
+    source_text,
+    split_rows,
+    tree_curve_sentence,
+)
 from hw6lib.narrative.mlp import (
     diverged_clause,
     edges_sentence,
@@ -27,6 +33,7 @@ from hw6lib.narrative.mlp import (
     grid_rows,
     near_sentence,
     published_rows,
+    retrained_sentence,
     schedule_clause,
     verdict_sentence,
 )
@@ -79,4 +86,10 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
         },
         "verdict": verdict_sentence(p2["verdict"]),
         "provenance": provenance_sentences(context["provenance"]),
+        "scores": {
+            "retrained": retrained_sentence(context["scores"]["pr"]["mlp_model"], best["best"])
+            if context.get("scores")
+            else "",
+            "tree_curve": tree_curve_sentence(context["tree"]["metrics"]),
+        },
     }

@@ -117,3 +117,31 @@ def feature_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
 def depth_limit(max_depth: int | None) -> str:
     """Show a depth limit in the sweep table: the number, or "none" for the default tree."""
     return "none" if max_depth is None else str(max_depth)
+
+
+def tree_curve_sentence(tree: Mapping[str, Any]) -> str:
+    """Why the tree's precision-recall curve has so few points, from its training accuracy.
+
+    Parameters
+    ----------
+    tree : mapping
+        The default tree's metrics (:func:`hw6lib.tree.fit_tree`'s record: ``train``,
+        ``n_train``).
+
+    Returns
+    -------
+    str
+        With a training accuracy of 1 every leaf is pure (a mixed leaf misclassifies some of its
+        rows), so the tree's scores are 0 or 1; otherwise some leaves mix both labels.
+    """
+    if tree["train"]["accuracy"] == 1:
+        return (
+            "The tree is the default tree above, grown until every leaf is pure (it classifies "
+            f"all {tree['n_train']:,} training rows correctly), so its scores are 0 or 1 and its "
+            "curve is its operating point joined to the two ends."
+        )
+    return (
+        "The tree is the default tree above (training accuracy "
+        f"{100 * tree['train']['accuracy']:.2f}%: some leaves mix both labels), so its curve has "
+        "few points."
+    )

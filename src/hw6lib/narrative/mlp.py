@@ -27,7 +27,7 @@ def edge_phrase(e: Mapping[str, Any]) -> Markup:
     Returns
     -------
     Markup
-        E.g. "width 32 is the largest tried; 64 is the next".
+        E.g. "width 32 is the largest tried; 64, not tried, would be the next".
     """
     head = Markup("{} {}").format(e["name"], data(e["value"]))
     kind = e["kind"]
@@ -49,7 +49,7 @@ def edge_phrase(e: Mapping[str, Any]) -> Markup:
             if e["new_run"]
             else ""
         )
-        return head + Markup(" is the {} tried; {} is the next{}").format(
+        return head + Markup(" is the {} tried; {}, not tried, would be the next{}").format(
             which, data(e["next"]), new_run
         )
     if kind == "closed_diverged":
@@ -260,3 +260,32 @@ def published_rows(published: Mapping[str, Any], best: Mapping[str, Any]) -> lis
             }
         )
     return rows
+
+
+def retrained_sentence(mlp_model: Mapping[str, Any], best: Mapping[str, Any]) -> Markup:
+    """Say what the network of the precision-recall curves is: the grid’s model retrained alone.
+
+    Parameters
+    ----------
+    mlp_model : mapping
+        :func:`hw6lib.scores.best_mlp_scores`'s record (``seed``, ``test``).
+    best : mapping
+        ``best`` of :func:`hw6lib.mlp.grid.best_summary` (its ``rows``, one per seed).
+
+    Returns
+    -------
+    Markup
+        The sentence, with both test F1 scores at 1/2 (the retrained model's and the grid's).
+    """
+    grid = next((r for r in best["rows"] if r["seed"] == mlp_model["seed"]), None)
+    grid_f1 = None if grid is None else grid["test_f1"]
+    return Markup(
+        "retrained alone with seed {}, its seed with the highest validation F1: the same rows, "
+        "initial weights, shuffles and schedule as the grid’s model of that seed, so the same "
+        "model up to float32 rounding (the grid trains its models batched together), not bit for "
+        "bit: its test F1 at 1/2 is {}, the grid’s model’s {}."
+    ).format(
+        mlp_model["seed"],
+        data(mlp_model["test"]["f1"], 6, "f"),
+        data(grid_f1, 6, "f"),
+    )
