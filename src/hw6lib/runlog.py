@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from hw6lib.errors import InputError
+from hw6lib.errors import InputError, OutputError
 
 
 def peak_rss_mb() -> float:
@@ -83,12 +83,31 @@ def hold_for_tests(log_path: str | os.PathLike[str], logger: logging.Logger) -> 
         time.sleep(0.05)
 
 
+class _LogFileHandler(logging.FileHandler):
+    """A job's log file that drops a record it cannot write (the disk is full) quietly.
+
+    The same record goes to stderr; logging's own report would be a traceback per record.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return
+
+
+#: Said (one line, in the job's log and on stderr) by a job stopped by Ctrl-C.
+INTERRUPTED = (
+    "interrupted (SIGINT, e.g. Ctrl-C): this job wrote none of its outputs; rerun to make them"
+)
+
+
 @contextlib.contextmanager
 def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[logging.Logger]:
     """Log to ``path`` (and stderr) for the duration of a job.
 
-    An :class:`InputError` raised inside the block is written as one line to the log and to
-    stderr, and the process exits with status 1 (no traceback: the message is the diagnosis).
+    An :class:`InputError` (bad input, a damaged result file) or :class:`OutputError` (a result
+    that cannot be written, e.g. on a full disk) raised inside the block is written as one line
+    to the log and to stderr, and the process exits with status 1 (no traceback: the message is
+    the diagnosis). A ``KeyboardInterrupt`` (Ctrl-C in the terminal sends SIGINT to every job) is
+    the one line :data:`INTERRUPTED`, and the process exits with status 130 (128 + SIGINT).
     Any other exception is logged with its traceback and re-raised.
 
     Parameters
@@ -107,7 +126,7 @@ def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[log
     logger.setLevel(logging.INFO)
     logger.propagate = False
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    handlers: list[logging.Handler] = [logging.FileHandler(path, mode="w", encoding="utf-8")]
+    handlers: list[logging.Handler] = [_LogFileHandler(path, mode="w", encoding="utf-8")]
     handlers.append(logging.StreamHandler(sys.stderr))
     for h in handlers:
         h.setFormatter(fmt)
@@ -116,9 +135,12 @@ def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[log
         hold_for_tests(path, logger)
         yield logger
         logger.info("peak memory: %.1f MB (maximum resident set size)", peak_rss_mb())
-    except InputError as err:
+    except (InputError, OutputError) as err:
         logger.error("%s", err)
         raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        logger.error("%s", INTERRUPTED)
+        raise SystemExit(130) from None
     except Exception:
         logger.exception("job failed")
         raise

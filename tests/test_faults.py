@@ -1,0 +1,173 @@
+"""Faults a user meets on a shared machine: a full disk while a job writes, and a damaged result
+file (truncated by a crash of the machine, edited by hand) that a later job reads.
+
+Each fault ends the job with one line naming the file and the cause (and, for a damaged file,
+the fix), never a traceback; no half-written result remains and other results are untouched.
+The unit tests stand in for the fault (an ``OSError(ENOSPC)`` from the writer, bytes cut off a
+file); the workflow tests meet the real thing: ``results/`` on a small tmpfs (where the test may
+mount one: as root) and a damaged intermediate read by the real jobs.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import snakemake_runner
+
+from hw6lib import resultfiles
+from hw6lib.errors import InputError, OutputError
+from hw6lib.resultfiles import load_array, read_json, save_array, write_json
+from hw6lib.runlog import job_logging
+
+# ----------------------------------------------------------------------------------------------
+# A full disk (a stand-in: the operating system's ENOSPC raised inside the atomic writer)
+# ----------------------------------------------------------------------------------------------
+
+
+def _no_space(*args: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.fixture
+def full_disk(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Every file the writer syncs fails as on a full disk (where delayed allocation reports it)."""
+    monkeypatch.setattr(resultfiles.os, "fsync", _no_space)
+    return monkeypatch
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda p: write_json(p, {"new": 1}),
+        lambda p: save_array(p, np.arange(10.0)),
+    ],
+    ids=["json", "npy"],
+)
+def test_full_disk_names_the_file_and_leaves_the_old_one(full_disk, tmp_path, write) -> None:
+    path = tmp_path / "res" / "r.out"
+    path.parent.mkdir()
+    path.write_bytes(b"earlier result")
+    with pytest.raises(OutputError) as info:
+        write(path)
+    msg = str(info.value)
+    assert msg.startswith(f"cannot write {path}: No space left on device;"), msg
+    assert "\n" not in msg and "rerun" in msg
+    assert info.value.errno == errno.ENOSPC
+    assert path.read_bytes() == b"earlier result"
+    assert _leftovers(path.parent) == []
+
+
+def test_full_disk_when_the_file_cannot_even_be_created(monkeypatch, tmp_path) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(resultfiles.tempfile, "mkstemp", refuse)
+    with pytest.raises(OutputError, match=r"^cannot write .*r\.json: No space left on device;"):
+        write_json(tmp_path / "r.json", {})
+
+
+def test_job_on_a_full_disk_fails_in_one_line_and_a_rerun_completes(
+    monkeypatch, tmp_path, capsys
+) -> None:
+    """The job's wrapper turns the writer's error into one line and status 1; once there is
+    space again the same job writes its result."""
+    earlier = tmp_path / "results" / "earlier.json"
+    write_json(earlier, {"kept": True})  # before the disk filled
+    monkeypatch.setattr(resultfiles.os, "fsync", _no_space)
+    out = tmp_path / "results" / "cell.json"
+    log = tmp_path / "logs" / "cell.log"
+    with pytest.raises(SystemExit) as info, job_logging(log, name="hw6-full-disk-test"):
+        write_json(out, {"x": 1})
+    assert info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert f"cannot write {out}: No space left on device" in err[0]
+    assert "Traceback" not in log.read_text()
+    assert not out.exists() and _leftovers(out.parent) == []
+    assert read_json(earlier) == {"kept": True}
+
+    monkeypatch.undo()  # space freed
+    with job_logging(log, name="hw6-full-disk-test"):
+        write_json(out, {"x": 1})
+    assert read_json(out) == {"x": 1}
+
+
+# ----------------------------------------------------------------------------------------------
+# A damaged intermediate
+# ----------------------------------------------------------------------------------------------
+
+
+def _damage_json(path: Path, how: str) -> None:
+    text = path.read_bytes()
+    damaged = {
+        "truncated": text[: len(text) // 2],
+        "empty": b"",
+        "zero-filled": b"\0" * len(text),  # what a crash can leave on some file systems
+        "hand-edited": text.replace(b"}", b",}", 1),
+        "not UTF-8": b'{"a": "\xff"}',
+    }[how]
+    path.write_bytes(damaged)
+
+
+@pytest.mark.parametrize("how", ["truncated", "empty", "zero-filled", "hand-edited", "not UTF-8"])
+def test_damaged_json_names_the_file_and_the_fix(tmp_path, how) -> None:
+    path = tmp_path / "results" / "fit.json"
+    write_json(path, {"a": [1.5, 2.5], "b": {"c": "d"}})
+    _damage_json(path, how)
+    with pytest.raises(InputError) as info:
+        read_json(path)
+    msg = str(info.value)
+    assert msg.startswith(f"{path}: damaged result file ("), msg
+    assert msg.endswith("delete it and rerun, and the job that makes it writes it again"), msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize("keep", [0, 10, 100, 0.5, -1])
+@pytest.mark.parametrize("mmap", [False, True])
+def test_damaged_npy_names_the_file_and_the_fix(tmp_path, keep, mmap) -> None:
+    path = tmp_path / "results" / "X.npy"
+    save_array(path, np.arange(1000.0).reshape(100, 10))
+    whole = path.read_bytes()
+    if keep == -1:  # the header edited by hand: an object array (never unpickled)
+        damaged = whole.replace(b"'<f8'", b"'|O' ", 1)
+    else:
+        damaged = whole[: int(keep * len(whole)) if isinstance(keep, float) else keep]
+    path.write_bytes(damaged)
+    with pytest.raises(InputError) as info:
+        load_array(path, mmap=mmap)
+    msg = str(info.value)
+    assert msg.startswith(f"{path}: damaged result file (not a complete .npy array, "), msg
+    assert msg.endswith("delete it and rerun, and the job that makes it writes it again")
+    assert "\n" not in msg
+
+
+def test_intact_files_still_read(tmp_path) -> None:
+    """The checks above cannot pass by refusing everything."""
+    write_json(tmp_path / "a.json", {"a": 1})
+    save_array(tmp_path / "a.npy", np.arange(3.0))
+    assert read_json(tmp_path / "a.json") == {"a": 1}
+    assert load_array(tmp_path / "a.npy", mmap=True).tolist() == [0.0, 1.0, 2.0]
+
+
+def test_job_reading_a_damaged_file_fails_in_one_line(tmp_path, capsys) -> None:
+    path = tmp_path / "results" / "X.npy"
+    save_array(path, np.arange(1000.0))
+    path.write_bytes(path.read_bytes()[:300])
+    log = tmp_path / "logs" / "fit.log"
+    with pytest.raises(SystemExit) as info, job_logging(log, name="hw6-damaged-test"):
+        load_array(path)
+    assert info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{path}: damaged result file" in err[0], err
+    assert "Traceback" not in log.read_text()
