@@ -11,20 +11,16 @@ mount one: as root) and a damaged intermediate read by the real jobs.
 from __future__ import annotations
 
 import errno
-import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import snakemake_runner
 
 from hw6lib import resultfiles
 from hw6lib.errors import InputError, OutputError
 from hw6lib.resultfiles import load_array, read_json, save_array, write_json
-from hw6lib.runlog import job_logging
+from hw6lib.runlog import INTERRUPTED, NEVER_LOGGED, complete_failed_logs, job_logging
 
 # ----------------------------------------------------------------------------------------------
 # A full disk (a stand-in: the operating system's ENOSPC raised inside the atomic writer)
@@ -171,3 +167,61 @@ def test_job_reading_a_damaged_file_fails_in_one_line(tmp_path, capsys) -> None:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{path}: damaged result file" in err[0], err
     assert "Traceback" not in log.read_text()
+
+
+# ----------------------------------------------------------------------------------------------
+# Ctrl-C while a job starts (the workflow test is in test_interruption.py)
+# ----------------------------------------------------------------------------------------------
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS.glob("*.py")), ids=lambda p: p.name)
+def test_scripts_open_their_log_before_importing_the_science(script: Path) -> None:
+    """A job's first act is :func:`job_logging`: an interrupt (or a broken install) while it
+    imports torch or scikit-learn (seconds) lands in it, one line in the log, no traceback."""
+    import ast
+
+    body = ast.parse(script.read_text(encoding="utf-8")).body
+    first = next(i for i, node in enumerate(body) if isinstance(node, ast.With))
+    before = [ast.unparse(node) for node in body[:first] if not isinstance(node, ast.Expr)]
+    assert before == [
+        "from typing import TYPE_CHECKING",
+        "from hw6lib.runlog import job_logging",
+        "if TYPE_CHECKING:\n    from snakemake.script import snakemake",
+    ]
+    assert ast.unparse(body[first].items[0].context_expr).startswith("job_logging(")
+
+
+def test_a_job_interrupted_in_its_block_says_so_in_one_line(tmp_path, capsys) -> None:
+    log = tmp_path / "logs" / "job.log"
+    with pytest.raises(SystemExit) as info, job_logging(log, name="hw6-interrupt-test"):
+        raise KeyboardInterrupt
+    assert info.value.code == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith(INTERRUPTED), err
+    assert log.read_text().strip().endswith(INTERRUPTED)
+
+
+def test_logs_named_by_a_failed_run_exist_afterwards(tmp_path, monkeypatch) -> None:
+    """Snakemake names the log of every failed job; one that never opened it gets a line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "written.log").write_text("the job's own log\n")
+    report = tmp_path / "snakemake.log"
+    report.write_text(
+        "Terminating processes on user request, this might take some time.\n"
+        "Error in rule mlp_train:\n    message: None\n    jobid: 15\n"
+        "    output: results/mlp/cells/w8_b256.json\n"
+        "    log: logs/mlp/train_w8_b256.log (check log file(s) for error details)\n"
+        "Error in rule tree_fit:\n    jobid: 3\n"
+        "    log: logs/written.log, logs/two/second.log (check log file(s) for error details)\n"
+        "Error in rule no_log:\n    jobid: 4\n    output: x\n"
+        "Complete log(s): /x/.snakemake/log/a.snakemake.log\n"
+    )
+    created = complete_failed_logs(report)
+    assert created == ["logs/mlp/train_w8_b256.log", "logs/two/second.log"]
+    assert (tmp_path / "logs" / "mlp" / "train_w8_b256.log").read_text() == NEVER_LOGGED + "\n"
+    assert (tmp_path / "logs" / "written.log").read_text() == "the job's own log\n"
+    assert complete_failed_logs(report) == []  # nothing left to create
+    assert complete_failed_logs(None) == [] and complete_failed_logs(tmp_path / "no") == []

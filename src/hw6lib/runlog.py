@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import resource
 import sys
 import time
@@ -99,6 +100,51 @@ INTERRUPTED = (
 )
 
 
+#: Written into a log file that Snakemake names for a failed job that never opened it.
+NEVER_LOGGED = (
+    "hw6: this job stopped before it opened its log (interrupted or killed while starting); "
+    "it wrote none of its outputs; rerun to make them"
+)
+
+
+def complete_failed_logs(snakemake_log: str | os.PathLike[str] | None) -> list[str]:
+    """Create the log files that a run's error reports name but their jobs never wrote.
+
+    A job stopped while starting (Ctrl-C during its imports, a kill) has not opened its log
+    yet, while Snakemake's ``Error in rule ...`` report still names it. Called at the end of a
+    failed run (the Snakefile's ``onerror``), in the working directory, so that every log file
+    named exists and says what happened (:data:`NEVER_LOGGED`).
+
+    Parameters
+    ----------
+    snakemake_log : path-like or None
+        Snakemake's log of the run (``onerror``'s ``log``); ``None`` or a missing file: nothing.
+
+    Returns
+    -------
+    list of str
+        The log files created, as named in the report.
+    """
+    if snakemake_log is None:
+        return []
+    try:
+        text = Path(snakemake_log).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    created = []
+    for block in re.findall(r"^Error in rule \w+:\n((?:[ \t]+.*\n?)*)", text, flags=re.M):
+        named = re.search(
+            r"^\s+log: (.*?)(?: \(check log file\(s\) for error details\))?$", block, re.M
+        )
+        for name in named.group(1).split(", ") if named else []:
+            path = Path(name.strip())
+            if name.strip() and not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(NEVER_LOGGED + "\n", encoding="utf-8")
+                created.append(name.strip())
+    return created
+
+
 @contextlib.contextmanager
 def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[logging.Logger]:
     """Log to ``path`` (and stderr) for the duration of a job.
@@ -108,7 +154,9 @@ def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[log
     to the log and to stderr, and the process exits with status 1 (no traceback: the message is
     the diagnosis). A ``KeyboardInterrupt`` (Ctrl-C in the terminal sends SIGINT to every job) is
     the one line :data:`INTERRUPTED`, and the process exits with status 130 (128 + SIGINT).
-    Any other exception is logged with its traceback and re-raised.
+    Any other exception is logged with its traceback and re-raised. The workflow's scripts enter
+    this block before they import anything heavy (torch, scikit-learn, matplotlib: seconds), so
+    that a Ctrl-C while a job starts is reported in the same one line.
 
     Parameters
     ----------

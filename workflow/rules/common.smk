@@ -7,6 +7,7 @@ import sys
 from hw6lib.codedigest import code_record
 from hw6lib.config import load_schema, validate_config
 from hw6lib.preflight import check_card_file, check_config_relations
+from hw6lib.runlog import complete_failed_logs
 from hw6lib.errors import ConfigError, InputError
 from snakemake.exceptions import WorkflowError
 from snakemake.io import apply_wildcards
