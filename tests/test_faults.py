@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import snakemake_runner
 
 from hw6lib import resultfiles
 from hw6lib.errors import InputError, OutputError
@@ -225,3 +228,78 @@ def test_logs_named_by_a_failed_run_exist_afterwards(tmp_path, monkeypatch) -> N
     assert (tmp_path / "logs" / "written.log").read_text() == "the job's own log\n"
     assert complete_failed_logs(report) == []  # nothing left to create
     assert complete_failed_logs(None) == [] and complete_failed_logs(tmp_path / "no") == []
+
+
+# ----------------------------------------------------------------------------------------------
+# The same faults met by the real workflow
+# ----------------------------------------------------------------------------------------------
+
+DATA = "results/problem1/data.npy"
+FIT = "results/problem1/fit_depth1.json"
+CSV = "results/card/synthetic/card_transdata.csv"
+
+
+def _one_line_failure(proc: subprocess.CompletedProcess[str], line: str) -> None:
+    """The run failed, said ``line`` (the job's one line, on stderr and in its log) and printed
+    no traceback."""
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-3000:]
+    assert "Traceback" not in out, out[-4000:]
+    said = [x for x in out.splitlines() if line in x]
+    assert len(said) == 1, out[-4000:]
+
+
+@pytest.mark.workflow
+def test_damaged_intermediate_in_a_real_run(tmp_path: Path) -> None:
+    """A truncated ``.npy`` under results/ stops the job that reads it with one line naming the
+    file and the fix; following the fix (delete it, rerun) completes the run."""
+    run = snakemake_runner(tmp_path)
+    run(None, DATA)
+    data = tmp_path / DATA
+    data.write_bytes(data.read_bytes()[:1000])  # a crash of the machine mid-copy, say
+    failed = run(None, FIT, check=False)
+    _one_line_failure(failed, f"{DATA}: damaged result file (not a complete .npy array")
+    assert "delete it and rerun" in failed.stderr
+    assert not (tmp_path / FIT).exists()
+    data.unlink()
+    run(None, FIT)
+    assert read_json(tmp_path / FIT)
+
+
+@pytest.mark.workflow
+def test_full_disk_in_a_real_run(tmp_path: Path) -> None:
+    """results/ on a small tmpfs, filled up: the job that writes fails in one line naming the
+    file and the cause, leaves no part of it, and every earlier result is intact; once space is
+    freed the same command completes."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs (the stand-in tests above run anywhere)")
+    wd = tmp_path / "run"
+    results = wd / "results"
+    results.mkdir(parents=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(results)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        run = snakemake_runner(wd)
+        run(None, DATA)
+        earlier = {p: p.read_bytes() for p in results.rglob("*") if p.is_file()}
+        assert wd / DATA in earlier
+        # fill the disk, leaving less than the stand-in's CSV (about 1.5 MB) needs
+        ballast = results / "ballast"
+        free = shutil.disk_usage(results).free
+        ballast.write_bytes(b"\0" * (free - 64 * 1024))
+        failed = run(None, CSV, check=False)
+        _one_line_failure(failed, f"cannot write {CSV}: No space left on device;")
+        assert not (wd / CSV).exists()
+        assert [p for p in results.rglob("*.tmp")] == []
+        for path, content in earlier.items():
+            assert path.read_bytes() == content, path
+        ballast.unlink()  # space freed
+        run(None, CSV)
+        assert (wd / CSV).stat().st_size > 1_000_000
+    finally:
+        subprocess.run(["umount", "-l", str(results)], check=False)

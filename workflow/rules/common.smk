@@ -60,6 +60,17 @@ def bench_path(job):
     return result_path(f"benchmarks/{job}.tsv")
 
 
+def by_attempt(base):
+    """A job's resource (``mem_mb``, ``runtime``): ``base`` on its first attempt and ``attempt``
+    times ``base`` on a retry. The cluster profiles set ``retries``, so a job that SLURM stops
+    for its time or memory limit (``TIMEOUT``, ``OUT_OF_MEMORY``) is resubmitted with more."""
+
+    def grow(wildcards, attempt):
+        return base * attempt
+
+    return grow
+
+
 # The configured values of each wildcard: the jobs of a rule with wildcards are its file
 # patterns filled in with every combination of these (all_jobs).
 WILDCARD_VALUES = {
