@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -303,3 +304,22 @@ def test_full_disk_in_a_real_run(tmp_path: Path) -> None:
         assert (wd / CSV).stat().st_size > 1_000_000
     finally:
         subprocess.run(["umount", "-l", str(results)], check=False)
+
+
+def test_no_fixed_temporary_names() -> None:
+    """Runs in two directories at once cannot collide on a temporary file: the workflow and the
+    library name none in a shared folder (``/tmp``, the system's temporary folder); every
+    temporary is made by ``tempfile`` beside its result (:func:`hw6lib.resultfiles.atomic_open`)
+    or carries the process id (the preflight cache, under the run's own ``.snakemake/``)."""
+    root = Path(__file__).resolve().parents[1]
+    sources = [*(root / "src" / "hw6lib").rglob("*.py"), *(root / "workflow").rglob("*.py")]
+    sources += [*(root / "workflow").rglob("*.smk"), root / "Snakefile"]
+    assert len(sources) > 40
+    shared = re.compile(r"""["']/(?:var/)?tmp\b|gettempdir\(|TMPDIR""")
+    found = [
+        f"{p.relative_to(root)}:{n}"
+        for p in sources
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if shared.search(line)
+    ]
+    assert found == []
