@@ -63,7 +63,8 @@ def bench_path(job):
 def by_attempt(base):
     """A job's resource (``mem_mb``, ``runtime``): ``base`` on its first attempt and ``attempt``
     times ``base`` on a retry. The cluster profiles set ``retries``, so a job that SLURM stops
-    for its time or memory limit (``TIMEOUT``, ``OUT_OF_MEMORY``) is resubmitted with more."""
+    for its time or memory limit (``TIMEOUT``, ``OUT_OF_MEMORY``) is resubmitted with more.
+    """
 
     def grow(wildcards, attempt):
         return base * attempt
