@@ -11,6 +11,7 @@ mount one: as root) and a damaged intermediate read by the real jobs.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import re
 import shutil
@@ -101,6 +102,34 @@ def test_job_on_a_full_disk_fails_in_one_line_and_a_rerun_completes(
     with job_logging(log, name="hw6-full-disk-test"):
         write_json(out, {"x": 1})
     assert read_json(out) == {"x": 1}
+
+
+class _FullStream:
+    """A log file's stream on a full disk."""
+
+    def write(self, text: str) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def close(self) -> None:
+        return
+
+
+def test_job_whose_log_cannot_be_written_still_says_one_line(monkeypatch, tmp_path, capsys):
+    """On a full disk the log file cannot take the line either: it still reaches stderr, once,
+    without logging's own report of the failed write (a traceback per record)."""
+    monkeypatch.setattr(resultfiles.os, "fsync", _no_space)
+    out = tmp_path / "results" / "cell.json"
+    name = "hw6-full-log-test"
+    with pytest.raises(SystemExit), job_logging(tmp_path / "cell.log", name=name):
+        handler = logging.getLogger(name).handlers[0]
+        handler.stream.close()
+        handler.stream = _FullStream()
+        write_json(out, {"x": 1})
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write" in err[0], err
 
 
 # ----------------------------------------------------------------------------------------------

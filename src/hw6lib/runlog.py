@@ -85,13 +85,18 @@ def hold_for_tests(log_path: str | os.PathLike[str], logger: logging.Logger) -> 
 
 
 class _LogFileHandler(logging.FileHandler):
-    """A job's log file that drops a record it cannot write (the disk is full) quietly.
+    """A job's log file that drops what it cannot write (the disk is full) quietly.
 
-    The same record goes to stderr; logging's own report would be a traceback per record.
+    The same records go to stderr; logging's own report would be a traceback per record, and
+    closing the file would raise the write's error again.
     """
 
     def handleError(self, record: logging.LogRecord) -> None:
         return
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            super().close()
 
 
 #: Said (one line, in the job's log and on stderr) by a job stopped by Ctrl-C.
