@@ -252,12 +252,13 @@ def test_logs_named_by_a_failed_run_exist_afterwards(tmp_path, monkeypatch) -> N
         "Error in rule no_log:\n    jobid: 4\n    output: x\n"
         "Complete log(s): /x/.snakemake/log/a.snakemake.log\n"
     )
-    created = complete_failed_logs(report)
+    created = complete_failed_logs([str(report)])  # as Snakemake 9's onerror gives it
     assert created == ["logs/mlp/train_w8_b256.log", "logs/two/second.log"]
     assert (tmp_path / "logs" / "mlp" / "train_w8_b256.log").read_text() == NEVER_LOGGED + "\n"
     assert (tmp_path / "logs" / "written.log").read_text() == "the job's own log\n"
     assert complete_failed_logs(report) == []  # nothing left to create
     assert complete_failed_logs(None) == [] and complete_failed_logs(tmp_path / "no") == []
+    assert complete_failed_logs([]) == []
 
 
 # ----------------------------------------------------------------------------------------------
@@ -275,6 +276,7 @@ def _one_line_failure(proc: subprocess.CompletedProcess[str], line: str) -> None
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0, out[-3000:]
     assert "Traceback" not in out, out[-4000:]
+    assert not re.search(r"^\w+Error in file .*Snakefile", out, re.M), out[-4000:]  # onerror
     said = [x for x in out.splitlines() if line in x]
     assert len(said) == 1, out[-4000:]
 

@@ -232,6 +232,7 @@ def test_whole_run_interrupted_mid_grid(reference: Path, tmp_path: Path) -> None
     assert proc.returncode != 0, out[-3000:]
     # one line per interrupted job, no traceback; every log file the error report names exists
     assert "Traceback" not in out and "KeyboardInterrupt" not in out, out[-4000:]
+    assert not re.search(r"^\w+Error in file .*Snakefile", out, re.M), out[-4000:]  # onerror
     failed = re.findall(r"^Error in rule (\w+):$", out, flags=re.M)
     said = [line for line in out.splitlines() if line.endswith(INTERRUPTED)]
     assert failed == ["mlp_train"] * len(held) and len(said) == len(held), out[-4000:]

@@ -112,7 +112,9 @@ NEVER_LOGGED = (
 )
 
 
-def complete_failed_logs(snakemake_log: str | os.PathLike[str] | None) -> list[str]:
+def complete_failed_logs(
+    snakemake_log: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None,
+) -> list[str]:
     """Create the log files that a run's error reports name but their jobs never wrote.
 
     A job stopped while starting (Ctrl-C during its imports, a kill) has not opened its log
@@ -122,8 +124,9 @@ def complete_failed_logs(snakemake_log: str | os.PathLike[str] | None) -> list[s
 
     Parameters
     ----------
-    snakemake_log : path-like or None
-        Snakemake's log of the run (``onerror``'s ``log``); ``None`` or a missing file: nothing.
+    snakemake_log : path-like, iterable of path-like, or None
+        Snakemake's log of the run (``onerror``'s ``log``: a list of files in Snakemake 9);
+        ``None`` or a missing file: nothing.
 
     Returns
     -------
@@ -131,11 +134,15 @@ def complete_failed_logs(snakemake_log: str | os.PathLike[str] | None) -> list[s
         The log files created, as named in the report.
     """
     if snakemake_log is None:
-        return []
-    try:
-        text = Path(snakemake_log).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
+        files = []
+    elif isinstance(snakemake_log, str | os.PathLike):
+        files = [snakemake_log]
+    else:
+        files = list(snakemake_log)
+    text = ""
+    for file in files:
+        with contextlib.suppress(OSError):
+            text += Path(file).read_text(encoding="utf-8", errors="replace")
     created = []
     for block in re.findall(r"^Error in rule \w+:\n((?:[ \t]+.*\n?)*)", text, flags=re.M):
         named = re.search(
