@@ -29,7 +29,7 @@ import pytest
 import yaml
 from helpers import SNAKEMAKE_ENV, small_config, snakemake_cmd, snakemake_runner
 
-from hw6lib.runlog import HOLD_DIR_ENV, HOLD_MATCH_ENV, INTERRUPTED
+from hw6lib.runlog import HOLD_DIR_ENV, HOLD_MATCH_ENV, INTERRUPTED, NEVER_LOGGED
 
 pytestmark = pytest.mark.workflow
 
@@ -227,9 +227,14 @@ def test_whole_run_interrupted_mid_grid(reference: Path, tmp_path: Path) -> None
             and _only_held_running(proc, tmp_path / "hold")
         ),
     )
+    # as if the held job had been stopped before it opened its log (Ctrl-C during its imports):
+    # the file is gone, though Snakemake's error report will name it
+    unopened = wd / "logs" / "mlp" / f"train_{next(iter(held))}.log"
+    unopened.unlink()
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
     out = _finish(proc)
     assert proc.returncode != 0, out[-3000:]
+    assert unopened.read_text() == NEVER_LOGGED + "\n"  # the Snakefile's onerror made it
     # one line per interrupted job, no traceback; every log file the error report names exists
     assert "Traceback" not in out and "KeyboardInterrupt" not in out, out[-4000:]
     assert not re.search(r"^\w+Error in file .*Snakefile", out, re.M), out[-4000:]  # onerror
