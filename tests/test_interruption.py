@@ -267,33 +267,38 @@ def test_second_run_in_the_same_directory_changes_nothing(reference: Path, tmp_p
     wd, hold = tmp_path / "run", tmp_path / "hold"
     cells = wd / "results" / "mlp" / "cells"
     proc = _start(wd, hold)
-    _wait_for(
-        proc,
-        wd,
-        hold,
-        lambda: (
-            len(list(cells.glob("*.json"))) == len(slow_config()["mlp"]["widths"]) - 1
-            and _only_held_running(proc, hold)
-        ),
-    )
-    before = _snapshot(wd)
-    config = wd / "config.yaml"
-    second = subprocess.run(
-        snakemake_cmd(wd, config),
-        capture_output=True,
-        text=True,
-        env=SNAKEMAKE_ENV,
-        timeout=DEADLINE,
-    )
-    said = second.stdout + second.stderr
-    assert second.returncode != 0, said[-3000:]
-    assert "Directory cannot be locked" in said, said[-3000:]
-    assert _snapshot(wd) == before
-    for marker in hold.glob("*.held"):  # let the first run's held job go on
-        marker.unlink()
-    out = _finish(proc)
-    assert proc.returncode == 0, out[-4000:]
-    assert_no_partial_writes(wd)
-    got, want = result_files(wd), result_files(reference)
-    assert got.keys() == want.keys()
-    assert [k for k in want if got[k] != want[k]] == []
+    try:
+        _wait_for(
+            proc,
+            wd,
+            hold,
+            lambda: (
+                len(list(cells.glob("*.json"))) == len(slow_config()["mlp"]["widths"]) - 1
+                and _only_held_running(proc, hold)
+            ),
+        )
+        before = _snapshot(wd)
+        config = wd / "config.yaml"
+        second = subprocess.run(
+            snakemake_cmd(wd, config),
+            capture_output=True,
+            text=True,
+            env=SNAKEMAKE_ENV,
+            timeout=DEADLINE,
+        )
+        said = second.stdout + second.stderr
+        assert second.returncode != 0, said[-3000:]
+        assert "Directory cannot be locked" in said, said[-3000:]
+        assert _snapshot(wd) == before
+        for marker in hold.glob("*.held"):  # let the first run's held job go on
+            marker.unlink()
+        out = _finish(proc)
+        assert proc.returncode == 0, out[-4000:]
+        assert_no_partial_writes(wd)
+        got, want = result_files(wd), result_files(reference)
+        assert got.keys() == want.keys()
+        assert [k for k in want if got[k] != want[k]] == []
+    finally:  # a failed check leaves no run behind (its held job would wait for ever)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
