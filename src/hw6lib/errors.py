@@ -1,4 +1,4 @@
-"""The project's exceptions: bad configuration, bad input data, and a result that cannot be written.
+"""The project's exceptions: bad configuration and bad input data.
 
 :class:`ConfigError` and :class:`InputError` are ``ValueError``s whose message says what is wrong
 and where (the config key, or the file, line and column) in one line. Found before any job starts
