@@ -72,3 +72,4 @@ onsuccess:
 
 onerror:
     warn_gpu_fallbacks()
+    complete_failed_logs(log)

@@ -1,4 +1,4 @@
-"""Under ``CI=true`` a SLURM, browser, Triton or self-check test that would skip fails (conftest)."""
+"""Under ``CI=true`` a SLURM, browser, Triton or self-check test that would skip fails."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from helpers import compare_runs, result_files, snakemake_runner
@@ -13,11 +14,15 @@ pytestmark = pytest.mark.workflow
 
 
 def test_two_clean_runs_are_identical(pipeline_run, tmp_path):
-    second = tmp_path / "second"
-    snakemake_runner(second)(None)
+    """Two more runs, at once in two directories (two users of one machine): no temporary file
+    of one collides with the other's, and both equal the first."""
+    runs = [tmp_path / "second", tmp_path / "third"]
+    with ThreadPoolExecutor(len(runs)) as pool:
+        list(pool.map(lambda wd: snakemake_runner(wd)(None), runs))
     files = result_files(pipeline_run)
     assert any(k.endswith(".json") for k in files) and any(k.endswith(".svg") for k in files)
-    assert compare_runs(pipeline_run, second) == []
+    for wd in runs:
+        assert compare_runs(pipeline_run, wd) == []
 
 
 def test_compare_runs_names_what_differs(tmp_path):

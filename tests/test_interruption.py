@@ -2,6 +2,9 @@
 stopped with Ctrl-C (SIGINT to its process group) in the middle of the MLP grid; each rerun with
 ``--rerun-incomplete`` gives results byte-identical to an uninterrupted run, and no result file
 ever holds a partial write (every JSON parses whenever it is looked at; no temporary is left).
+Ctrl-C says so in one line per interrupted job (no traceback), and every log file that
+Snakemake's error report names exists. A second run started in the same working directory
+while the first runs is refused by Snakemake's lock and changes nothing.
 
 The signal is sent on an event the run itself signals, never after a guess at how long a job
 takes: one training cell is held at its start by the test-only hook of
@@ -26,7 +29,7 @@ import pytest
 import yaml
 from helpers import SNAKEMAKE_ENV, small_config, snakemake_cmd, snakemake_runner
 
-from hw6lib.runlog import HOLD_DIR_ENV, HOLD_MATCH_ENV
+from hw6lib.runlog import HOLD_DIR_ENV, HOLD_MATCH_ENV, INTERRUPTED, NEVER_LOGGED
 
 pytestmark = pytest.mark.workflow
 
@@ -224,10 +227,78 @@ def test_whole_run_interrupted_mid_grid(reference: Path, tmp_path: Path) -> None
             and _only_held_running(proc, tmp_path / "hold")
         ),
     )
+    # as if the held job had been stopped before it opened its log (Ctrl-C during its imports):
+    # the file is gone, though Snakemake's error report will name it
+    unopened = wd / "logs" / "mlp" / f"train_{next(iter(held))}.log"
+    unopened.unlink()
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
     out = _finish(proc)
     assert proc.returncode != 0, out[-3000:]
+    assert unopened.read_text() == NEVER_LOGGED + "\n"  # the Snakefile's onerror made it
+    # one line per interrupted job, no traceback; every log file the error report names exists
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out[-4000:]
+    assert not re.search(r"^\w+Error in file .*Snakefile", out, re.M), out[-4000:]  # onerror
+    failed = re.findall(r"^Error in rule (\w+):$", out, flags=re.M)
+    said = [line for line in out.splitlines() if line.endswith(INTERRUPTED)]
+    assert failed == ["mlp_train"] * len(held) and len(said) == len(held), out[-4000:]
+    named = re.findall(r"^\s+log: (.*) \(check log file\(s\) for error details\)$", out, re.M)
+    assert len(named) == len(failed), out[-4000:]
+    for log in ", ".join(named).split(", "):
+        assert (wd / log).is_file(), log
     written = {p.stem for p in cells.glob("*.json")}
     assert written and not written & held.keys()
     assert not (wd / "reports" / "hw6.html").exists()
     _rerun_and_compare(wd, reference)
+
+
+def _snapshot(wd: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of the run's results, logs and report, with its modification time."""
+    out = {}
+    for top in ("results", "logs", "reports"):
+        for p in sorted((wd / top).rglob("*")):
+            if p.is_file():
+                out[p.relative_to(wd).as_posix()] = (p.stat().st_mtime_ns, p.read_bytes())
+    return out
+
+
+def test_second_run_in_the_same_directory_changes_nothing(reference: Path, tmp_path: Path) -> None:
+    """Snakemake's lock refuses a second run while the first holds the directory; the second
+    says so and touches no file; the first then finishes as if alone."""
+    wd, hold = tmp_path / "run", tmp_path / "hold"
+    cells = wd / "results" / "mlp" / "cells"
+    proc = _start(wd, hold)
+    try:
+        _wait_for(
+            proc,
+            wd,
+            hold,
+            lambda: (
+                len(list(cells.glob("*.json"))) == len(slow_config()["mlp"]["widths"]) - 1
+                and _only_held_running(proc, hold)
+            ),
+        )
+        before = _snapshot(wd)
+        config = wd / "config.yaml"
+        second = subprocess.run(
+            snakemake_cmd(wd, config),
+            capture_output=True,
+            text=True,
+            env=SNAKEMAKE_ENV,
+            timeout=DEADLINE,
+        )
+        said = second.stdout + second.stderr
+        assert second.returncode != 0, said[-3000:]
+        assert "Directory cannot be locked" in said, said[-3000:]
+        assert _snapshot(wd) == before
+        for marker in hold.glob("*.held"):  # let the first run's held job go on
+            marker.unlink()
+        out = _finish(proc)
+        assert proc.returncode == 0, out[-4000:]
+        assert_no_partial_writes(wd)
+        got, want = result_files(wd), result_files(reference)
+        assert got.keys() == want.keys()
+        assert [k for k in want if got[k] != want[k]] == []
+    finally:  # a failed check leaves no run behind (its held job would wait for ever)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()

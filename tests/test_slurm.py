@@ -43,6 +43,16 @@ PARTITION = "hw6test"
 # here: a symlink to it, made only where no SLURM config exists, removed at the end.
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 FALLBACK_LINE = "device auto: no CUDA device available, training on the CPU"
+# The retried job's work, in seconds: more than its first attempt's limit of 1 minute can hold
+# even though slurmctld enforces limits only every 30 s (so it ends that attempt 60-90 s in),
+# and less than the 2 minutes of the second attempt (the third, of 3 minutes, is to spare).
+RETRY_SLEEP = 92
+# Every wait below polls for its event (a daemon answers, a process is gone, a run ends); these
+# are only the overall limits after which a stuck daemon or run fails the test, generous so that
+# a loaded machine (a busy CI runner, other jobs on the cores) slows the test but cannot fail it.
+DAEMON_TIMEOUT = 600.0  # a daemon to come up, or a client command to answer
+STOP_TIMEOUT = 120.0  # a daemon to exit after SIGTERM, before SIGKILL
+RUN_TIMEOUT = 1800  # one Snakemake run through the test cluster (SIGINT after it)
 
 # Jobs of the default target submitted with sbatch (real work: each has a benchmark) and the
 # short ones run inside Snakemake on the login node (the Snakefile's localrules). Before
@@ -64,8 +74,10 @@ SMALL_CONFIG["problem1"].update(
 )
 
 # Test-only rules, added by a wrapper Snakefile that includes the real workflow: a job that
-# fails at job time, and a GPU probe (used while the workflow has no `mlp_train` rule) that
-# resolves the torch device as the training code does.
+# fails at job time, a job that needs more than its first attempt's one minute (its runtime grows
+# with the attempt as every workflow rule's does, through common.smk's by_attempt), and a GPU
+# probe (used while the workflow has no `mlp_train` rule) that resolves the torch device as the
+# training code does.
 WRAPPER = """\
 include: {snakefile!r}
 
@@ -81,6 +93,20 @@ rule slurm_test_fail:
         runtime=2,
     shell:
         "echo 'hw6 test: this job fails on purpose' > {{log}}; exit 3"
+
+
+rule slurm_test_retry:
+    output:
+        "results/slurmtest/retry.txt",
+    log:
+        "logs/slurmtest/retry.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=by_attempt(1),
+    shell:
+        "echo 'limit {{resources.runtime}} min' >> {{log}}; sleep {retry_sleep}; "
+        "echo done > {{output}}"
 
 
 rule slurm_test_gpu:
@@ -137,7 +163,7 @@ class Cluster:
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a SLURM client command against this cluster."""
         return subprocess.run(
-            args, env=self.env, check=check, capture_output=True, text=True, timeout=60
+            args, env=self.env, check=check, capture_output=True, text=True, timeout=DAEMON_TIMEOUT
         )
 
 
@@ -152,8 +178,8 @@ def _free_ports(n: int) -> list[int]:
             s.close()
 
 
-def _wait(what: str, ok, seconds: float, logs: list[Path]) -> None:
-    """Poll ``ok()`` until true; on timeout fail with the tail of the daemons' logs."""
+def _wait(what: str, ok, logs: list[Path], seconds: float = DAEMON_TIMEOUT) -> None:
+    """Poll ``ok()`` until true; after ``seconds`` fail with the tail of the daemons' logs."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
@@ -170,7 +196,7 @@ def _wait(what: str, ok, seconds: float, logs: list[Path]) -> None:
 
 def _sh(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        args, env=env, check=True, capture_output=True, text=True, timeout=60, **kw
+        args, env=env, check=True, capture_output=True, text=True, timeout=DAEMON_TIMEOUT, **kw
     )
 
 
@@ -190,7 +216,7 @@ def _stop(pidfiles: list[Path]) -> None:
             if not _alive(pid):
                 continue
             os.kill(pid, signal.SIGTERM)
-            end = time.monotonic() + 15
+            end = time.monotonic() + STOP_TIMEOUT
             while _alive(pid) and time.monotonic() < end:
                 time.sleep(0.1)
             if _alive(pid):
@@ -264,7 +290,6 @@ def start_cluster(root: Path) -> Cluster:
                 ).returncode
                 == 0
             ),
-            20,
             log_files,
         )
 
@@ -287,7 +312,6 @@ def start_cluster(root: Path) -> Cluster:
         _wait(
             "MariaDB",
             lambda: _sh("mariadb-admin", "--no-defaults", f"--socket={dbsock}", "ping"),
-            60,
             log_files,
         )
         _sh(
@@ -349,18 +373,16 @@ def start_cluster(root: Path) -> Cluster:
         _wait(
             "slurmdbd",
             lambda: socket.create_connection(("127.0.0.1", dbd_port), timeout=1).close() is None,
-            30,
             log_files,
         )
         cluster.pidfiles.append(root / "slurmctld.pid")
         _sh("slurmctld", env=env)
-        _wait("slurmctld", lambda: cluster.run("scontrol", "ping").returncode == 0, 30, log_files)
+        _wait("slurmctld", lambda: cluster.run("scontrol", "ping").returncode == 0, log_files)
         cluster.pidfiles.append(root / "slurmd.pid")
         _sh("slurmd", "-N", "localhost", env=env)  # -N: the host is not called localhost
         _wait(
             "the node to be idle",
             lambda: cluster.run("sinfo", "-h", "-o", "%T").stdout.strip() == "idle",
-            60,
             log_files,
         )
     except BaseException:
@@ -428,7 +450,7 @@ def profile_overrides(name: str, extra_rules: dict[str, str] | None = None) -> l
 
 
 def snakemake(
-    workdir: Path, args: list[str], env: dict[str, str] | None = None, limit: int = 200
+    workdir: Path, args: list[str], env: dict[str, str] | None = None, limit: int = RUN_TIMEOUT
 ) -> subprocess.CompletedProcess[str]:
     """Run Snakemake in ``workdir``; SIGINT on timeout (it cancels SLURM jobs and exits)."""
     return subprocess.run(
@@ -452,7 +474,7 @@ def sbatch_calls(output: str) -> list[str]:
 
 def dry_run_jobs(workdir: Path, args: list[str]) -> list[dict[str, str]]:
     """Rule, output and log of every job a dry run would run (Snakemake's plain listing)."""
-    out = snakemake(workdir, ["-n", *args], limit=120)
+    out = snakemake(workdir, ["-n", *args])
     assert out.returncode == 0, out.stderr[-3000:]
     jobs: list[dict[str, str]] = []
     for line in (out.stdout + out.stderr).splitlines():
@@ -461,6 +483,13 @@ def dry_run_jobs(workdir: Path, args: list[str]) -> list[dict[str, str]]:
         elif jobs and (m := re.match(r"\s+(output|log): (.*)$", line)):
             jobs[-1][m.group(1)] = m.group(2).split(", ")[0]
     return jobs
+
+
+def wrapper(probe: Path) -> str:
+    """The wrapper Snakefile's text (the real workflow and the test-only rules)."""
+    return WRAPPER.format(
+        snakefile=str(REPO / "Snakefile"), probe=str(probe), retry_sleep=RETRY_SLEEP
+    )
 
 
 def result_jsons(workdir: Path) -> dict[str, object]:
@@ -562,7 +591,7 @@ def test_gpu_job_and_failing_job(
     probe = tmp_path / "gpu_probe.py"
     probe.write_text(PROBE)
     snakefile = tmp_path / "Snakefile"
-    snakefile.write_text(WRAPPER.format(snakefile=str(REPO / "Snakefile"), probe=str(probe)))
+    snakefile.write_text(wrapper(probe))
     common = ["-s", str(snakefile), "--configfile", str(small_config)]
 
     # the real training rule when the workflow has it, else the test's probe in its place
@@ -617,3 +646,44 @@ def test_gpu_job_and_failing_job(
         assert probe_out["device"] == "cpu"
         assert probe_out["cuda_visible_devices"] == "0"  # SLURM bound the fake GPU
         assert probe_out["slurm_job_id"]
+
+
+@pytest.mark.slurm
+def test_job_out_of_time_is_retried_with_more(
+    slurm_cluster: Cluster, small_config: Path, tmp_path: Path
+) -> None:
+    """A job that SLURM stops at its time limit is submitted again with a longer one (the
+    profiles' ``retries``, the rules' runtime times the attempt) and then completes."""
+    work = tmp_path / "retry"
+    work.mkdir()
+    probe = tmp_path / "gpu_probe.py"
+    probe.write_text(PROBE)
+    snakefile = tmp_path / "Snakefile"
+    snakefile.write_text(wrapper(probe))
+    run = snakemake(
+        work,
+        [
+            "-s", str(snakefile), "--configfile", str(small_config),
+            "--workflow-profile", str(REPO / "profiles" / "slurm"),
+            *profile_overrides("slurm"),
+            "--verbose",
+            "results/slurmtest/retry.txt",
+        ],
+        env=slurm_cluster.env,
+    )  # fmt: skip
+    log = run.stdout + run.stderr
+    (tmp_path / "snakemake-slurm-retry.log").write_text(log)
+    assert run.returncode == 0, f"rc {run.returncode}\n{log[-4000:]}"
+    assert (work / "results/slurmtest/retry.txt").read_text() == "done\n"
+
+    calls = [c for c in sbatch_calls(log) if "--comment rule_slurm_test_retry" in c]
+    limits = [int(re.search(r" -t (\d+)", c).group(1)) for c in calls]
+    assert limits in ([1, 2], [1, 2, 3]), calls  # one minute, then two (then three)
+    ids = re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+)", log)
+    assert len(ids) == len(calls), log[-4000:]
+    states = slurm_cluster.run(
+        "sacct", "-X", "-n", "-P", "-o", "JobID,State,Timelimit", "-j", ",".join(ids)
+    ).stdout.split()
+    by_id = {line.split("|")[0]: line.split("|")[1:] for line in states}
+    assert [by_id[i][0] for i in ids] == ["TIMEOUT"] * (len(ids) - 1) + ["COMPLETED"], states
+    assert [by_id[i][1] for i in ids] == [f"00:0{m}:00" for m in limits], states

@@ -2,7 +2,10 @@
 
 Every writer goes to a temporary file in the destination folder and renames it into place, so a
 killed job never leaves a half-written result and an earlier good file stays intact until the
-new one is complete.
+new one is complete. A write that fails (a full disk, a quota) raises :class:`OutputError`, one
+line naming the file and the cause, and leaves no temporary behind. A result that cannot be read
+back (truncated by a crash of the machine, edited by hand) raises :class:`InputError`, one line
+naming the file and the fix, instead of a traceback from ``json`` or numpy.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+
+from hw6lib.errors import InputError, OutputError
 
 
 @contextlib.contextmanager
@@ -35,11 +40,20 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     ------
     file object
         Write to it; on an exception the temporary file is removed and ``path`` is untouched.
+
+    Raises
+    ------
+    OutputError
+        When writing fails in the operating system (``OSError``: no space left on the device,
+        a disk quota, an I/O error), in one line naming ``path`` and the cause.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise _cannot_write(path, err) from err
     try:
         if "b" in mode:
             f = os.fdopen(fd, mode)
@@ -53,10 +67,23 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and not isinstance(err, OutputError):
+            raise _cannot_write(path, err) from err
         raise
+
+
+def _cannot_write(path: Path, err: OSError) -> OutputError:
+    """Say in one line that the operating system refused to write ``path``, and why."""
+    cause = os.strerror(err.errno) if err.errno else " ".join(str(err).split())
+    out = OutputError(
+        f"cannot write {os.fspath(path)}: {cause}; no part of it was written (a file already "
+        "there is left as it was): free space (or mend the cause) and rerun"
+    )
+    out.errno = err.errno
+    return out
 
 
 def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
@@ -101,10 +128,30 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> None:
         f.write(text + "\n")
 
 
+def damaged(path: str | os.PathLike[str], what: str) -> InputError:
+    """Say in one line that the result file ``path`` cannot be read back, and the fix."""
+    what = " ".join(what.split())  # one line, whatever the library's message
+    return InputError(
+        f"{os.fspath(path)}: damaged result file ({what}); delete it and rerun, and the job "
+        "that makes it writes it again"
+    )
+
+
 def read_json(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON file written by :func:`write_json`."""
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    """Read a JSON file written by :func:`write_json`.
+
+    Raises
+    ------
+    InputError
+        If the file is not valid UTF-8 JSON (truncated, edited, zero-filled by a crash).
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as err:
+        raise damaged(path, f"not valid JSON: {err.msg} at line {err.lineno}") from None
+    except UnicodeDecodeError as err:
+        raise damaged(path, f"not UTF-8 text at byte {err.start}") from None
 
 
 def save_array(path: str | os.PathLike[str], array: np.ndarray) -> None:
@@ -114,5 +161,18 @@ def save_array(path: str | os.PathLike[str], array: np.ndarray) -> None:
 
 
 def load_array(path: str | os.PathLike[str], mmap: bool = False) -> np.ndarray:
-    """Load an array saved by :func:`save_array` (never unpickles)."""
-    return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
+    """Load an array saved by :func:`save_array` (never unpickles).
+
+    Raises
+    ------
+    InputError
+        If the file is not a complete ``.npy`` file of plain numbers (truncated, edited).
+    """
+    try:
+        return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
+    except (ValueError, EOFError) as err:
+        # numpy says "cannot reshape array of size ...", "EOF: reading array header", "No data
+        # left in file", "mmap length is greater than file size", "Object arrays cannot be
+        # loaded when allow_pickle=False", ...: all mean the file is not what save_array wrote
+        size = os.path.getsize(path)
+        raise damaged(path, f"not a complete .npy array, {size:,} bytes: {err}") from None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import resource
 import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from hw6lib.errors import InputError
+from hw6lib.errors import InputError, OutputError
 
 
 def peak_rss_mb() -> float:
@@ -91,13 +92,91 @@ def hold_for_tests(log_path: str | os.PathLike[str], logger: logging.Logger) -> 
         time.sleep(0.05)
 
 
+class _LogFileHandler(logging.FileHandler):
+    """A job's log file that drops what it cannot write (the disk is full) quietly.
+
+    The same records go to stderr; logging's own report would be a traceback per record, and
+    closing the file would raise the write's error again.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            super().close()
+
+
+#: Said (one line, in the job's log and on stderr) by a job stopped by Ctrl-C.
+INTERRUPTED = (
+    "interrupted (SIGINT, e.g. Ctrl-C): this job wrote none of its outputs; rerun to make them"
+)
+
+
+#: Written into a log file that Snakemake names for a failed job that never opened it.
+NEVER_LOGGED = (
+    "hw6: this job stopped before it opened its log (interrupted or killed while starting); "
+    "it wrote none of its outputs; rerun to make them"
+)
+
+
+def complete_failed_logs(
+    snakemake_log: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None,
+) -> list[str]:
+    """Create the log files that a run's error reports name but their jobs never wrote.
+
+    A job stopped while starting (Ctrl-C during its imports, a kill) has not opened its log
+    yet, while Snakemake's ``Error in rule ...`` report still names it. Called at the end of a
+    failed run (the Snakefile's ``onerror``), in the working directory, so that every log file
+    named exists and says what happened (:data:`NEVER_LOGGED`).
+
+    Parameters
+    ----------
+    snakemake_log : path-like, iterable of path-like, or None
+        Snakemake's log of the run (``onerror``'s ``log``: a list of files in Snakemake 9);
+        ``None`` or a missing file: nothing.
+
+    Returns
+    -------
+    list of str
+        The log files created, as named in the report.
+    """
+    if snakemake_log is None:
+        files = []
+    elif isinstance(snakemake_log, str | os.PathLike):
+        files = [snakemake_log]
+    else:
+        files = list(snakemake_log)
+    text = ""
+    for file in files:
+        with contextlib.suppress(OSError):
+            text += Path(file).read_text(encoding="utf-8", errors="replace")
+    created = []
+    for block in re.findall(r"^Error in rule \w+:\n((?:[ \t]+.*\n?)*)", text, flags=re.M):
+        named = re.search(
+            r"^\s+log: (.*?)(?: \(check log file\(s\) for error details\))?$", block, re.M
+        )
+        for name in named.group(1).split(", ") if named else []:
+            path = Path(name.strip())
+            if name.strip() and not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(NEVER_LOGGED + "\n", encoding="utf-8")
+                created.append(name.strip())
+    return created
+
+
 @contextlib.contextmanager
 def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[logging.Logger]:
     """Log to ``path`` (and stderr) for the duration of a job.
 
-    An :class:`InputError` raised inside the block is written as one line to the log and to
-    stderr, and the process exits with status 1 (no traceback: the message is the diagnosis).
-    Any other exception is logged with its traceback and re-raised.
+    An :class:`InputError` (bad input, a damaged result file) or :class:`OutputError` (a result
+    that cannot be written, e.g. on a full disk) raised inside the block is written as one line
+    to the log and to stderr, and the process exits with status 1 (no traceback: the message is
+    the diagnosis). A ``KeyboardInterrupt`` (Ctrl-C in the terminal sends SIGINT to every job) is
+    the one line :data:`INTERRUPTED`, and the process exits with status 130 (128 + SIGINT).
+    Any other exception is logged with its traceback and re-raised. The workflow's scripts enter
+    this block before they import anything heavy (torch, scikit-learn, matplotlib: seconds), so
+    that a Ctrl-C while a job starts is reported in the same one line.
 
     Parameters
     ----------
@@ -115,7 +194,7 @@ def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[log
     logger.setLevel(logging.INFO)
     logger.propagate = False
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
-    handlers: list[logging.Handler] = [logging.FileHandler(path, mode="w", encoding="utf-8")]
+    handlers: list[logging.Handler] = [_LogFileHandler(path, mode="w", encoding="utf-8")]
     handlers.append(logging.StreamHandler(sys.stderr))
     for h in handlers:
         h.setFormatter(fmt)
@@ -124,9 +203,12 @@ def job_logging(path: str | os.PathLike[str], name: str = "hw6") -> Iterator[log
         hold_for_tests(path, logger)
         yield logger
         logger.info("peak memory: %.1f MB (maximum resident set size)", peak_rss_mb())
-    except InputError as err:
+    except (InputError, OutputError) as err:
         logger.error("%s", err)
         raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        logger.error("%s", INTERRUPTED)
+        raise SystemExit(130) from None
     except Exception:
         logger.exception("job failed")
         raise

@@ -15,8 +15,8 @@ if CARD["path"] is None:
             bench_path("card/synthetic")
         threads: 1
         resources:
-            mem_mb=2048,
-            runtime=10,
+            mem_mb=by_attempt(2048),
+            runtime=by_attempt(10),
         params:
             code=library_digest("card_synthetic.py"),
             rows=CARD["synthetic_rows"],
@@ -40,8 +40,8 @@ rule card_split:
         bench_path("card/split")
     threads: 1
     resources:
-        mem_mb=2048,
-        runtime=10,
+        mem_mb=by_attempt(2048),
+        runtime=by_attempt(10),
     params:
         code=library_digest("card_split.py"),
         n_train=CARD["n_train"],
@@ -72,8 +72,8 @@ rule tree_fit:
         bench_path("card/tree_fit")
     threads: 1
     resources:
-        mem_mb=2048,
-        runtime=15,
+        mem_mb=by_attempt(2048),
+        runtime=by_attempt(15),
     params:
         code=library_digest("tree_fit.py"),
         seed=TREE["seed"],
@@ -94,8 +94,8 @@ rule tree_sweep:
         bench_path("card/tree_sweep")
     threads: 1
     resources:
-        mem_mb=2048,
-        runtime=30,
+        mem_mb=by_attempt(2048),
+        runtime=by_attempt(30),
     params:
         code=library_digest("tree_sweep.py"),
         seed=TREE["seed"],
@@ -117,8 +117,8 @@ rule tree_figure:
         log_path("card/tree_figure"),
     threads: 1
     resources:
-        mem_mb=1024,
-        runtime=5,
+        mem_mb=by_attempt(1024),
+        runtime=by_attempt(5),
     params:
         code=library_digest("tree_figure.py"),
     script:

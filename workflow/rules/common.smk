@@ -7,6 +7,7 @@ import sys
 from hw6lib.codedigest import code_record
 from hw6lib.config import load_schema, validate_config
 from hw6lib.preflight import check_card_file, check_config_relations
+from hw6lib.runlog import complete_failed_logs
 from hw6lib.errors import ConfigError, InputError
 from snakemake.exceptions import WorkflowError
 from snakemake.io import apply_wildcards
@@ -57,6 +58,18 @@ def bench_path(job):
     """``results/benchmarks/<job>.tsv``: Snakemake's wall time and memory of a job. Every
     benchmark of the workflow is listed in the report (benchmark_files)."""
     return result_path(f"benchmarks/{job}.tsv")
+
+
+def by_attempt(base):
+    """A job's resource (``mem_mb``, ``runtime``): ``base`` on its first attempt and ``attempt``
+    times ``base`` on a retry. The cluster profiles set ``retries``, so a job that SLURM stops
+    for its time or memory limit (``TIMEOUT``, ``OUT_OF_MEMORY``) is resubmitted with more.
+    """
+
+    def grow(wildcards, attempt):
+        return base * attempt
+
+    return grow
 
 
 # The configured values of each wildcard: the jobs of a rule with wildcards are its file

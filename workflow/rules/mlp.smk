@@ -17,8 +17,8 @@ rule mlp_train:
         batch=r"\d+",
     threads: 1
     resources:
-        mem_mb=2048,
-        runtime=60,
+        mem_mb=by_attempt(2048),
+        runtime=by_attempt(60),
     params:
         code=library_digest("mlp_train.py"),
         learning_rates=MLP["learning_rates"],
@@ -45,8 +45,8 @@ rule mlp_collect:
         log_path("mlp/collect"),
     threads: 1
     resources:
-        mem_mb=2048,
-        runtime=10,
+        mem_mb=by_attempt(2048),
+        runtime=by_attempt(10),
     params:
         code=library_digest("mlp_collect.py"),
         epochs=MLP["epochs"],
@@ -66,8 +66,8 @@ rule mlp_published:
         bench_path("mlp/published")
     threads: 1
     resources:
-        mem_mb=2048,
-        runtime=30,
+        mem_mb=by_attempt(2048),
+        runtime=by_attempt(30),
     params:
         code=library_digest("mlp_published.py"),
         seed=MLP["published_seed"],
@@ -100,8 +100,8 @@ rule mlp_figures:
         log_path("mlp/figures"),
     threads: 1
     resources:
-        mem_mb=1024,
-        runtime=5,
+        mem_mb=by_attempt(1024),
+        runtime=by_attempt(5),
     params:
         code=library_digest("mlp_figures.py"),
     script:

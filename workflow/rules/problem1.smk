@@ -11,8 +11,8 @@ rule p1_simulate:
         bench_path("problem1/simulate")
     threads: 1
     resources:
-        mem_mb=1024,
-        runtime=10,
+        mem_mb=by_attempt(1024),
+        runtime=by_attempt(10),
     params:
         code=library_digest("p1_simulate.py"),
         n=P1["n"],
@@ -34,8 +34,8 @@ rule p1_fit:
         depth=r"\d+",
     threads: 1
     resources:
-        mem_mb=1024,
-        runtime=30,
+        mem_mb=by_attempt(1024),
+        runtime=by_attempt(30),
     params:
         code=library_digest("p1_fit.py"),
         seed=P1["seed"],
@@ -60,8 +60,8 @@ rule p1_gradcheck:
         bench_path("problem1/gradcheck")
     threads: 1
     resources:
-        mem_mb=1024,
-        runtime=10,
+        mem_mb=by_attempt(1024),
+        runtime=by_attempt(10),
     params:
         **P1["gradcheck"],
         code=library_digest("p1_gradcheck.py"),
@@ -78,8 +78,8 @@ rule p1_compare:
         log_path("problem1/compare"),
     threads: 1
     resources:
-        mem_mb=512,
-        runtime=5,
+        mem_mb=by_attempt(512),
+        runtime=by_attempt(5),
     params:
         code=library_digest("p1_compare.py"),
     script:
@@ -104,8 +104,8 @@ rule p1_figures:
         log_path("problem1/figures"),
     threads: 1
     resources:
-        mem_mb=1024,
-        runtime=5,
+        mem_mb=by_attempt(1024),
+        runtime=by_attempt(5),
     params:
         code=library_digest("p1_figures.py"),
     script:

@@ -17,8 +17,8 @@ rule summary:
         log_path("summary"),
     threads: 1
     resources:
-        mem_mb=512,
-        runtime=5,
+        mem_mb=by_attempt(512),
+        runtime=by_attempt(5),
     params:
         code=library_digest("summary.py"),
     script:
@@ -38,8 +38,8 @@ rule confusion_figure:
         log_path("confusion_figure"),
     threads: 1
     resources:
-        mem_mb=512,
-        runtime=5,
+        mem_mb=by_attempt(512),
+        runtime=by_attempt(5),
     params:
         code=library_digest("confusion_figure.py"),
     script:
@@ -60,8 +60,8 @@ rule provenance:
         log_path("provenance"),
     threads: 1
     resources:
-        mem_mb=512,
-        runtime=5,
+        mem_mb=by_attempt(512),
+        runtime=by_attempt(5),
     params:
         code=library_digest("provenance.py"),
         repo=workflow.basedir,
@@ -100,8 +100,8 @@ rule report:
         log_path("report"),
     threads: 1
     resources:
-        mem_mb=1024,
-        runtime=5,
+        mem_mb=by_attempt(1024),
+        runtime=by_attempt(5),
     params:
         code=library_digest("report.py"),
         template=REPORT_TEMPLATE,

@@ -15,8 +15,8 @@ rule mlp_best_scores:
         bench_path("mlp/best_scores")
     threads: 1
     resources:
-        mem_mb=2048,
-        runtime=30,
+        mem_mb=by_attempt(2048),
+        runtime=by_attempt(30),
     params:
         n_valid=CARD["n_valid"],
         schedule=MLP["schedule"],
@@ -44,8 +44,8 @@ rule pr_figure:
         log_path("pr_figure"),
     threads: 1
     resources:
-        mem_mb=1024,
-        runtime=5,
+        mem_mb=by_attempt(1024),
+        runtime=by_attempt(5),
     params:
         code=library_digest("pr_figure.py"),
     script:

@@ -2,12 +2,13 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.plots import plot_confusion, save_figure
-from hw6lib.resultfiles import read_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
+    from hw6lib.plots import plot_confusion, save_figure
+    from hw6lib.resultfiles import read_json
+
     save_figure(plot_confusion(read_json(snakemake.input.summary)), snakemake.output.figure)

@@ -2,19 +2,20 @@
 
 from typing import TYPE_CHECKING
 
-import torch
-
-from hw6lib.device import granted_gpus
-from hw6lib.gpulease import job_cuda_device
-from hw6lib.mlp import cell_device
-from hw6lib.resultfiles import load_array, read_json, save_array, write_json
 from hw6lib.runlog import job_logging
-from hw6lib.scores import best_mlp_scores
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
+    import torch
+
+    from hw6lib.device import granted_gpus
+    from hw6lib.gpulease import job_cuda_device
+    from hw6lib.mlp import cell_device
+    from hw6lib.resultfiles import load_array, read_json, save_array, write_json
+    from hw6lib.scores import best_mlp_scores
+
     torch.set_num_threads(snakemake.threads)
     p = snakemake.params
     device = cell_device(

@@ -2,15 +2,16 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.mlp.plots import mlp_figures
-from hw6lib.plots import save_figure
-from hw6lib.resultfiles import read_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
+    from hw6lib.mlp.plots import mlp_figures
+    from hw6lib.plots import save_figure
+    from hw6lib.resultfiles import read_json
+
     figures = mlp_figures(
         read_json(snakemake.input.grid),
         read_json(snakemake.input.best),

@@ -2,16 +2,17 @@
 
 from typing import TYPE_CHECKING
 
-import torch
-
-from hw6lib.mlp.replication import replicate_published
-from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
+    import torch
+
+    from hw6lib.mlp.replication import replicate_published
+    from hw6lib.resultfiles import load_array, write_json
+
     torch.set_num_threads(snakemake.threads)
     result = replicate_published(
         load_array(snakemake.input.X_train),

@@ -2,18 +2,19 @@
 
 from typing import TYPE_CHECKING
 
-import torch
-
-from hw6lib.device import granted_gpus
-from hw6lib.gpulease import job_cuda_device
-from hw6lib.mlp import SGDSettings, cell_device, train_cell
-from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
+    import torch
+
+    from hw6lib.device import granted_gpus
+    from hw6lib.gpulease import job_cuda_device
+    from hw6lib.mlp import SGDSettings, cell_device, train_cell
+    from hw6lib.resultfiles import load_array, write_json
+
     torch.set_num_threads(snakemake.threads)
     p = snakemake.params
     device = cell_device(

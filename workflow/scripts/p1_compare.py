@@ -2,14 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.problem1 import compare_depths
-from hw6lib.resultfiles import read_json, write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
+    from hw6lib.problem1 import compare_depths
+    from hw6lib.resultfiles import read_json, write_json
+
     write_json(
         snakemake.output.summary, compare_depths([read_json(f) for f in snakemake.input.fits])
     )

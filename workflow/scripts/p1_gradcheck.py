@@ -2,14 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.gradcheck import check_gradients
-from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
+    from hw6lib.gradcheck import check_gradients
+    from hw6lib.resultfiles import load_array, write_json
+
     p = snakemake.params
     data = load_array(snakemake.input.data, mmap=True)[: p.rows]
     result = check_gradients(data[:, 0], data[:, 1], p.depths, p.points, p.seed, p.eps)

@@ -2,16 +2,17 @@
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from hw6lib.resultfiles import save_array
 from hw6lib.runlog import job_logging
-from hw6lib.simulate import simulate
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
+    import numpy as np
+
+    from hw6lib.resultfiles import save_array
+    from hw6lib.simulate import simulate
+
     n, seed = snakemake.params.n, snakemake.params.seed
     x, y = simulate(n, seed)
     save_array(snakemake.output.data, np.column_stack([x, y]))

@@ -2,15 +2,16 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.plots import save_figure
-from hw6lib.resultfiles import load_array, read_json, write_json
 from hw6lib.runlog import job_logging
-from hw6lib.scores import plot_pr_curves, pr_curve
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
+    from hw6lib.plots import save_figure
+    from hw6lib.resultfiles import load_array, read_json, write_json
+    from hw6lib.scores import plot_pr_curves, pr_curve
+
     y = load_array(snakemake.input.y_test)
     mlp = read_json(snakemake.input.mlp_model)
     curves = {

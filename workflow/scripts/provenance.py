@@ -2,16 +2,17 @@
 
 from typing import TYPE_CHECKING
 
-import snakemake as smk
-
-from hw6lib.provenance import collect_provenance
-from hw6lib.resultfiles import write_json
 from hw6lib.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
+    import snakemake as smk
+
+    from hw6lib.provenance import collect_provenance
+    from hw6lib.resultfiles import write_json
+
     info = collect_provenance(
         snakemake.config,
         snakemake.params.repo,

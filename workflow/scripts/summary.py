@@ -2,14 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.resultfiles import read_json, write_json
 from hw6lib.runlog import job_logging
-from hw6lib.summary import build_summary
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
+    from hw6lib.resultfiles import read_json, write_json
+    from hw6lib.summary import build_summary
+
     i = snakemake.input
     summary = build_summary(
         [read_json(f) for f in i.fits],

@@ -6,14 +6,15 @@ precision-recall curve.
 
 from typing import TYPE_CHECKING
 
-from hw6lib.resultfiles import load_array, save_array, write_json
 from hw6lib.runlog import job_logging
-from hw6lib.tree import fit_tree
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
+    from hw6lib.resultfiles import load_array, save_array, write_json
+    from hw6lib.tree import fit_tree
+
     arrays = {k: load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")}
     record, seconds, scores = fit_tree(
         **arrays, seed=snakemake.params.seed, text_depth=snakemake.params.text_depth

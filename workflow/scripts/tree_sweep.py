@@ -2,14 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.resultfiles import load_array, write_json
 from hw6lib.runlog import job_logging
-from hw6lib.tree import depth_sweep, simplest_enough
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
+    from hw6lib.resultfiles import load_array, write_json
+    from hw6lib.tree import depth_sweep, simplest_enough
+
     arrays = {k: load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")}
     p = snakemake.params
     records, seconds = depth_sweep(**arrays, max_depths=p.max_depths, seed=p.seed)
