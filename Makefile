@@ -9,20 +9,33 @@
 #   TORCH   auto (default: the CUDA build where an NVIDIA driver is found, else the CPU build),
 #           cpu or cuda; changing it reinstalls torch
 #   CORES   cores Snakemake may use (default 4)
-#   CONFIG  a config file merged over config/config.yaml, e.g. CONFIG=config/real.yaml
+#   CONFIG  a config file merged over config/config.yaml, e.g. CONFIG=config/real.yaml; its run
+#           is kept under $(RUNS)/$(RUN)/ (results/, logs/, reports/hw6.html, .snakemake/) and the
+#           default run (here) is left alone; `make compare` puts all runs side by side
+#   RUN     the name of a CONFIG= run (default: the file's name, or its folder's for config.yaml:
+#           config/real.yaml -> real, .test/config.yaml -> test)
+#   RUNS    the folder of the named runs (default runs)
+#   SNAKEMAKE_ARGS  more arguments for snakemake, e.g. SNAKEMAKE_ARGS=-n (a dry run of that run)
 
 PYTHON ?= python3
 TORCH ?= auto
 VENV ?= .venv
 CORES ?= 4
 CONFIG ?=
-SNAKEMAKE = $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
+RUNS ?= runs
+config_name = $(basename $(notdir $1))
+RUN ?= $(if $(filter config,$(call config_name,$(CONFIG))),$(patsubst .%,%,$(notdir $(patsubst %/,%,$(dir $(CONFIG))))),$(call config_name,$(CONFIG)))
+# A named run works in its own folder (--directory); the workflow and its profile stay here.
+# --configfile=X, not --configfile X: it takes several files and would read a target as one.
+NAMED_RUN = --snakefile=$(CURDIR)/Snakefile --workflow-profile=$(CURDIR)/profiles/default \
+	--directory=$(RUNS)/$(RUN) --configfile=$(abspath $(CONFIG))
+SNAKEMAKE = $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),$(NAMED_RUN)) $(SNAKEMAKE_ARGS)
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hw6-installed
 EXTRAS := workflow,slurm,test,lint
 MIN_PYTHON := 3.11
 
-.PHONY: run test test-other-isa lint report env clean distclean problem1 problem2 FORCE
+.PHONY: run test test-other-isa lint report env clean distclean problem1 problem2 compare FORCE
 
 # Rebuild .venv when the interpreter inside it is missing or older than $(MIN_PYTHON), or when
 # PYTHON/TORCH given on the command line differ from what .venv was built with.
@@ -75,6 +88,11 @@ problem1 problem2: $(STAMP)
 report: $(STAMP)
 	$(SNAKEMAKE) reports/hw6.html
 
+# Every kept run (the default one here and each under $(RUNS)/) side by side: a table on the
+# terminal and reports/runs.html.
+compare: $(STAMP)
+	$(BIN)/python tools/compare_runs.py --table --html reports/runs.html . $(wildcard $(RUNS)/*/)
+
 test: $(STAMP)
 	$(BIN)/pytest
 
@@ -96,8 +114,8 @@ lint: $(STAMP)
 
 # Results, logs and the report; .venv stays (rebuilding it takes minutes): `make distclean`.
 clean:
-	rm -rf results logs reports/hw6.html .snakemake
-	@echo "make clean: kept $(VENV) (make distclean removes it too)"
+	rm -rf results logs reports/hw6.html reports/runs.html .snakemake
+	@echo "make clean: kept $(VENV) (make distclean removes it too) and the named runs in $(RUNS)/"
 
 distclean: clean
 	rm -rf $(VENV)

@@ -21,6 +21,7 @@ rule mlp_train:
         runtime=60,
     params:
         code=library_digest("mlp_train.py"),
+        versions=library_versions("mlp_train.py"),
         learning_rates=MLP["learning_rates"],
         seeds=MLP["seeds"],
         epochs=MLP["max_epochs"],
@@ -48,6 +49,7 @@ rule mlp_collect:
         runtime=10,
     params:
         code=library_digest("mlp_collect.py"),
+        versions=library_versions("mlp_collect.py"),
         epochs=MLP["epochs"],
         top=5,
     script:
@@ -69,6 +71,7 @@ rule mlp_published:
         runtime=30,
     params:
         code=library_digest("mlp_published.py"),
+        versions=library_versions("mlp_published.py"),
         seed=MLP["published_seed"],
     script:
         "../scripts/mlp_published.py"
@@ -103,5 +106,6 @@ rule mlp_figures:
         runtime=5,
     params:
         code=library_digest("mlp_figures.py"),
+        versions=library_versions("mlp_figures.py"),
     script:
         "../scripts/mlp_figures.py"

@@ -18,5 +18,6 @@ with job_logging(snakemake.log[0]):
         {k: v for k, v in snakemake.input.items() if k != "summary"},
         smk.__version__,
         code=snakemake.params.code_records,
+        run=snakemake.params.run,
     )
     write_json(snakemake.output.provenance, info)

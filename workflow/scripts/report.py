@@ -9,5 +9,7 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    context = build_context(dict(snakemake.input.items()), snakemake.config)
+    context = build_context(
+        dict(snakemake.input.items()), snakemake.config, run=snakemake.params.run
+    )
     render_report(snakemake.params.template, context, snakemake.output.html)
