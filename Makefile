@@ -29,7 +29,7 @@ RUN ?= $(if $(filter config,$(call config_name,$(CONFIG))),$(patsubst .%,%,$(not
 # --configfile=X, not --configfile X: it takes several files and would read a target as one.
 NAMED_RUN = --snakefile=$(CURDIR)/Snakefile --workflow-profile=$(CURDIR)/profiles/default \
 	--directory=$(RUNS)/$(RUN) --configfile=$(abspath $(CONFIG))
-SNAKEMAKE = $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),$(NAMED_RUN)) $(SNAKEMAKE_ARGS)
+SNAKEMAKE = $(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(CONFIG),$(NAMED_RUN))
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hw6-installed
 EXTRAS := workflow,slurm,test,lint

@@ -142,7 +142,11 @@ LABELS = {
 def _label(key: str) -> str:
     m = re.fullmatch(r"p1\.depth(\d+)\.(\w+)", key)
     if m:
-        what = {"best_mse": "best minimum, MSE", "best_weights": "its weights"}
+        what = {
+            "best_mse": "best minimum, MSE",
+            "best_weights": "its weights",
+            "n_minima": "distinct minima",
+        }
         return f"P1 {m[1]}-layer: {what.get(m[2], m[2].replace('_', ' '))}"
     return LABELS.get(key, key)
 
@@ -182,7 +186,9 @@ def runs_table(runs: list[Run], full: bool = False) -> list[list[str]]:
         cell = ""
         for earlier in runs[:i]:
             if r.complete and earlier.complete and _same_config(r, earlier):
-                verdict, outside = envelope_verdict(earlier, r, compare_runs(earlier.path, r.path))
+                verdict, outside = envelope_verdict(
+                    earlier, r, compare_runs(earlier.path, r.path, report=False)
+                )
                 cell = f"as {earlier.name}: {verdict}" + (
                     f" ({', '.join(outside)})" if outside else ""
                 )
