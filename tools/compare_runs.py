@@ -253,6 +253,29 @@ compared with it: identical (every result file), within the reproducibility enve
 """
 
 
+#: The README's sample table (``--readme``), between these markers.
+README_BEGIN, README_END = "<!-- runs:begin -->", "<!-- runs:end -->"
+
+
+def write_readme_sample(readme: Path, table: str) -> None:
+    """Put ``table`` (printed by ``--table`` from real runs) in ``readme``'s block."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from readmeblock import block, current
+
+    text = readme.read_text(encoding="utf-8")
+    body = (
+        "Printed by `make compare` (`python tools/compare_runs.py --table --readme README.md "
+        ". runs/*/` wrote it here):\n\n```text\n" + table + "```"
+    )
+    readme.write_text(
+        text.replace(
+            current(text, README_BEGIN, README_END), block(README_BEGIN, README_END, body)
+        ),
+        encoding="utf-8",
+    )
+    print(f"{readme}: sample table rewritten", file=sys.stderr)
+
+
 def run_name(path: Path) -> str:
     """Name a run: ``default`` for the repository's own, else its folder's name.
 
@@ -273,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--table", action="store_true", help="every run's answers side by side")
     parser.add_argument("--all", action="store_true", help="--numbers: list equal numbers too")
     parser.add_argument("--html", type=Path, help="--table: also write this HTML page")
+    parser.add_argument(
+        "--readme", type=Path, help="--table: also write it as the sample in this README's block"
+    )
     args = parser.parse_args(argv)
     if args.table:
         runs = [read_run(p, run_name(p)) for p in args.runs if (p / "results").is_dir()]
@@ -285,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             with atomic_open(args.html, "w") as f:
                 f.write(html_page(runs_table(runs, full=True)))
             print(f"wrote {args.html}", file=sys.stderr)
+        if args.readme:
+            write_readme_sample(args.readme, format_table(rows))
         return 0
     if len(args.runs) != 2:
         parser.error("give two runs (or --table)")

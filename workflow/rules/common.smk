@@ -51,11 +51,11 @@ if config["card"]["path"] is not None:
         sys.exit(f"hw6: {err}")
 
 
-
 def run_configuration():
     """Which configuration this run is: the config files given besides config/config.yaml
     (relative to the repository where inside it) and the keys in which it differs from the
-    default, values as JSON text. A parameter of the report, which says so at its top."""
+    default, values as JSON text. A parameter of the report, which says so at its top.
+    """
     default_file = os.path.join(REPO_ROOT, "config", "config.yaml")
     with open(default_file, encoding="utf-8") as f:
         default = validate_config(
@@ -193,7 +193,8 @@ def workflow_rules():
 def code_records(wildcards):
     """For each scripted job type, its script, hw6lib modules, their digest, the versions of
     the packages they import (those that computed its results: a version change reruns the
-    job) and its outputs (recorded in results/provenance.json and shown in the report)."""
+    job) and its outputs (recorded in results/provenance.json and shown in the report).
+    """
     records = {}
     for r in sorted(workflow_rules(), key=lambda r: r.name):
         if r.script is None:
