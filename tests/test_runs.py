@@ -104,7 +104,7 @@ def test_answers_within_the_envelope():
     assert answer_within("mlp.test_f1", 0.80, 0.82, 0.03)
     assert not answer_within("mlp.test_f1", 0.80, 0.84, 0.03)
     # choices and real data must be equal; the computed stand-in need not
-    assert not answer_within("mlp.best", "width 8", "width 16", 1.0)
+    assert not answer_within("mlp.best", "8, 1, 256, 2, 0.9", "16, 1, 256, 2, 0.9", 1.0)
     assert not answer_within("data", "real " + "a" * 64, "real " + "b" * 64, 1.0)
     assert answer_within("data", "synthetic " + "a" * 64, "synthetic " + "b" * 64, 1.0)
 
@@ -122,7 +122,7 @@ def test_envelope_verdict():
 
 def test_headline():
     h = headline(_run("a", _summary()))
-    assert h["mlp.best"] == "width 8, lr 1, batch 256, 2 epochs, momentum 0.9"
+    assert h["mlp.best"] == "8, 1, 256, 2, 0.9"
     assert h["job_seconds"] == 2.5 and h["commit"] == "c" * 12 and h["verdict"] == "tree"
     assert h["data"] == "synthetic " + "ab" * 32
 

@@ -131,7 +131,7 @@ def _fmt(value: Any, full: bool = False) -> str:
 LABELS = {
     "data": "data, SHA-256",
     "tree.test_f1": "tree: test F1",
-    "mlp.best": "best MLP",
+    "mlp.best": "best MLP: width, lr, batch, epochs, momentum",
     "mlp.test_f1": "best MLP: test F1 (sd over seeds)",
     "verdict": "does the MLP beat the tree",
     "job_seconds": "run time (s, jobs summed)",

@@ -96,8 +96,9 @@ def headline(run: Run) -> dict[str, Any]:
 
     ``data`` (kind and SHA-256), per depth of Problem 1 the best minimum's training error
     (``p1.depthN.best_mse``), its weights and the number of distinct minima, the tree's test F1,
-    the best network's configuration, test F1 and its standard deviation over seeds, the
-    verdict, the summed wall time of the jobs (seconds) and the commit.
+    the best network's configuration (width, learning rate, batch size, epochs, momentum), its
+    test F1 and that F1's standard deviation over seeds, the verdict, the summed wall time of
+    the jobs (seconds) and the commit.
     """
     s, prov = run.summary, run.provenance
     out: dict[str, Any] = {}
@@ -110,9 +111,9 @@ def headline(run: Run) -> dict[str, Any]:
         out[f"p1.depth{d}.n_minima"] = net["n_minima"]
     out["tree.test_f1"] = s["problem2"]["tree"]["test_f1"]
     m = s["problem2"]["mlp"]
+    # width, learning rate, batch size, epochs, momentum
     out["mlp.best"] = (
-        f"width {m['width']}, lr {m['lr']:g}, batch {m['batch_size']}, "
-        f"{m['epochs']} epochs, momentum {m['momentum']:g}"
+        f"{m['width']}, {m['lr']:g}, {m['batch_size']}, {m['epochs']}, {m['momentum']:g}"
     )
     out["mlp.test_f1"] = m["test_f1"]
     out["mlp.test_f1_sd"] = m["test_f1_sd"]
