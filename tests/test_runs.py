@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import REPO, SMALL_CONFIG, small_config
+from helpers import REPO, SMALL_CONFIG, small_config, tool
 
 from hw6lib.config import config_differences, flatten
 from hw6lib.runs import (
@@ -243,3 +243,24 @@ def test_named_runs_leave_the_default_alone_and_compare(pipeline_run: Path, tmp_
     cells = same.split("  as ")
     assert cells[1].strip() == f"{pipeline_run.name}: identical", same
     assert cells[2].strip() == f"{pipeline_run.name}: within the envelope", same
+
+
+def test_readme_sample_is_the_tables_output():
+    # the sample in README's Experiments section was printed by --table --readme from real runs:
+    # its rows are those the tool prints now (run `make compare` and --readme again if not)
+    compare = tool("compare_runs")
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    sample = compare_block(text, compare)
+    lines = sample.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    assert set(lines[1]) <= {"-", " "}, "the second line rules off the header"
+    labels = [line.split("  ")[0] for line in lines[2:]]
+    known = {"folder", "same configuration", *compare.LABELS.values()}
+    for label in labels:
+        assert label in known or label.startswith(("config: ", "P1 ")), label
+    assert compare.LABELS["mlp.best"] in labels and "same configuration" in labels
+    assert "identical" in lines[-1] and "within the envelope" in lines[-1]
+
+
+def compare_block(text: str, compare: Any) -> str:
+    """The README's sample table block, markers included."""
+    return tool("readmeblock").current(text, compare.README_BEGIN, compare.README_END)
