@@ -120,7 +120,7 @@ def _fmt(value: Any, full: bool = False) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v, full) for v in value) + "]"
+        return "[" + ", ".join("null" if v is None else _fmt(v, full) for v in value) + "]"
     text = str(value)
     if not full:  # a 64-digit hex digest: its first 12 digits identify it
         text = re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", r"\1...", text)
@@ -302,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.table:
         runs = [read_run(p, run_name(p)) for p in args.runs if (p / "results").is_dir()]
+        # the default run first, then in the order they were made (provenance's time): a run is
+        # compared with the earlier ones
+        runs.sort(key=lambda r: (r.name != "default", r.provenance.get("created_utc", "~")))
         if not runs:
             parser.error("no runs: none of the folders has results/ (make run first)")
         rows = runs_table(runs)
