@@ -53,8 +53,9 @@ if config["card"]["path"] is not None:
 
 def run_configuration():
     """Which configuration this run is: the config files given besides config/config.yaml
-    (relative to the repository where inside it) and the keys in which it differs from the
-    default, values as JSON text. A parameter of the report, which says so at its top.
+    (relative to the repository, or else to the working directory, where inside one: two runs
+    of one configuration in two folders name it alike) and the keys in which it differs from
+    the default, values as JSON text. A parameter of the report, which says so at its top.
     """
     default_file = os.path.join(REPO_ROOT, "config", "config.yaml")
     with open(default_file, encoding="utf-8") as f:
@@ -66,8 +67,11 @@ def run_configuration():
     for path in map(os.path.abspath, map(str, workflow.configfiles)):
         if path == default_file:
             continue
-        inside = os.path.commonpath([REPO_ROOT, path]) == REPO_ROOT
-        files.append(os.path.relpath(path, REPO_ROOT) if inside else path)
+        for root in (REPO_ROOT, os.getcwd()):
+            if os.path.commonpath([root, path]) == root:
+                path = os.path.relpath(path, root)
+                break
+        files.append(path)
     return {
         "configfiles": files,
         "differs": [
