@@ -11,7 +11,13 @@
 #   CORES   cores Snakemake may use (default 4)
 #   GPUS    GPUs of this workstation the MLP training jobs may use, one job per GPU at a time
 #           (e.g. GPUS=2; default none: no GPU limit, each job on the default device)
-#   CONFIG  a config file merged over config/config.yaml, e.g. CONFIG=config/real.yaml
+#   CONFIG  a config file merged over config/config.yaml, e.g. CONFIG=config/real.yaml; its run
+#           is kept under $(RUNS)/$(RUN)/ (results/, logs/, reports/hw6.html, .snakemake/) and the
+#           default run (here) is left alone; `make compare` puts all runs side by side
+#   RUN     the name of a CONFIG= run (default: the file's name, or its folder's for config.yaml:
+#           config/real.yaml -> real, .test/config.yaml -> test)
+#   RUNS    the folder of the named runs (default runs)
+#   SNAKEMAKE_ARGS  more arguments for snakemake, e.g. SNAKEMAKE_ARGS=-n (a dry run of that run)
 
 PYTHON ?= python3
 TORCH ?= auto
@@ -22,14 +28,21 @@ GPUS ?=
 # GPUS=N: at most N jobs that train on a GPU at once, each on a GPU no other job holds
 # (hw6lib.gpulease); Snakemake counts the GPUs, the jobs lease one each.
 GPU_FLAGS = $(if $(GPUS),--resources gpu=$(GPUS) --set-resources mlp_train:gpu=1 mlp_best_scores:gpu=1)
+RUNS ?= runs
+config_name = $(basename $(notdir $1))
+RUN ?= $(if $(filter config,$(call config_name,$(CONFIG))),$(patsubst .%,%,$(notdir $(patsubst %/,%,$(dir $(CONFIG))))),$(call config_name,$(CONFIG)))
+# A named run works in its own folder (--directory); the workflow and its profile stay here.
+# --configfile=X, not --configfile X: it takes several files and would read a target as one.
+NAMED_RUN = --snakefile=$(CURDIR)/Snakefile --workflow-profile=$(CURDIR)/profiles/default \
+	--directory=$(RUNS)/$(RUN) --configfile=$(abspath $(CONFIG))
 # (options that take a list come before --cores, so that a target after it is not read as one)
-SNAKEMAKE = $(BIN)/snakemake $(GPU_FLAGS) $(if $(CONFIG),--configfile $(CONFIG)) --cores $(CORES)
+SNAKEMAKE = $(BIN)/snakemake $(GPU_FLAGS) --cores $(CORES) $(SNAKEMAKE_ARGS) $(if $(CONFIG),$(NAMED_RUN))
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hw6-installed
 EXTRAS := workflow,slurm,test,lint
 MIN_PYTHON := 3.11
 
-.PHONY: run test test-other-isa lint report env clean distclean problem1 problem2 FORCE
+.PHONY: run test test-other-isa lint report env clean distclean problem1 problem2 compare FORCE
 
 # Rebuild .venv when the interpreter inside it is missing or older than $(MIN_PYTHON), or when
 # PYTHON/TORCH given on the command line differ from what .venv was built with.
@@ -82,6 +95,11 @@ problem1 problem2: $(STAMP)
 report: $(STAMP)
 	$(SNAKEMAKE) reports/hw6.html
 
+# Every kept run (the default one here and each under $(RUNS)/) side by side: a table on the
+# terminal and reports/runs.html.
+compare: $(STAMP)
+	$(BIN)/python tools/compare_runs.py --table --html reports/runs.html . $(wildcard $(RUNS)/*/)
+
 test: $(STAMP)
 	$(BIN)/pytest
 
@@ -103,8 +121,8 @@ lint: $(STAMP)
 
 # Results, logs and the report; .venv stays (rebuilding it takes minutes): `make distclean`.
 clean:
-	rm -rf results logs reports/hw6.html .snakemake
-	@echo "make clean: kept $(VENV) (make distclean removes it too)"
+	rm -rf results logs reports/hw6.html reports/runs.html .snakemake
+	@echo "make clean: kept $(VENV) (make distclean removes it too) and the named runs in $(RUNS)/"
 
 distclean: clean
 	rm -rf $(VENV)

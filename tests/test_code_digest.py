@@ -1,7 +1,9 @@
-"""Editing the library reruns exactly the jobs whose code it is part of.
+"""Editing the library, or another version of a package, reruns exactly the jobs whose code it is
+part of.
 
-Each rule carries, as a parameter, the digest of the hw6lib modules its script imports
-(:mod:`hw6lib.codedigest`); Snakemake's ``params`` rerun trigger then sees a library edit.
+Each rule carries, as parameters, the digest of the hw6lib modules its script imports and the
+versions of the packages they import (:mod:`hw6lib.codedigest`); Snakemake's ``params`` rerun
+trigger then sees a library edit or an upgrade.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 from helpers import BIN, REPO, SNAKEMAKE_ENV, small_config
 
-from hw6lib.codedigest import code_record, imported_names, module_closure
+from hw6lib.codedigest import (
+    code_record,
+    imported_names,
+    module_closure,
+    package_versions,
+    runtime_imports,
+    third_party_modules,
+)
 
 SCRIPTS = REPO / "workflow" / "scripts"
 
@@ -77,6 +87,36 @@ def test_real_scripts_import_what_they_use():
     rules = "".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
     for script in SCRIPTS.glob("*.py"):
         assert f'code=library_digest("{script.name}")' in rules, script.name
+        assert f'versions=library_versions("{script.name}")' in rules, script.name
+
+
+def test_third_party_modules_are_those_the_code_runs():
+    def modules(script: str) -> list[str]:
+        return third_party_modules(SCRIPTS / script)
+
+    assert "sklearn" in modules("tree_fit.py") and "torch" in modules("mlp_train.py")
+    # Problem 1 runs neither scikit-learn nor Snakemake (imported for the type checker only)
+    assert {"sklearn", "snakemake", "os", "hw6lib"}.isdisjoint(modules("p1_fit.py"))
+    assert "scipy" in modules("p1_fit.py")
+    assert "snakemake" in modules("provenance.py")  # imported to record its version
+    assert runtime_imports(
+        "import a.b\nfrom c import d\nif TYPE_CHECKING:\n    import e\nelse:\n    import f\n"
+        "def g():\n    import h\nfrom . import i\n"
+    ) == {"a", "c", "f", "h"}
+    versions = package_versions(["sklearn", "nosuchmodule"], {"sklearn": ["scikit-learn"]})
+    assert versions["nosuchmodule"] == "not installed"
+    assert versions["scikit-learn"] == metadata.version("scikit-learn")
+
+
+def _standin(folder: Path, name: str, version: str) -> Path:
+    """Return a folder that, first on PYTHONPATH, makes ``name`` report ``version``.
+
+    Only its metadata: the code imported stays the installed one.
+    """
+    info = folder / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    return folder
 
 
 def _jobs(dry_run_output: str) -> set[str]:
@@ -94,7 +134,7 @@ def _jobs(dry_run_output: str) -> set[str]:
 
 
 @pytest.mark.workflow
-def test_editing_a_module_reruns_exactly_its_jobs(tmp_path: Path):
+def test_editing_a_module_or_upgrading_a_package_reruns_exactly_its_jobs(tmp_path: Path):
     copy = tmp_path / "repo"
     copy.mkdir()
     shutil.copy2(REPO / "Snakefile", copy / "Snakefile")
@@ -122,14 +162,32 @@ def test_editing_a_module_reruns_exactly_its_jobs(tmp_path: Path):
         str(copy / "profiles" / "default"),
     ]
 
-    def run(*args: str) -> str:
-        proc = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, timeout=600)
+    def run(*args: str, standin: Path | None = None) -> str:
+        path = env["PYTHONPATH"] if standin is None else f"{standin}{os.pathsep}{env['PYTHONPATH']}"
+        proc = subprocess.run(
+            [*cmd, *args],
+            capture_output=True,
+            text=True,
+            env={**env, "PYTHONPATH": path},
+            timeout=600,
+        )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         return proc.stdout + proc.stderr
 
     run()
     prov = json.loads((wd / "results" / "provenance.json").read_text())
     assert prov["code"]["tree_fit"]["digest"] == code_record(SCRIPTS / "tree_fit.py")["digest"]
+    assert _jobs(run("-n")) == set()
+    assert prov["code"]["tree_fit"]["packages"]["scikit-learn"] == metadata.version("scikit-learn")
+    assert "scikit-learn" not in prov["code"]["p1_fit"]["packages"]
+
+    # another version of a package (a stand-in: its metadata only) reruns the jobs whose code
+    # imports it and what reads their results; provenance records the versions, so it reruns too
+    standin = _standin(tmp_path / "latex", "latex2mathml", "99.0")
+    assert _jobs(run("-n", standin=standin)) == {"report", "provenance", "all"}
+    sklearn = _jobs(run("-n", standin=_standin(tmp_path / "sk", "scikit-learn", "99.0")))
+    assert {"tree_fit", "tree_sweep", "mlp_best_scores", "report"} <= sklearn
+    assert not {j for j in sklearn if j.startswith(("p1_", "card_"))} and "mlp_train" not in sklearn
     assert _jobs(run("-n")) == set()
 
     tree = copy / "src" / "hw6lib" / "tree.py"

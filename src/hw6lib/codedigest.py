@@ -5,6 +5,11 @@ Snakemake's own ``code`` rerun trigger sees only a rule's script. The science li
 its script imports, followed transitively through the library. Imports are read statically with
 :mod:`ast` (nothing is executed), including imports inside functions; importing a submodule also
 runs its parent packages' ``__init__.py``, so those count too.
+
+Upgrading a package changes results as surely as editing the library, so each rule also carries
+the versions of the packages outside the standard library that its script and those modules
+import (:func:`third_party_modules`, :func:`package_versions`): upgrading scikit-learn reruns the
+tree jobs, not Problem 1.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import ast
 import hashlib
 import importlib.util
 import os
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Mapping
+from importlib import metadata
 from pathlib import Path
 
 PACKAGE = "hw6lib"
@@ -155,3 +162,82 @@ def code_record(script: str | os.PathLike[str], package: str = PACKAGE) -> dict[
         "modules": [p.relative_to(root.parent).as_posix() for p in files],
         "digest": files_digest(files, root),
     }
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    """Whether ``node`` is ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def runtime_imports(source: str) -> set[str]:
+    """Top-level names of the absolute imports in ``source`` that run when it runs.
+
+    Imports under ``if TYPE_CHECKING:`` are left out (the workflow scripts import Snakemake's
+    ``snakemake`` object there for the type checker only); imports inside functions and
+    ``try`` blocks count.
+    """
+    names: set[str] = set()
+    todo: list[ast.AST] = [ast.parse(source)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+        for child in ast.iter_child_nodes(node):
+            if _is_type_checking(child):
+                todo.extend(child.orelse)
+            else:
+                todo.append(child)
+    return names
+
+
+def third_party_modules(script: str | os.PathLike[str], package: str = PACKAGE) -> list[str]:
+    """Top-level modules outside ``package`` and the standard library that ``script`` runs.
+
+    They are the imports of ``script`` and of every ``package`` module it imports
+    (:func:`module_closure`), e.g. ``["numpy", "scipy"]`` for Problem 1's fit.
+    """
+    sources = [Path(script).read_text(encoding="utf-8")]
+    sources += [p.read_text(encoding="utf-8") for p in module_closure(script, package)]
+    names = set().union(*(runtime_imports(s) for s in sources))
+    return sorted(n for n in names if n != package and n not in sys.stdlib_module_names)
+
+
+def package_versions(
+    modules: Iterable[str], distributions: Mapping[str, list[str]] | None = None
+) -> dict[str, str]:
+    """Installed versions of the distributions that provide ``modules``.
+
+    Parameters
+    ----------
+    modules : iterable of str
+        Top-level module names (``sklearn``).
+    distributions : mapping, optional
+        Module to distribution names (:func:`importlib.metadata.packages_distributions`, read
+        once by default; pass it to read it once for many calls).
+
+    Returns
+    -------
+    dict
+        Distribution name (``scikit-learn``) to version, sorted by name; a module that no
+        installed distribution provides appears under its own name as ``"not installed"``.
+    """
+    if distributions is None:
+        distributions = metadata.packages_distributions()
+    out: dict[str, str] = {}
+    for module in modules:
+        dists = distributions.get(module)
+        if not dists:
+            out[module] = "not installed"
+        for dist in dists or ():
+            try:
+                out[dist] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                out[dist] = "not installed"
+    return dict(sorted(out.items()))

@@ -253,3 +253,37 @@ def _leaves(schema: Mapping[str, Any], prefix: str) -> list[tuple[str, Mapping[s
         else:
             out.append((path, sub))
     return out
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Return the leaves of a nested configuration under dotted keys (``mlp.widths``), in key order.
+
+    Lists are leaves (a grid's values are one setting), as are ``None`` and scalars.
+    """
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def config_differences(
+    default: Mapping[str, Any], config: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """List the keys in which ``config`` differs from ``default``, both validated.
+
+    Returns
+    -------
+    list of dict
+        ``key`` (dotted), ``default`` and ``value`` (``None`` where a key is absent), in the
+        order of the keys of ``default`` and then of the new ones; empty when they agree.
+    """
+    a, b = flatten(default), flatten(config)
+    return [
+        {"key": k, "default": a.get(k), "value": b.get(k)}
+        for k in dict.fromkeys([*a, *b])
+        if a.get(k) != b.get(k)
+    ]

@@ -178,6 +178,7 @@ def collect_provenance(
     code: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
     cells: Iterable[str | os.PathLike[str]] = (),
+    run: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Collect what is needed to say how, when and with what a report was made.
 
@@ -193,17 +194,21 @@ def collect_provenance(
         Version of the running Snakemake.
     code : mapping, optional
         Per rule: its script, the hw6lib modules it imports and their digest (see
-        :func:`hw6lib.codedigest.code_record`) and its outputs.
+        :func:`hw6lib.codedigest.code_record`), the versions of the packages they import (those
+        that computed its results) and its outputs.
     now : datetime, optional
         Timestamp to record (UTC now by default).
     cells : iterable of path-like
         The grid cells' result files: each training job's row of ``jobs`` gets the engine
         that trained it and its self-check (:func:`cell_engines`).
+    run : mapping, optional
+        Which configuration this run is: ``configfiles`` (given besides the default) and
+        ``differs`` (the keys in which it differs from the default).
 
     Returns
     -------
     dict
-        ``created_utc``, ``config``, ``git`` (:func:`git_state`), ``python``, ``platform``,
+        ``created_utc``, ``config``, ``run``, ``git`` (:func:`git_state`), ``python``, ``platform``,
         ``snakemake``, ``cpu`` (:func:`cpu_fingerprint`), ``packages``
         (:func:`package_versions`), ``code`` and ``jobs`` (:func:`read_benchmarks`; a training
         job's row also holds :func:`cell_engines`'s record).
@@ -213,6 +218,7 @@ def collect_provenance(
     return {
         "created_utc": now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "config": dict(config),
+        "run": dict(run or {}),
         "git": git_state(repo),
         "python": sys.version.split()[0],
         "platform": platform.platform(),

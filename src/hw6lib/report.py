@@ -118,7 +118,9 @@ def render_report(
 
 
 def build_context(
-    inputs: Mapping[str, str | os.PathLike[str] | list[Any]], config: Mapping[str, Any]
+    inputs: Mapping[str, str | os.PathLike[str] | list[Any]],
+    config: Mapping[str, Any],
+    run: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the template context: inputs named ``section__key`` become ``context[section][key]``.
 
@@ -131,12 +133,19 @@ def build_context(
         The report rule's named inputs (paths), e.g. ``{"p1__compare": "results/...json"}``.
     config : mapping
         The validated configuration, exposed as ``config`` (escaped like any other string).
+    run : mapping, optional
+        Which configuration this is, exposed as ``run``: ``configfiles`` (those given besides
+        the default) and ``differs`` (per key in which it differs from the default: ``key``,
+        ``default``, ``value``); the report says so at its top when ``differs`` is not empty.
 
     Returns
     -------
     dict
     """
-    context: dict[str, Any] = {"config": dict(config)}
+    context: dict[str, Any] = {
+        "config": dict(config),
+        "run": {"configfiles": [], "differs": [], **(run or {})},
+    }
     for name, value in load_inputs(inputs).items():
         section, _, key = name.partition("__")
         if not key:

@@ -19,6 +19,7 @@ if CARD["path"] is None:
             runtime=by_attempt(10),
         params:
             code=library_digest("card_synthetic.py"),
+            versions=library_versions("card_synthetic.py"),
             rows=CARD["synthetic_rows"],
             seed=CARD["synthetic_seed"],
         script:
@@ -44,6 +45,7 @@ rule card_split:
         runtime=by_attempt(10),
     params:
         code=library_digest("card_split.py"),
+        versions=library_versions("card_split.py"),
         n_train=CARD["n_train"],
         n_valid=CARD["n_valid"],
         kind=card_kind(),
@@ -76,6 +78,7 @@ rule tree_fit:
         runtime=by_attempt(15),
     params:
         code=library_digest("tree_fit.py"),
+        versions=library_versions("tree_fit.py"),
         seed=TREE["seed"],
         text_depth=3,
     script:
@@ -98,6 +101,7 @@ rule tree_sweep:
         runtime=by_attempt(30),
     params:
         code=library_digest("tree_sweep.py"),
+        versions=library_versions("tree_sweep.py"),
         seed=TREE["seed"],
         max_depths=TREE["max_depths"],
     script:
@@ -121,5 +125,6 @@ rule tree_figure:
         runtime=by_attempt(5),
     params:
         code=library_digest("tree_figure.py"),
+        versions=library_versions("tree_figure.py"),
     script:
         "../scripts/tree_figure.py"

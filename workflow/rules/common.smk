@@ -1,16 +1,32 @@
 # Helpers shared by the rules: config validation, paths and input functions.
 import itertools
+import json
 import os
 import re
 import sys
+from importlib import metadata
 
-from hw6lib.codedigest import code_record
-from hw6lib.config import load_schema, validate_config
+import yaml
+from hw6lib.codedigest import code_record, package_versions, third_party_modules
+from hw6lib.config import config_differences, load_schema, validate_config
 from hw6lib.preflight import check_card_file, check_config_relations
 from hw6lib.runlog import complete_failed_logs
 from hw6lib.errors import ConfigError, InputError
 from snakemake.exceptions import WorkflowError
 from snakemake.io import apply_wildcards
+
+REPO_ROOT = os.path.normpath(os.path.join(workflow.current_basedir, "..", ".."))
+
+
+def repo_relative(path):
+    """``path`` as given, or, when it is relative and not found in the working directory but
+    in the repository, the repository's file: a named run (``make run CONFIG=config/real.yaml``)
+    works in ``runs/<name>/``, and ``data/card_transdata.csv`` is the repository's."""
+    if path is None or os.path.isabs(path) or os.path.exists(path):
+        return path
+    in_repo = os.path.join(REPO_ROOT, path)
+    return in_repo if os.path.exists(in_repo) else path
+
 
 # Stop before any job starts, with one line naming the key (or file, line and column), when the
 # configuration or the real data file is bad; nothing is written and earlier results stay.
@@ -18,6 +34,7 @@ try:
     config = validate_config(
         config, load_schema(workflow.source_path("../schemas/config.schema.yaml"))
     )
+    config["card"]["path"] = repo_relative(config["card"]["path"])
     check_config_relations(config)
 except ConfigError as err:
     sys.exit(
@@ -33,6 +50,37 @@ if config["card"]["path"] is not None:
         )
     except InputError as err:
         sys.exit(f"hw6: {err}")
+
+
+def run_configuration():
+    """Which configuration this run is: the config files given besides config/config.yaml
+    (relative to the repository, or else to the working directory, where inside one: two runs
+    of one configuration in two folders name it alike) and the keys in which it differs from
+    the default, values as JSON text. A parameter of the report, which says so at its top.
+    """
+    default_file = os.path.join(REPO_ROOT, "config", "config.yaml")
+    with open(default_file, encoding="utf-8") as f:
+        default = validate_config(
+            yaml.safe_load(f),
+            load_schema(workflow.source_path("../schemas/config.schema.yaml")),
+        )
+    files = []
+    for path in map(os.path.abspath, map(str, workflow.configfiles)):
+        if path == default_file:
+            continue
+        for root in (REPO_ROOT, os.getcwd()):
+            if os.path.commonpath([root, path]) == root:
+                path = os.path.relpath(path, root)
+                break
+        files.append(path)
+    return {
+        "configfiles": files,
+        "differs": [
+            {k: json.dumps(d[k]) if k != "key" else d[k] for k in d}
+            for d in config_differences(default, config)
+        ],
+    }
+
 
 P1 = config["problem1"]
 CARD = config["card"]
@@ -104,8 +152,8 @@ def all_jobs(pattern):
 
 # The report template and the files it includes, found relative to the workflow (not the working
 # directory) so that `snakemake --directory elsewhere` works.
-# (relative to this file, not to the main Snakefile: a Snakefile elsewhere may include ours)
-REPO_ROOT = os.path.normpath(os.path.join(workflow.current_basedir, "..", ".."))
+# (REPO_ROOT, above, is relative to this file, not to the main Snakefile: a Snakefile elsewhere
+# may include ours)
 REPORT_TEMPLATE = os.path.join(REPO_ROOT, "reports", "templates", "hw6.html.j2")
 
 
@@ -135,6 +183,20 @@ def library_digest(script):
     return code_record(os.path.join(SCRIPTS, script))["digest"]
 
 
+# Which distribution provides each importable module, read once per Snakemake process.
+DISTRIBUTIONS = metadata.packages_distributions()
+
+
+def library_versions(script):
+    """Versions of the packages (outside the standard library) that ``workflow/scripts/<script>``
+    and its hw6lib modules import, e.g. ``{"numpy": "2.3.4", "scipy": "1.16.2"}``: a parameter
+    of the script's rule, so that upgrading a package reruns exactly the jobs whose code imports
+    it (and what reads their results), as library_digest does for code."""
+    return package_versions(
+        third_party_modules(os.path.join(SCRIPTS, script)), DISTRIBUTIONS
+    )
+
+
 def workflow_rules():
     """The rules defined in this repository's files, without those of a Snakefile elsewhere
     that includes this workflow (e.g. a test's)."""
@@ -146,8 +208,10 @@ def workflow_rules():
 
 
 def code_records(wildcards):
-    """For each scripted job type, its script, hw6lib modules, their digest and its
-    outputs (recorded in results/provenance.json and shown in the report)."""
+    """For each scripted job type, its script, hw6lib modules, their digest, the versions of
+    the packages they import (those that computed its results: a version change reruns the
+    job) and its outputs (recorded in results/provenance.json and shown in the report).
+    """
     records = {}
     for r in sorted(workflow_rules(), key=lambda r: r.name):
         if r.script is None:
@@ -156,6 +220,7 @@ def code_records(wildcards):
         records[r.name] = {
             "script": f"workflow/scripts/{script}",
             **code_record(os.path.join(SCRIPTS, script)),
+            "packages": library_versions(script),
             "outputs": sorted(str(o) for o in r.output),
         }
     return records

@@ -21,6 +21,7 @@ rule mlp_train:
         runtime=by_attempt(60),
     params:
         code=library_digest("mlp_train.py"),
+        versions=library_versions("mlp_train.py"),
         learning_rates=MLP["learning_rates"],
         seeds=MLP["seeds"],
         epochs=MLP["max_epochs"],
@@ -49,6 +50,7 @@ rule mlp_collect:
         runtime=by_attempt(10),
     params:
         code=library_digest("mlp_collect.py"),
+        versions=library_versions("mlp_collect.py"),
         epochs=MLP["epochs"],
         top=5,
     script:
@@ -70,6 +72,7 @@ rule mlp_published:
         runtime=by_attempt(30),
     params:
         code=library_digest("mlp_published.py"),
+        versions=library_versions("mlp_published.py"),
         seed=MLP["published_seed"],
     script:
         "../scripts/mlp_published.py"
@@ -104,5 +107,6 @@ rule mlp_figures:
         runtime=by_attempt(5),
     params:
         code=library_digest("mlp_figures.py"),
+        versions=library_versions("mlp_figures.py"),
     script:
         "../scripts/mlp_figures.py"

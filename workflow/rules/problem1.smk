@@ -15,6 +15,7 @@ rule p1_simulate:
         runtime=by_attempt(10),
     params:
         code=library_digest("p1_simulate.py"),
+        versions=library_versions("p1_simulate.py"),
         n=P1["n"],
         seed=P1["seed"],
     script:
@@ -38,6 +39,7 @@ rule p1_fit:
         runtime=by_attempt(30),
     params:
         code=library_digest("p1_fit.py"),
+        versions=library_versions("p1_fit.py"),
         seed=P1["seed"],
         gtol=P1["gtol"],
         multistart=P1["multistart"],
@@ -65,6 +67,7 @@ rule p1_gradcheck:
     params:
         **P1["gradcheck"],
         code=library_digest("p1_gradcheck.py"),
+        versions=library_versions("p1_gradcheck.py"),
     script:
         "../scripts/p1_gradcheck.py"
 
@@ -82,6 +85,7 @@ rule p1_compare:
         runtime=by_attempt(5),
     params:
         code=library_digest("p1_compare.py"),
+        versions=library_versions("p1_compare.py"),
     script:
         "../scripts/p1_compare.py"
 
@@ -108,5 +112,6 @@ rule p1_figures:
         runtime=by_attempt(5),
     params:
         code=library_digest("p1_figures.py"),
+        versions=library_versions("p1_figures.py"),
     script:
         "../scripts/p1_figures.py"

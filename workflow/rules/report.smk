@@ -21,6 +21,7 @@ rule summary:
         runtime=by_attempt(5),
     params:
         code=library_digest("summary.py"),
+        versions=library_versions("summary.py"),
     script:
         "../scripts/summary.py"
 
@@ -42,6 +43,7 @@ rule confusion_figure:
         runtime=by_attempt(5),
     params:
         code=library_digest("confusion_figure.py"),
+        versions=library_versions("confusion_figure.py"),
     script:
         "../scripts/confusion_figure.py"
 
@@ -64,8 +66,10 @@ rule provenance:
         runtime=by_attempt(5),
     params:
         code=library_digest("provenance.py"),
+        versions=library_versions("provenance.py"),
         repo=workflow.basedir,
         code_records=code_records,
+        run=run_configuration(),
     script:
         "../scripts/provenance.py"
 
@@ -104,7 +108,9 @@ rule report:
         runtime=by_attempt(5),
     params:
         code=library_digest("report.py"),
+        versions=library_versions("report.py"),
         template=REPORT_TEMPLATE,
         template_digest=report_template_digest(),
+        run=run_configuration(),
     script:
         "../scripts/report.py"

@@ -23,6 +23,7 @@ rule mlp_best_scores:
         max_epochs=MLP["max_epochs"],
         device=MLP["device"],
         code=library_digest("mlp_best_scores.py"),
+        versions=library_versions("mlp_best_scores.py"),
     script:
         "../scripts/mlp_best_scores.py"
 
@@ -48,5 +49,6 @@ rule pr_figure:
         runtime=by_attempt(5),
     params:
         code=library_digest("pr_figure.py"),
+        versions=library_versions("pr_figure.py"),
     script:
         "../scripts/pr_figure.py"

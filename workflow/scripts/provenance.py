@@ -20,5 +20,6 @@ with job_logging(snakemake.log[0]):
         smk.__version__,
         code=snakemake.params.code_records,
         cells=snakemake.input.cells,
+        run=snakemake.params.run,
     )
     write_json(snakemake.output.provenance, info)

@@ -10,5 +10,7 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]):
     from hw6lib.report import build_context, render_report
 
-    context = build_context(dict(snakemake.input.items()), snakemake.config)
+    context = build_context(
+        dict(snakemake.input.items()), snakemake.config, run=snakemake.params.run
+    )
     render_report(snakemake.params.template, context, snakemake.output.html)
