@@ -112,10 +112,13 @@ class Peer:
         self.key, k = self.jax.random.split(self.key)
         return self.jax.random.permutation(k, len(self.X))[: self.n].astype("int32")
 
-    def epoch(self) -> tuple[float, np.ndarray]:
-        """Train one epoch; return its CPU seconds (all threads, order drawn before) and losses."""
+    def epoch(self) -> tuple[float, float, np.ndarray]:
+        """Train one epoch; return its CPU seconds (all threads), wall seconds and losses.
+
+        The row order is drawn before the clocks start.
+        """
         perm = self._perm().block_until_ready()
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         self.p, losses = self.fn(self.p, self.lrs, self.X, self.y, perm)
         losses = np.asarray(losses.block_until_ready())
-        return time.process_time() - t0, losses
+        return time.process_time() - t0, time.perf_counter() - w0, losses
