@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import torch
 from numpy.typing import ArrayLike
@@ -100,10 +100,36 @@ class FusedEngine:
 
 
 @dataclass(frozen=True)
-class GraphEngine:
+class _TorchSteps:
+    """The torch steps of :func:`hw6lib.mlp.engine.train_models`, eager or from a CUDA graph."""
+
+    name: str
+    #: Replay the steps from a CUDA graph; a failed capture is then an error, not eager steps.
+    cuda_graph: ClassVar[bool] = False
+
+    def train(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
+        sgd: SGDSettings,
+        device: torch.device,
+        log: logging.Logger,
+        monitor: str | None = None,
+    ) -> TrainingResult:
+        """Train with the torch steps (``RuntimeError`` when a required graph is not captured)."""
+        graph = self.cuda_graph
+        return train_models(
+            X, y, eval_sets, sgd, device, graph, log, "torch", monitor, require_graph=graph
+        )
+
+
+@dataclass(frozen=True)
+class GraphEngine(_TorchSteps):
     """The torch steps replayed from a CUDA graph; a failed capture is an error here."""
 
     name: str = "graph"
+    cuda_graph: ClassVar[bool] = True
 
     def available(self, device: torch.device, sgd: SGDSettings, log: logging.Logger) -> bool:
         """CUDA only."""
@@ -112,24 +138,9 @@ class GraphEngine:
             return False
         return True
 
-    def train(
-        self,
-        X: ArrayLike,
-        y: ArrayLike,
-        eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
-        sgd: SGDSettings,
-        device: torch.device,
-        log: logging.Logger,
-        monitor: str | None = None,
-    ) -> TrainingResult:
-        """Train with the graph (``RuntimeError`` when it cannot be captured)."""
-        return train_models(
-            X, y, eval_sets, sgd, device, True, log, "torch", monitor, require_graph=True
-        )
-
 
 @dataclass(frozen=True)
-class EagerEngine:
+class EagerEngine(_TorchSteps):
     """The torch steps launched one by one: the reference, on any device."""
 
     name: str = "eager"
@@ -137,19 +148,6 @@ class EagerEngine:
     def available(self, device: torch.device, sgd: SGDSettings, log: logging.Logger) -> bool:
         """Answer yes: eager runs everywhere."""
         return True
-
-    def train(
-        self,
-        X: ArrayLike,
-        y: ArrayLike,
-        eval_sets: Mapping[str, tuple[ArrayLike, ArrayLike]],
-        sgd: SGDSettings,
-        device: torch.device,
-        log: logging.Logger,
-        monitor: str | None = None,
-    ) -> TrainingResult:
-        """Train eagerly."""
-        return train_models(X, y, eval_sets, sgd, device, False, log, "torch", monitor)
 
 
 def default_engines() -> list[Engine]:
