@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import os
 import platform
 import subprocess
@@ -15,6 +14,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from typing import Any
+
+from hw6lib.resultfiles import read_json
 
 PACKAGES = (
     "snakemake",
@@ -110,8 +111,7 @@ def cell_engines(cells: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str,
     """
     out = {}
     for path in cells:
-        with open(path, encoding="utf-8") as f:
-            cell = json.load(f)
+        cell = read_json(path)
         runs = cell.get("engines", [])
         checks = [c for r in runs for c in r.get("checks", [])]
         passed = [c["max_diff"] for c in checks if c["passed"] and c["max_diff"] is not None]

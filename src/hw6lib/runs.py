@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from hw6lib.config import flatten
+from hw6lib.resultfiles import read_json
 
 #: How far an answer of Problem 1 may move between two runs of one configuration on other CPUs.
 #: The answers are the best minima of the multi-start search, polished with the analytic gradient
@@ -74,7 +75,7 @@ class Run:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return read_json(path) if path.is_file() else {}
 
 
 def read_run(path: str | Path, name: str | None = None) -> Run:
