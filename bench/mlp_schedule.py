@@ -71,16 +71,16 @@ def main() -> None:
         ]
         summaries = summarise(grid_rows(cells, list(range(1, args.epochs + 1))))
         for mu in (0.0, 0.9):
-            s = next(s for s in summaries if s["momentum"] == mu)
+            s = next(s for s in summaries if s.momentum == mu)
             last = max(
-                (t for t in summaries if t["momentum"] == mu and t["epochs"] == args.epochs),
-                key=lambda t: t["score"],
+                (t for t in summaries if t.momentum == mu and t.epochs == args.epochs),
+                key=lambda t: t.score,
             )
-            t = s["test_f1"]
+            t = s.test_f1
             print(
-                f"{sched:9s} {mu:4g}  lr {s['lr']:<5g} b {s['batch_size']:<5d} e {s['epochs']:<3d}"
-                f"   {s['score']:.4f}   {t['mean']:.4f} ± {np.nan_to_num(t['sd']):.4f}"
-                f"     {last['score']:.4f} (lr {last['lr']:g}, b {last['batch_size']})"
+                f"{sched:9s} {mu:4g}  lr {s.lr:<5g} b {s.batch_size:<5d} e {s.epochs:<3d}"
+                f"   {s.score:.4f}   {t.mean:.4f} ± {np.nan_to_num(t.sd):.4f}"
+                f"     {last.score:.4f} (lr {last.lr:g}, b {last.batch_size})"
             )
 
 

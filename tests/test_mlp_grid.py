@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -69,13 +71,13 @@ def test_best_is_chosen_on_validation_never_on_test() -> None:
         ),
     ]
     best = best_summary(cells, [1, 2])
-    b = best["best"]
-    assert (b["lr"], b["epochs"]) == (0.1, 2)
-    assert b["valid_f1"]["mean"] == pytest.approx(0.85)
-    assert b["valid_f1"]["sd"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
-    assert b["test_f1"]["mean"] == pytest.approx(0.2)
-    assert [p["epoch"] for p in b["curve"]] == [1, 2]
-    assert best["n_models"] == 4 and best["n_configurations"] == 4
+    b = best.best
+    assert (b.lr, b.epochs) == (0.1, 2)
+    assert b.valid_f1.mean == pytest.approx(0.85)
+    assert b.valid_f1.sd == pytest.approx(np.std([0.9, 0.8], ddof=1))
+    assert b.test_f1.mean == pytest.approx(0.2)
+    assert [p.epoch for p in b.curve] == [1, 2]
+    assert best.n_models == 4 and best.n_configurations == 4
 
 
 def test_diverged_seeds_count_as_zero_and_show_in_the_table() -> None:
@@ -97,8 +99,8 @@ def test_diverged_seeds_count_as_zero_and_show_in_the_table() -> None:
     assert bad["diverged"] and bad["valid_f1"] is None and bad["diverged_epoch"] == 2
     best = best_summary(cells, [1, 2])
     # lr 9 at 2 epochs scores (0 + 0.9) / 2 = 0.45 < 0.6; at 1 epoch it wins with 0.9
-    assert (best["best"]["lr"], best["best"]["epochs"]) == (9.0, 1)
-    assert best["n_diverged_models"] == 1
+    assert (best.best.lr, best.best.epochs) == (9.0, 1)
+    assert best.n_diverged_models == 1
     hm = heatmap_table(rows, 2)
     assert hm[(0.0, 10)]["diverged"] == [[0], [1]]
 
@@ -189,8 +191,8 @@ def _edges(best: dict, **kw) -> dict:
     from hw6lib.mlp.grid import grid_edges, summarise
 
     summaries = summarise(_rows(best, **kw))
-    assert {k: summaries[0][k] for k in GRID} == best  # the construction puts the best there
-    out = grid_edges(summaries, n_fit=10_000)
+    assert {k: getattr(summaries[0], k) for k in GRID} == best  # the construction puts it there
+    out = grid_edges(summaries, n_fit=10_000).to_json()
     return {d["dimension"]: d for d in out["dimensions"]} | {"_": out}
 
 
@@ -267,10 +269,10 @@ def test_with_a_decaying_schedule_more_epochs_is_a_new_run() -> None:
     from hw6lib.mlp.grid import grid_edges, summarise
 
     summaries = summarise(_rows({k: v[-1] for k, v in GRID.items()}))
-    cos = {d["dimension"]: d for d in grid_edges(summaries, schedule="cosine")["dimensions"]}
-    const = {d["dimension"]: d for d in grid_edges(summaries)["dimensions"]}
-    assert cos["epochs"]["new_run"] and not const["epochs"]["new_run"]
-    assert not any(cos[k]["new_run"] for k in GRID if k != "epochs")
+    cos = {d.dimension: d for d in grid_edges(summaries, schedule="cosine").dimensions}
+    const = {d.dimension: d for d in grid_edges(summaries).dimensions}
+    assert cos["epochs"].new_run and not const["epochs"].new_run
+    assert not any(cos[k].new_run for k in GRID if k != "epochs")
 
 
 def test_near_best_counts_configurations_within_the_spread() -> None:
@@ -280,17 +282,19 @@ def test_near_best_counts_configurations_within_the_spread() -> None:
     summaries = summarise(_rows(best))
     nb = near_best(summaries)
     # seeds differ by 0.001, so the sd is 0.001 / sqrt(2); one grid step costs 0.01
-    assert nb["sd"] == pytest.approx(0.001 / np.sqrt(2))
-    assert nb["n"] == 1 and nb["values"][0] == {"name": "width", "values": [16]}
-    assert nb["n_configurations"] == len(summaries) == 3**5
+    assert nb.sd == pytest.approx(0.001 / np.sqrt(2))
+    assert nb.n == 1 and nb.values[0].to_json() == {"name": "width", "values": [16]}
+    assert nb.n_configurations == len(summaries) == 3**5
     # a flat neighbour within the spread is counted, with its value
-    flat = [dict(s) for s in summaries]
-    other = next(
-        s for s in flat if s["width"] == 32 and all(s[k] == best[k] for k in best if k != "width")
+    i = next(
+        i
+        for i, s in enumerate(summaries)
+        if s.width == 32 and all(getattr(s, k) == best[k] for k in best if k != "width")
     )
-    other["score"] = flat[0]["score"] - 0.0005
+    flat = list(summaries)
+    flat[i] = dataclasses.replace(flat[i], score=flat[0].score - 0.0005)
     nb = near_best(flat)
-    assert nb["n"] == 2 and nb["values"][0] == {"name": "width", "values": [16, 32]}
+    assert nb.n == 2 and nb.values[0].to_json() == {"name": "width", "values": [16, 32]}
 
 
 # --- the grid's figures -------------------------------------------------------------------

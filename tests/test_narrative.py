@@ -7,15 +7,18 @@ test_report.py.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from markupsafe import Markup
 
 from hw6lib.htmltext import count, data, data_weights, num
+from hw6lib.mlp.grid import CurvePoint, EdgeDimension, GridEdges, NearBest
 from hw6lib.narrative import data as ndata
 from hw6lib.narrative import mlp as nmlp
 from hw6lib.narrative import problem1 as np1
@@ -112,8 +115,9 @@ def test_feature_rows_log_moments_only_for_continuous_columns() -> None:
 # --- the MLP grid -----------------------------------------------------------------------------
 
 
-def edge(**kw: Any) -> dict[str, Any]:
+def edge(**kw: Any) -> EdgeDimension:
     e = {
+        "dimension": "width",
         "name": "width",
         "value": 32,
         "kind": "open",
@@ -123,8 +127,9 @@ def edge(**kw: Any) -> dict[str, Any]:
         "above_diverged": 0,
         "next": 64,
         "new_run": False,
+        "tried": [16, 32],
     }
-    return {**e, **kw}
+    return EdgeDimension.from_json({**e, **kw})
 
 
 @pytest.mark.parametrize(
@@ -170,18 +175,18 @@ def edge(**kw: Any) -> dict[str, Any]:
         ),
     ],
 )
-def test_edge_phrase(e: dict[str, Any], phrase: str) -> None:
+def test_edge_phrase(e: EdgeDimension, phrase: str) -> None:
     out = nmlp.edge_phrase(e)
     assert text(out) == phrase
-    assert f'<data value="{e["value"]}">' in out
+    assert f'<data value="{e.value}">' in out
 
 
 def test_edges_sentence_interior_or_open() -> None:
     inner = edge(kind="interior", position="interior", above=64)
-    s = nmlp.edges_sentence({"interior": True, "open": [], "dimensions": [inner, inner]})
+    s = nmlp.edges_sentence(GridEdges(interior=True, open=[], dimensions=[inner, inner]))
     assert text(s).startswith("inside the grid, or on a closed edge, on every dimension: width 32")
     assert text(s).endswith("(16 and 64 tried).")
-    edges = {"interior": False, "open": ["width", "epochs"], "dimensions": [edge()]}
+    edges = GridEdges(interior=False, open=["width", "epochs"], dimensions=[edge()])
     s = nmlp.edges_sentence(edges)
     assert (
         text(s)
@@ -191,18 +196,21 @@ def test_edges_sentence_interior_or_open() -> None:
 
 
 def test_near_sentence_many_or_none() -> None:
-    nb = {
-        "n": 3,
-        "n_configurations": 40,
-        "sd": 0.00123,
-        "values": [{"name": "width", "values": [16, 32]}, {"name": "epochs", "values": [10]}],
-    }
+    nb = NearBest.from_json(
+        {
+            "n": 3,
+            "n_configurations": 40,
+            "sd": 0.00123,
+            "threshold": 0.99,
+            "values": [{"name": "width", "values": [16, 32]}, {"name": "epochs", "values": [10]}],
+        }
+    )
     assert text(nmlp.near_sentence(nb)) == (
         "3 of the 40 configurations score within one standard deviation over seeds (0.0012) of "
         "the best's validation F1, indistinguishable from it on these seeds; they take width "
         "16, 32; epochs 10."
     )
-    assert text(nmlp.near_sentence({**nb, "n": 1})) == (
+    assert text(nmlp.near_sentence(dataclasses.replace(nb, n=1))) == (
         "No other configuration scores within one standard deviation over seeds (0.0012) of "
         "the best's validation F1."
     )
@@ -254,8 +262,9 @@ def test_schedule_and_divergence_clauses() -> None:
     assert nmlp.schedule_clause("cosine") == ", cosine learning-rate schedule"
     assert nmlp.epochs_clause("constant", 12) == ""
     assert nmlp.epochs_clause("cosine", 12).startswith(", whose learning rate decays over all 12:")
-    assert nmlp.diverged_clause({"n_diverged_models": 0, "divergence_rule": "r"}) == ""
-    assert nmlp.diverged_clause({"n_diverged_models": 2, "divergence_rule": "r"}) == (
+    none = SimpleNamespace(n_diverged_models=0, divergence_rule="r")
+    assert nmlp.diverged_clause(none) == ""
+    assert nmlp.diverged_clause(SimpleNamespace(n_diverged_models=2, divergence_rule="r")) == (
         ", of which 2 diverged (r; they are marked in the table and the heatmaps)"
     )
 
@@ -263,7 +272,7 @@ def test_schedule_and_divergence_clauses() -> None:
 def test_grid_rows_mark_the_chosen_configuration() -> None:
     key = {"width": 8, "lr": 0.1, "batch_size": 100, "epochs": 2, "momentum": 0.0}
     grid = [{**key, "seed": 0, "diverged": False}, {**key, "lr": 0.3, "seed": 0, "diverged": True}]
-    rows = nmlp.grid_rows(grid, {**key, "seeds": [0]})
+    rows = nmlp.grid_rows(grid, SimpleNamespace(**key, seeds=[0]))
     assert [r["best"] for r in rows] == [True, False]
     assert rows[1]["diverged"] is True
 
@@ -284,8 +293,9 @@ def test_published_rows_dash_beyond_the_published_epochs_and_the_curve() -> None
             for e in (1, 2)
         ],
     }
-    best = {"curve": [{"test_accuracy": 0.99, "test_precision": None, "test_f1": 0.9}]}
-    one, two = nmlp.published_rows(published, best)
+    point = dict.fromkeys(f.name for f in dataclasses.fields(CurvePoint))
+    point |= {"epoch": 1, "test_accuracy": 0.99, "test_precision": None, "test_f1": 0.9}
+    one, two = nmlp.published_rows(published, SimpleNamespace(curve=[CurvePoint(**point)]))
     assert one["published"] == ["91.5", "10.0", "100.0"]
     assert two["published"] == ["—", "—", "—"]
     assert one["printed"] == [90.0, None, 1]
@@ -537,7 +547,7 @@ def test_template_lines_are_short() -> None:
 
 
 def test_retrained_sentence_names_both_scores() -> None:
-    best = {"rows": [{"seed": 0, "test_f1": 0.9951}, {"seed": 2, "test_f1": 0.996461}]}
+    best = SimpleNamespace(rows=[{"seed": 0, "test_f1": 0.9951}, {"seed": 2, "test_f1": 0.996461}])
     s = text(nmlp.retrained_sentence({"seed": 2, "test": {"f1": 0.996252}}, best))
     assert s.startswith("retrained alone with seed 2, its seed with the highest validation F1")
     assert s.endswith("its test F1 at 1/2 is 0.996252, the grid’s model’s 0.996461.")

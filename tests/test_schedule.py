@@ -13,7 +13,8 @@ from synthcard import synth_card
 from torch import nn
 
 from hw6lib.mlp import SGDSettings, init_params, to_module, train_models
-from hw6lib.schedule import SCHEDULES, describe_schedule, lr_factor
+from hw6lib.narrative.mlp import schedule_text
+from hw6lib.schedule import SCHEDULES, lr_factor
 from hw6lib.standardize import fit_standardizer
 
 
@@ -62,7 +63,7 @@ def test_bad_schedule_or_epoch_is_an_error() -> None:
             np.zeros((4, 7)), np.zeros(4), {}, SGDSettings(2, [0.1], [0], 4, 1, schedule="linear")
         )
     for s in SCHEDULES:
-        assert describe_schedule(s)
+        assert schedule_text(s)
 
 
 @pytest.mark.parametrize(("schedule", "momentum"), [("cosine", 0.0), ("step", 0.9)])

@@ -47,7 +47,7 @@ def test_best_mlp_retrained_scores_like_the_grid() -> None:
     X_test, y_test = synth_card(2000, seed=3)
     sgd = SGDSettings.grid(8, [0.1, 1.0], [0, 1], 100, 3, [0.0, 0.9], "cosine")
     cell = train_cell(X, y, X_test, y_test, 800, sgd)
-    best = best_summary([cell], [1, 2])["best"]  # fewer epochs than the schedule's 3
+    best = best_summary([cell], [1, 2]).best.to_json()  # fewer epochs than the schedule's 3
     record, scores = best_mlp_scores(X, y, X_test, y_test, 800, best, schedule="cosine", horizon=3)
     assert scores.dtype == np.float32 and scores.shape == (2000,)
     assert ((scores >= 0) & (scores <= 1)).all()

@@ -23,8 +23,13 @@ import yaml
 from markupsafe import Markup
 
 from hw6lib.htmltext import count, data, data_weights, num, tex, texblock, thousands, weights
+from hw6lib.mlp.grid import BestSummary
 from hw6lib.narrative import report_narrative
-from hw6lib.resultfiles import atomic_open, read_json
+from hw6lib.resultfiles import Record, atomic_open, read_json
+from hw6lib.summary import Summary
+
+#: Inputs read as records (``section__key`` to the record type): the rest stay plain JSON.
+RECORDS: dict[str, type[Record]] = {"mlp__best": BestSummary, "summary": Summary}
 
 
 def _load(path: Path) -> Any:
@@ -124,6 +129,7 @@ def build_context(
 ) -> dict[str, Any]:
     """Build the template context: inputs named ``section__key`` become ``context[section][key]``.
 
+    The inputs named in :data:`RECORDS` are read as those records (``from_json``, once, here);
     ``context["narrative"]`` holds what the report says about them
     (:func:`hw6lib.narrative.report_narrative`).
 
@@ -147,6 +153,8 @@ def build_context(
         "run": {"configfiles": [], "differs": [], **(run or {})},
     }
     for name, value in load_inputs(inputs).items():
+        if name in RECORDS:
+            value = RECORDS[name].from_json(value)
         section, _, key = name.partition("__")
         if not key:
             context[section] = value

@@ -6,19 +6,28 @@ new one is complete. A write that fails (a full disk, a quota) raises :class:`Ou
 line naming the file and the cause, and leaves no temporary behind. A result that cannot be read
 back (truncated by a crash of the machine, edited by hand) raises :class:`InputError`, one line
 naming the file and the fix, instead of a traceback from ``json`` or numpy.
+
+The library's results are records: frozen dataclasses derived from :class:`Record`, each next
+to the function that makes it, with named, typed fields. They become JSON here, at the file
+boundary, and nowhere else: :func:`write_json` writes ``record.to_json()`` (the fields in their
+declared order, nested records converted in turn), and a reader turns a file back into a record
+once with ``Record.from_json(read_json(path))``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import glob
 import json
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+import types
+import typing
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import numpy as np
 
@@ -107,8 +116,76 @@ def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
+class Record:
+    """Base of the library's records: frozen dataclasses that become JSON at the file boundary.
+
+    A subclass is declared ``@dataclass(frozen=True)`` with one field per key of its result
+    file, in the order the file had them. :meth:`to_json` gives that dict (nested records,
+    lists and dicts of records converted in turn; every other value as it is), :meth:`from_json`
+    the record back from it (nested records rebuilt from the field types).
+    """
+
+    __slots__ = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the dict the record's result file holds: one key per field, in field order."""
+        return {
+            f.name: _json_value(getattr(self, f.name))
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Self:
+        """Rebuild the record from :meth:`to_json`'s dict (as :func:`read_json` returns it).
+
+        Raises
+        ------
+        KeyError
+            If a field's key is missing.
+        """
+        hints = typing.get_type_hints(cls)
+        return cls(
+            **{
+                f.name: _from_json_value(hints[f.name], d[f.name])
+                for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+                if f.init
+            }
+        )
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_json()
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value
+
+
+def _from_json_value(tp: Any, value: Any) -> Any:
+    """Convert a JSON value to the field type ``tp`` (records and containers of records)."""
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _from_json_value(args[0], value) if len(args) == 1 else value
+    if isinstance(tp, type) and issubclass(tp, Record):
+        return tp.from_json(value)
+    if origin is list:
+        (arg,) = typing.get_args(tp) or (Any,)
+        return [_from_json_value(arg, v) for v in value]
+    if origin is dict:
+        _, arg = typing.get_args(tp) or (Any, Any)
+        return {k: _from_json_value(arg, v) for k, v in value.items()}
+    return value
+
+
 def _clean(obj: Any) -> Any:
-    """Turn non-finite floats into ``None`` so that the output is strict JSON."""
+    """Turn records into dicts and non-finite floats into ``None``: strict JSON."""
+    if isinstance(obj, Record):
+        obj = obj.to_json()
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     if isinstance(obj, dict):
@@ -119,9 +196,10 @@ def _clean(obj: Any) -> Any:
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write ``obj`` as strict, sorted, indented JSON, atomically.
+    """Write ``obj`` (a :class:`Record` or plain JSON types) as strict, sorted JSON, atomically.
 
-    Non-finite floats become ``null``; keys are sorted so that equal results give equal bytes.
+    A record is written as :meth:`Record.to_json`; non-finite floats become ``null``; keys are
+    sorted so that equal results give equal bytes.
     """
     text = json.dumps(_clean(obj), indent=2, sort_keys=True, allow_nan=False)
     with atomic_open(path, "w") as f:

@@ -67,27 +67,3 @@ def lr_factor(schedule: str, epoch: int, horizon: int) -> float:
         passed = sum(t >= max(1, math.floor(f * horizon)) for f in STEP_MILESTONES)
         return STEP_GAMMA**passed
     return 1.0
-
-
-def describe_schedule(schedule: str) -> str:
-    """Describe the schedule in one sentence, for the report (built from the constants here).
-
-    Raises
-    ------
-    ValueError
-        For an unknown schedule.
-    """
-    if schedule == "constant":
-        return "a constant learning rate in every epoch"
-    if schedule == "cosine":
-        return (
-            "a cosine decay of the learning rate over the run: in epoch e of H it is "
-            "(1 + cos(π (e − 1)/H))/2 times the base rate"
-        )
-    if schedule == "step":
-        fr = " and ".join(f"{f:g}" for f in STEP_MILESTONES)
-        return (
-            f"a step decay of the learning rate: multiplied by {STEP_GAMMA:g} after the "
-            f"fractions {fr} of the run's epochs"
-        )
-    raise ValueError(f"unknown learning-rate schedule {schedule!r}; one of {SCHEDULES}")

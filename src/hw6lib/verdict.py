@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
+
+from hw6lib.resultfiles import Record
 
 #: What the tolerance is, for the report.
 TOLERANCE_RULE = "the standard deviation over seeds of the MLP's test F1"
@@ -21,7 +23,42 @@ TOLERANCE_RULE = "the standard deviation over seeds of the MLP's test F1"
 OUTCOMES: tuple[str, ...] = ("mlp", "tree", "within_spread")
 
 
-def mlp_vs_tree(mlp_test_f1: Sequence[float | None], tree_test_f1: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Verdict(Record):
+    """Whether the MLP beats the tree (:func:`mlp_vs_tree`).
+
+    Attributes
+    ----------
+    mlp_f1_mean, mlp_f1_sd : float or None
+        The MLP's test F1 over the seeds that did not diverge (sd with ddof 1; ``None`` with
+        fewer than two seeds; the mean ``None`` when every seed diverged).
+    n_seeds : int
+        Seeds that did not diverge.
+    tree_f1 : float
+    difference : float or None
+        MLP minus tree; ``None`` when every seed diverged.
+    tolerance : float
+        The sd, 0 when unknown.
+    tolerance_rule : str
+    spread_known, gap_exceeds_spread : bool
+    outcome : {"mlp", "tree", "within_spread"}
+        ``"mlp"``: better by more than the tolerance; ``"tree"``: worse by more than it, or
+        every seed diverged.
+    """
+
+    mlp_f1_mean: float | None
+    mlp_f1_sd: float | None
+    n_seeds: int
+    tree_f1: float
+    difference: float | None
+    tolerance: float
+    tolerance_rule: str
+    spread_known: bool
+    gap_exceeds_spread: bool
+    outcome: str
+
+
+def mlp_vs_tree(mlp_test_f1: Sequence[float | None], tree_test_f1: float) -> Verdict:
     """Compare the MLP's test F1 over seeds with the tree's.
 
     Parameters
@@ -34,13 +71,7 @@ def mlp_vs_tree(mlp_test_f1: Sequence[float | None], tree_test_f1: float) -> dic
 
     Returns
     -------
-    dict
-        ``mlp_f1_mean``, ``mlp_f1_sd`` (ddof 1; ``None`` with fewer than two seeds),
-        ``n_seeds`` (seeds that did not diverge), ``tree_f1``, ``difference`` (MLP minus tree;
-        ``None`` when every seed diverged), ``tolerance`` (the sd, 0 when unknown),
-        ``tolerance_rule``, ``spread_known``, ``gap_exceeds_spread`` and ``outcome``: ``"mlp"``
-        (the MLP is better by more than the tolerance), ``"tree"`` (worse by more than it, or
-        every seed diverged) or ``"within_spread"``.
+    Verdict
     """
     v = np.array([x for x in mlp_test_f1 if x is not None and math.isfinite(x)], dtype=float)
     tree = float(tree_test_f1)
@@ -54,15 +85,15 @@ def mlp_vs_tree(mlp_test_f1: Sequence[float | None], tree_test_f1: float) -> dic
         outcome = "mlp"
     else:
         outcome = "within_spread"
-    return {
-        "mlp_f1_mean": mean,
-        "mlp_f1_sd": sd,
-        "n_seeds": int(v.size),
-        "tree_f1": tree,
-        "difference": diff,
-        "tolerance": tol,
-        "tolerance_rule": TOLERANCE_RULE,
-        "spread_known": sd is not None,
-        "gap_exceeds_spread": outcome != "within_spread",
-        "outcome": outcome,
-    }
+    return Verdict(
+        mlp_f1_mean=mean,
+        mlp_f1_sd=sd,
+        n_seeds=int(v.size),
+        tree_f1=tree,
+        difference=diff,
+        tolerance=tol,
+        tolerance_rule=TOLERANCE_RULE,
+        spread_known=sd is not None,
+        gap_exceeds_spread=outcome != "within_spread",
+        outcome=outcome,
+    )

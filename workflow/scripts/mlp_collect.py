@@ -14,18 +14,18 @@ with job_logging(snakemake.log[0]) as log:
     cells = [read_json(f) for f in snakemake.input.cells]
     rows = grid_rows(cells, snakemake.params.epochs)
     best = best_summary(cells, snakemake.params.epochs, snakemake.params.top)
-    b = best["best"]
+    b = best.best
     log.info(
         "best: width %d, lr %g, batch %d, %d epochs, momentum %g: valid F1 %.4f, test F1 %.4f; "
         "open edges: %s",
-        b["width"],
-        b["lr"],
-        b["batch_size"],
-        b["epochs"],
-        b["momentum"],
-        b["valid_f1"]["mean"],
-        b["test_f1"]["mean"],
-        ", ".join(best["edges"]["open"]) or "none",
+        b.width,
+        b.lr,
+        b.batch_size,
+        b.epochs,
+        b.momentum,
+        b.valid_f1.mean,
+        b.test_f1.mean,
+        ", ".join(best.edges.open) or "none",
     )
     write_grid_csv(snakemake.output.grid_csv, rows)
     write_json(snakemake.output.grid_json, rows)

@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
+    from hw6lib.mlp.grid import BestSummary
     from hw6lib.resultfiles import read_json, write_json
     from hw6lib.summary import build_summary
 
@@ -17,7 +18,7 @@ with job_logging(snakemake.log[0]):
         read_json(i.compare),
         read_json(i.card),
         read_json(i.tree),
-        read_json(i.mlp_best),
+        BestSummary.from_json(read_json(i.mlp_best)),
         gradcheck=read_json(i.gradcheck),
         published_run=read_json(i.published),
     )

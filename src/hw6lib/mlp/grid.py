@@ -11,16 +11,18 @@ seeds (a diverged seed counts as F1 = 0); test rows never choose anything.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from hw6lib.mlp.progress import divergence_rule
-from hw6lib.resultfiles import atomic_open
-from hw6lib.schedule import describe_schedule
+from hw6lib.narrative.mlp import SELECTION_TEXT, schedule_text
+from hw6lib.resultfiles import Record, atomic_open
 
 #: Metrics copied into the table, for each of "valid" and "test".
 METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
@@ -73,24 +75,102 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
     return rows
 
 
-def _mean_sd(values: Sequence[float | None]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MeanSd(Record):
+    """Mean and standard deviation (ddof 1) over seeds of one metric, non-finite values left out.
+
+    ``mean`` is ``None`` when no value is finite, ``sd`` with fewer than two; ``n`` counts the
+    finite values.
+    """
+
+    mean: float | None
+    sd: float | None
+    n: int
+
+
+def _mean_sd(values: Sequence[float | None]) -> MeanSd:
     v = np.array([np.nan if x is None else float(x) for x in values], dtype=np.float64)
     ok = v[np.isfinite(v)]
-    return {
-        "mean": float(ok.mean()) if ok.size else None,
-        "sd": float(ok.std(ddof=1)) if ok.size > 1 else None,
-        "n": int(ok.size),
-    }
+    return MeanSd(
+        mean=float(ok.mean()) if ok.size else None,
+        sd=float(ok.std(ddof=1)) if ok.size > 1 else None,
+        n=int(ok.size),
+    )
 
 
-def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ConfigSummary(Record):
+    """One configuration of the grid over its seeds (:func:`summarise`).
+
+    ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum`` name it (:data:`KEY`);
+    ``seeds`` lists its seeds, ``n_diverged`` those that diverged; ``score`` is the selection
+    score, the mean validation F1 with diverged seeds counted as 0; ``valid_<m>`` and
+    ``test_<m>`` summarise every metric ``m`` of :data:`SUMMARY_METRICS` over the seeds.
+    """
+
+    width: int
+    lr: float
+    batch_size: int
+    epochs: int
+    momentum: float
+    seeds: list[int]
+    n_diverged: int
+    score: float
+    valid_loss: MeanSd
+    valid_accuracy: MeanSd
+    valid_precision: MeanSd
+    valid_recall: MeanSd
+    valid_f1: MeanSd
+    test_loss: MeanSd
+    test_accuracy: MeanSd
+    test_precision: MeanSd
+    test_recall: MeanSd
+    test_f1: MeanSd
+
+
+@dataclass(frozen=True)
+class CurvePoint(Record):
+    """One epoch of a learning curve: means over seeds (``None`` where every seed diverged)."""
+
+    epoch: int
+    train_loss: float | None
+    valid_f1: float | None
+    valid_accuracy: float | None
+    valid_precision: float | None
+    valid_recall: float | None
+    valid_loss: float | None
+    test_f1: float | None
+    test_accuracy: float | None
+    test_precision: float | None
+    test_recall: float | None
+    test_loss: float | None
+
+
+@dataclass(frozen=True)
+class Leader(ConfigSummary):
+    """A leading configuration, with its learning ``curve`` (one point per epoch trained)."""
+
+    curve: list[CurvePoint]
+
+
+@dataclass(frozen=True)
+class BestConfig(Leader):
+    """The chosen configuration, with its grid ``rows`` (one per seed, :func:`grid_rows`)."""
+
+    rows: list[dict[str, Any]]
+
+
+def _fields(record: Record) -> dict[str, Any]:
+    """Return the fields of a record by name, values as they are (nested records kept)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> list[ConfigSummary]:
     """Per configuration: mean and sd over seeds of every summary metric, validation and test.
-
-    The selection score ``score`` is the mean validation F1 with diverged seeds counted as 0.
 
     Returns
     -------
-    list of dict
+    list of ConfigSummary
         Sorted best first (ties: fewer epochs, narrower, larger batch, smaller lr, smaller
         momentum).
     """
@@ -107,23 +187,65 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         for split in ("valid", "test"):
             for k in SUMMARY_METRICS:
                 s[f"{split}_{k}"] = _mean_sd([r[f"{split}_{k}"] for r in rs])
-        out.append(s)
-    out.sort(
-        key=lambda s: (
-            -s["score"],
-            s["epochs"],
-            s["width"],
-            -s["batch_size"],
-            s["lr"],
-            s["momentum"],
-        )
-    )
+        out.append(ConfigSummary(**s))
+    out.sort(key=lambda s: (-s.score, s.epochs, s.width, -s.batch_size, s.lr, s.momentum))
     return out
+
+
+@dataclass(frozen=True)
+class BestSummary(Record):
+    """The grid's outcome (:func:`best_summary`; the file ``results/mlp/best.json``).
+
+    Attributes
+    ----------
+    best : BestConfig
+        The winner: mean and sd over seeds, learning curve, per-seed rows.
+    top : list of Leader
+        The leading configurations, best first, each with its learning curve.
+    selection : str
+        How the best was chosen, in words (:data:`hw6lib.narrative.mlp.SELECTION_TEXT`; the
+        report words it from there, the file keeps it for its readers).
+    n_configurations, n_models, n_diverged_models : int
+    epochs_considered : list of int
+        The epoch counts that were candidates.
+    n_fit, n_valid, n_test : int
+        The data sizes (fitting, validation and test rows).
+    momentums : list of float
+    schedule : str
+        The learning-rate schedule (and ``schedule_text``, in words:
+        :func:`hw6lib.narrative.mlp.schedule_text`).
+    max_epochs : int
+        The epochs trained.
+    edges : GridEdges
+        Where the best lies in the grid (:func:`grid_edges`).
+    near_best : NearBest
+        The configurations within the best's spread over seeds (:func:`near_best`).
+    divergence_rule : str
+        In words, from :func:`hw6lib.mlp.progress.divergence_rule`.
+    """
+
+    best: BestConfig
+    top: list[Leader]
+    selection: str
+    n_configurations: int
+    n_models: int
+    n_diverged_models: int
+    epochs_considered: list[int]
+    n_fit: int
+    n_valid: int
+    n_test: int
+    momentums: list[float]
+    schedule: str
+    schedule_text: str
+    max_epochs: int
+    edges: GridEdges
+    near_best: NearBest
+    divergence_rule: str
 
 
 def best_summary(
     cells: Sequence[dict[str, Any]], epochs: Sequence[int], top: int = 5
-) -> dict[str, Any]:
+) -> BestSummary:
     """Find the best configuration on validation F1, with its test metrics and learning curves.
 
     Parameters
@@ -137,65 +259,52 @@ def best_summary(
 
     Returns
     -------
-    dict
-        ``best`` (the winner's summary: mean and sd over seeds, per-seed rows), ``top`` (the
-        leading summaries, each with ``curve``: per epoch, mean over seeds of validation and test
-        F1 and accuracy and of the training loss), ``selection`` (how it was chosen),
-        ``n_configurations``, ``n_models`` and ``n_diverged_models``, the data sizes,
-        ``momentums``, ``schedule`` (and ``schedule_text``, in words), ``max_epochs``, ``edges``
-        (:func:`grid_edges`: where the best lies in the grid), ``near_best``
-        (:func:`near_best`: the configurations within the best's spread over seeds) and
-        ``divergence_rule`` (in words,
-        from :func:`hw6lib.mlp.progress.divergence_rule`); what
-        the comparison with the decision tree needs is ``best.test_accuracy`` and
-        ``best.test_f1`` (mean, sd, n) and ``n_test``.
+    BestSummary
     """
     rows = grid_rows(cells, epochs)
     summaries = summarise(rows)
     by_cell = {(c["width"], c["batch_size"]): c for c in cells}
     leaders = []
     for s in summaries[:top]:
-        cell = by_cell[(s["width"], s["batch_size"])]
-        models = [
-            m for m in cell["models"] if m["lr"] == s["lr"] and m["momentum"] == s["momentum"]
-        ]
+        cell = by_cell[(s.width, s.batch_size)]
+        models = [m for m in cell["models"] if m["lr"] == s.lr and m["momentum"] == s.momentum]
         curve = []
         for e in range(1, cell["epochs"] + 1):
             recs = [m["epochs"][e - 1] for m in models]
             point: dict[str, Any] = {"epoch": e}
-            point["train_loss"] = _mean_sd([r["train_loss"] for r in recs])["mean"]
+            point["train_loss"] = _mean_sd([r["train_loss"] for r in recs]).mean
             for split in ("valid", "test"):
                 for k in ("f1", "accuracy", "precision", "recall", "loss"):
                     vals = [None if r[split] is None else r[split][k] for r in recs]
-                    point[f"{split}_{k}"] = _mean_sd(vals)["mean"]
-            curve.append(point)
-        leaders.append({**s, "curve": curve})
-    best = dict(leaders[0])
-    best["rows"] = [r for r in rows if all(r[k] == best[k] for k in KEY)]
+                    point[f"{split}_{k}"] = _mean_sd(vals).mean
+            curve.append(CurvePoint(**point))
+        leaders.append(Leader(**_fields(s), curve=curve))
+    lead = leaders[0]
+    best = BestConfig(
+        **_fields(lead),
+        rows=[r for r in rows if all(r[k] == getattr(lead, k) for k in KEY)],
+    )
     n_models = sum(len(c["models"]) for c in cells)
     first = cells[0]
-    return {
-        "best": best,
-        "top": leaders,
-        "selection": "highest mean validation F1 over seeds (diverged seeds count as 0); "
-        "ties: fewer epochs, narrower, larger batch, smaller learning rate, smaller momentum",
-        "n_configurations": len(summaries),
-        "n_models": n_models,
-        "n_diverged_models": sum(
-            m["diverged_epoch"] is not None for c in cells for m in c["models"]
-        ),
-        "epochs_considered": [int(e) for e in epochs],
-        "n_fit": first["n_fit"],
-        "n_valid": first["n_valid"],
-        "n_test": first["n_test"],
-        "momentums": sorted({float(m["momentum"]) for c in cells for m in c["models"]}),
-        "schedule": first["schedule"],
-        "schedule_text": describe_schedule(first["schedule"]),
-        "max_epochs": first["epochs"],
-        "edges": grid_edges(summaries, first["n_fit"], first["schedule"]),
-        "near_best": near_best(summaries),
-        "divergence_rule": divergence_rule(),
-    }
+    return BestSummary(
+        best=best,
+        top=leaders,
+        selection=SELECTION_TEXT,
+        n_configurations=len(summaries),
+        n_models=n_models,
+        n_diverged_models=sum(m["diverged_epoch"] is not None for c in cells for m in c["models"]),
+        epochs_considered=[int(e) for e in epochs],
+        n_fit=first["n_fit"],
+        n_valid=first["n_valid"],
+        n_test=first["n_test"],
+        momentums=sorted({float(m["momentum"]) for c in cells for m in c["models"]}),
+        schedule=first["schedule"],
+        schedule_text=schedule_text(first["schedule"]),
+        max_epochs=first["epochs"],
+        edges=grid_edges(summaries, first["n_fit"], first["schedule"]),
+        near_best=near_best(summaries),
+        divergence_rule=divergence_rule(),
+    )
 
 
 #: The grid's dimensions: key in the rows and name in the report.
@@ -246,9 +355,59 @@ def next_value(dimension: str, value: float, side: str, n_fit: int | None = None
     raise ValueError(f"unknown grid dimension {dimension!r}")
 
 
+@dataclass(frozen=True)
+class EdgeDimension(Record):
+    """Where the best configuration lies along one dimension of the grid (:func:`grid_edges`).
+
+    Attributes
+    ----------
+    dimension, name : str
+        The key in the rows and the name in the report.
+    value : float
+        The best's value.
+    tried : list
+        The values along the line through the best.
+    position : {"interior", "lowest", "highest", "only"}
+    kind : {"interior", "open", "closed_domain", "closed_diverged"}
+    next : float or None
+        The value beyond an open edge, else ``None``.
+    below, above : float or None
+        The neighbouring values tried.
+    above_diverged : int
+        Seeds diverged at the next larger value tried.
+    new_run : bool
+        Trying ``next`` needs a new run with another horizon, not only more epochs.
+    """
+
+    dimension: str
+    name: str
+    value: float
+    tried: list[float]
+    position: str
+    kind: str
+    next: float | None
+    below: float | None
+    above: float | None
+    above_diverged: int
+    new_run: bool
+
+
+@dataclass(frozen=True)
+class GridEdges(Record):
+    """Where the best configuration lies in the grid (:func:`grid_edges`).
+
+    ``dimensions``: one :class:`EdgeDimension` per dimension; ``open``: the names of the
+    dimensions with an open edge; ``interior``: whether none is open.
+    """
+
+    dimensions: list[EdgeDimension]
+    open: list[str]
+    interior: bool
+
+
 def grid_edges(
-    summaries: Sequence[dict[str, Any]], n_fit: int | None = None, schedule: str = "constant"
-) -> dict[str, Any]:
+    summaries: Sequence[ConfigSummary], n_fit: int | None = None, schedule: str = "constant"
+) -> GridEdges:
     """Where the best configuration lies in the grid, dimension by dimension.
 
     Along each dimension the best configuration is compared with the configurations that equal
@@ -263,7 +422,7 @@ def grid_edges(
 
     Parameters
     ----------
-    summaries : sequence of dict
+    summaries : sequence of ConfigSummary
         :func:`summarise`, best first.
     n_fit : int, optional
         Training rows (closes the upper edge of the batch size at one full batch).
@@ -273,28 +432,24 @@ def grid_edges(
 
     Returns
     -------
-    dict
-        ``dimensions``: per dimension ``dimension``, ``name``, ``value``, ``tried`` (the values
-        along the line through the best), ``position`` (``"interior"``, ``"lowest"``,
-        ``"highest"`` or ``"only"``), ``kind`` (``"interior"``, ``"open"``,
-        ``"closed_domain"`` or ``"closed_diverged"``), ``next`` (the value beyond an open edge,
-        else ``None``), ``below``/``above`` (the neighbouring values tried, or ``None``) and
-        ``above_diverged`` (seeds diverged at the next larger value tried), ``new_run``
-        (trying ``next`` needs a new run with another horizon, not only more epochs);
-        ``open``: the names of the dimensions with an open edge; ``interior``: whether none is
-        open.
+    GridEdges
     """
     best = summaries[0]
     dims = []
     for key, name in DIMENSIONS:
-        line = [s for s in summaries if all(s[k] == best[k] for k, _ in DIMENSIONS if k != key)]
-        tried = sorted({s[key] for s in line})
-        i = tried.index(best[key])
+        line = [
+            s
+            for s in summaries
+            if all(getattr(s, k) == getattr(best, k) for k, _ in DIMENSIONS if k != key)
+        ]
+        tried = sorted({getattr(s, key) for s in line})
+        value = getattr(best, key)
+        i = tried.index(value)
         below = tried[i - 1] if i > 0 else None
         above = tried[i + 1] if i + 1 < len(tried) else None
         above_div = 0
         if above is not None:
-            above_div = next(s["n_diverged"] for s in line if s[key] == above)
+            above_div = next(s.n_diverged for s in line if getattr(s, key) == above)
         if below is not None and above is not None:
             position, kind, nxt = "interior", "interior", None
         else:
@@ -305,33 +460,64 @@ def grid_edges(
             )
             # the side to extend: upwards unless only the lower side is missing
             side = "low" if position == "lowest" else "high"
-            nxt = next_value(key, best[key], side, n_fit)
-            if key == "lr" and side == "high" and best["n_diverged"] > 0:
+            nxt = next_value(key, value, side, n_fit)
+            if key == "lr" and side == "high" and best.n_diverged > 0:
                 kind, nxt = "closed_diverged", None
             elif nxt is None:
                 kind = "closed_domain"
             else:
                 kind = "open"
         dims.append(
-            {
-                "dimension": key,
-                "name": name,
-                "value": best[key],
-                "tried": tried,
-                "position": position,
-                "kind": kind,
-                "next": nxt,
-                "below": below,
-                "above": above,
-                "above_diverged": int(above_div),
-                "new_run": key == "epochs" and schedule != "constant",
-            }
+            EdgeDimension(
+                dimension=key,
+                name=name,
+                value=value,
+                tried=tried,
+                position=position,
+                kind=kind,
+                next=nxt,
+                below=below,
+                above=above,
+                above_diverged=int(above_div),
+                new_run=key == "epochs" and schedule != "constant",
+            )
         )
-    open_dims = [d["name"] for d in dims if d["kind"] == "open"]
-    return {"dimensions": dims, "open": open_dims, "interior": not open_dims}
+    open_dims = [d.name for d in dims if d.kind == "open"]
+    return GridEdges(dimensions=dims, open=open_dims, interior=not open_dims)
 
 
-def near_best(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class NearValues(Record):
+    """The sorted ``values`` one dimension (``name``) takes among the near-best configurations."""
+
+    name: str
+    values: list[float]
+
+
+@dataclass(frozen=True)
+class NearBest(Record):
+    """The configurations within the best's spread over seeds (:func:`near_best`).
+
+    Attributes
+    ----------
+    sd : float
+        The best's validation-F1 standard deviation over seeds, 0 when unknown.
+    threshold : float
+    n : int
+        Configurations at or above the threshold, the best included.
+    n_configurations : int
+    values : list of NearValues
+        Per dimension, in the order of :data:`DIMENSIONS`.
+    """
+
+    sd: float
+    threshold: float
+    n: int
+    n_configurations: int
+    values: list[NearValues]
+
+
+def near_best(summaries: Sequence[ConfigSummary]) -> NearBest:
     """Find the configurations whose score lies within the best's spread over seeds.
 
     The best configuration's validation F1 has a standard deviation over seeds; every
@@ -341,30 +527,27 @@ def near_best(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
     Parameters
     ----------
-    summaries : sequence of dict
+    summaries : sequence of ConfigSummary
         :func:`summarise`, best first.
 
     Returns
     -------
-    dict
-        ``sd`` (the best's validation-F1 standard deviation over seeds, 0 when unknown),
-        ``threshold``, ``n`` (configurations at or above it, the best included),
-        ``n_configurations`` and ``values``: per dimension, in the order of
-        :data:`DIMENSIONS`, its ``name`` and the sorted ``values`` those configurations take.
+    NearBest
     """
     best = summaries[0]
-    sd = best["valid_f1"]["sd"] or 0.0
-    threshold = best["score"] - sd
-    near = [s for s in summaries if s["score"] >= threshold]
-    return {
-        "sd": sd,
-        "threshold": threshold,
-        "n": len(near),
-        "n_configurations": len(summaries),
-        "values": [
-            {"name": name, "values": sorted({s[key] for s in near})} for key, name in DIMENSIONS
+    sd = best.valid_f1.sd or 0.0
+    threshold = best.score - sd
+    near = [s for s in summaries if s.score >= threshold]
+    return NearBest(
+        sd=sd,
+        threshold=threshold,
+        n=len(near),
+        n_configurations=len(summaries),
+        values=[
+            NearValues(name=name, values=sorted({getattr(s, key) for s in near}))
+            for key, name in DIMENSIONS
         ],
-    }
+    )
 
 
 def heatmap_table(

@@ -27,14 +27,17 @@ from hw6lib.narrative.data import (
     tree_curve_sentence,
 )
 from hw6lib.narrative.mlp import (
+    SELECTION_TEXT,
     diverged_clause,
     edges_sentence,
     epochs_clause,
     grid_rows,
+    grid_values,
     near_sentence,
     published_rows,
     retrained_sentence,
     schedule_clause,
+    schedule_text,
     verdict_sentence,
 )
 from hw6lib.narrative.problem1 import by_depth, problem1_narrative
@@ -48,17 +51,21 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
     ----------
     context : mapping
         The loaded inputs by section (:func:`hw6lib.report.build_context`): ``p1``, ``data``,
-        ``tree``, ``mlp``, ``summary``, ``provenance``, ``config``.
+        ``tree``, ``mlp`` (its ``best`` a :class:`hw6lib.mlp.grid.BestSummary`), ``summary``
+        (a :class:`hw6lib.summary.Summary`), ``provenance``.
 
     Returns
     -------
     dict
         Per section (``source``, ``data``, ``p1``, ``tree``, ``mlp``, ``answers``,
         ``provenance``) the values the templates print, and ``verdict``
-        (:func:`hw6lib.narrative.mlp.verdict_sentence`, said twice).
+        (:func:`hw6lib.narrative.mlp.verdict_sentence`, said twice). Each fact is worded once,
+        from the result file that holds it: where the best configuration lies in the grid and
+        which configurations are near it (``mlp.edges``, ``mlp.near_best``) from
+        ``results/mlp/best.json``, whichever section prints them.
     """
     best = context["mlp"]["best"]
-    p2 = context["summary"]["problem2"]
+    p2 = context["summary"].problem2
     split = context["data"]["summary"]
     return {
         "source": source_text(split["source"]),
@@ -68,26 +75,25 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
             "depth_limits": [depth_limit(r["max_depth"]) for r in context["tree"]["sweep"]["trees"]]
         },
         "mlp": {
-            "epochs_clause": epochs_clause(
-                best["schedule"], context["config"]["mlp"]["max_epochs"]
-            ),
+            "schedule_text": schedule_text(best.schedule),
+            "selection": SELECTION_TEXT,
+            "grid_values": grid_values(context["mlp"]["grid"]),
+            "epochs_clause": epochs_clause(best.schedule, best.max_epochs),
             "diverged_clause": diverged_clause(best),
-            "edges": edges_sentence(best["edges"]),
-            "near_best": near_sentence(best["near_best"]),
-            "grid_rows": grid_rows(context["mlp"]["grid"], best["best"]),
-            "published_rows": published_rows(context["mlp"]["published"], best["best"]),
+            "edges": edges_sentence(best.edges),
+            "near_best": near_sentence(best.near_best),
+            "grid_rows": grid_rows(context["mlp"]["grid"], best.best),
+            "published_rows": published_rows(context["mlp"]["published"], best.best),
         },
         "answers": {
-            "one": by_depth(context["summary"]["problem1"]["nets"], 1),
-            "two": by_depth(context["summary"]["problem1"]["nets"], 2),
-            "schedule_clause": schedule_clause(p2["mlp"]["schedule"]),
-            "edges": edges_sentence(p2["edges"]),
-            "near_best": near_sentence(p2["near_best"]),
+            "one": by_depth(context["summary"].problem1.nets, 1),
+            "two": by_depth(context["summary"].problem1.nets, 2),
+            "schedule_clause": schedule_clause(p2.mlp.schedule),
         },
-        "verdict": verdict_sentence(p2["verdict"]),
+        "verdict": verdict_sentence(p2.verdict),
         "provenance": provenance_sentences(context["provenance"]),
         "scores": {
-            "retrained": retrained_sentence(context["scores"]["pr"]["mlp_model"], best["best"])
+            "retrained": retrained_sentence(context["scores"]["pr"]["mlp_model"], best.best)
             if context.get("scores")
             else "",
             "tree_curve": tree_curve_sentence(context["tree"]["metrics"]),

@@ -7,104 +7,114 @@ rows of the grid and published-run tables.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from hw6lib.htmltext import data
+from hw6lib.schedule import SCHEDULES, STEP_GAMMA, STEP_MILESTONES
+
+if TYPE_CHECKING:  # the records' types only: the wording needs none of their modules
+    from hw6lib.mlp.grid import (
+        BestConfig,
+        BestSummary,
+        ConfigSummary,
+        EdgeDimension,
+        GridEdges,
+        Leader,
+        NearBest,
+    )
+    from hw6lib.verdict import Verdict
 
 
-def edge_phrase(e: Mapping[str, Any]) -> Markup:
+def edge_phrase(e: EdgeDimension) -> Markup:
     """One dimension of :func:`hw6lib.mlp.grid.grid_edges` as a phrase.
 
     Parameters
     ----------
-    e : mapping
-        ``name``, ``value``, ``kind`` (``"interior"``, ``"open"``, ``"closed_diverged"``, or a
-        closed edge of the domain), ``position``, ``below``, ``above``, ``above_diverged``,
-        ``next``, ``new_run``.
+    e : hw6lib.mlp.grid.EdgeDimension
+        One of ``dimensions``.
 
     Returns
     -------
     Markup
         E.g. "width 32 is the largest tried; 64, not tried, would be the next".
     """
-    head = Markup("{} {}").format(e["name"], data(e["value"]))
-    kind = e["kind"]
+    head = Markup("{} {}").format(e.name, data(e.value))
+    kind = e.kind
     if kind == "interior":
         diverged = ""
-        if e["above_diverged"]:
+        if e.above_diverged:
             diverged = Markup("; {} seed{} diverged at {}").format(
-                data(e["above_diverged"]),
-                "s" if e["above_diverged"] != 1 else "",
-                data(e["above"]),
+                data(e.above_diverged),
+                "s" if e.above_diverged != 1 else "",
+                data(e.above),
             )
         return head + Markup(" lies inside the grid ({} and {} tried{})").format(
-            data(e["below"]), data(e["above"]), diverged
+            data(e.below), data(e.above), diverged
         )
     if kind == "open":
-        which = {"lowest": "smallest", "highest": "largest", "only": "only value"}[e["position"]]
+        which = {"lowest": "smallest", "highest": "largest", "only": "only value"}[e.position]
         new_run = (
             " (a new run of that many epochs: the schedule decays over the whole run)"
-            if e["new_run"]
+            if e.new_run
             else ""
         )
         return head + Markup(" is the {} tried; {}, not tried, would be the next{}").format(
-            which, data(e["next"]), new_run
+            which, data(e.next), new_run
         )
     if kind == "closed_diverged":
         return head + Markup(" is the largest tried, and seeds diverged at it: a closed edge")
-    end = "smallest" if e["position"] == "lowest" else "largest"
+    end = "smallest" if e.position == "lowest" else "largest"
     return head + Markup(" is the {0} tried and the {0} possible: a closed edge").format(end)
 
 
-def edges_sentence(edges: Mapping[str, Any]) -> Markup:
+def edges_sentence(edges: GridEdges) -> Markup:
     """Where the chosen configuration lies in the grid, every dimension (ends with ".").
 
     Parameters
     ----------
-    edges : mapping
-        :func:`hw6lib.mlp.grid.grid_edges`: ``interior``, ``open`` (names), ``dimensions``.
+    edges : hw6lib.mlp.grid.GridEdges
+        :func:`hw6lib.mlp.grid.grid_edges`.
 
     Returns
     -------
     Markup
         Follows "The chosen configuration lies ".
     """
-    if edges["interior"]:
+    if edges.interior:
         lead = Markup("inside the grid, or on a closed edge, on every dimension: ")
     else:
-        lead = Markup("on the grid's open edge in {}: ").format(", ".join(edges["open"]))
-    return lead + Markup("; ").join(edge_phrase(e) for e in edges["dimensions"]) + "."
+        lead = Markup("on the grid's open edge in {}: ").format(", ".join(edges.open))
+    return lead + Markup("; ").join(edge_phrase(e) for e in edges.dimensions) + "."
 
 
-def near_sentence(nb: Mapping[str, Any]) -> Markup:
+def near_sentence(nb: NearBest) -> Markup:
     """Which configurations are indistinguishable from the best on validation F1.
 
     Parameters
     ----------
-    nb : mapping
-        :func:`hw6lib.mlp.grid.near_best`: ``n`` (configurations within one sd, the best
-        included), ``n_configurations``, ``sd``, ``values`` (per dimension, the values they take).
+    nb : hw6lib.mlp.grid.NearBest
+        :func:`hw6lib.mlp.grid.near_best`.
 
     Returns
     -------
     Markup
     """
-    sd = data(nb["sd"], 4, "f")
-    if nb["n"] <= 1:
+    sd = data(nb.sd, 4, "f")
+    if nb.n <= 1:
         return Markup(
             "No other configuration scores within one standard deviation over seeds ({}) of "
             "the best's validation F1."
         ).format(sd)
     take = Markup("; ").join(
-        Markup("{} {}").format(dim["name"], Markup(", ").join(data(x) for x in dim["values"]))
-        for dim in nb["values"]
+        Markup("{} {}").format(dim.name, Markup(", ").join(data(x) for x in dim.values))
+        for dim in nb.values
     )
     return Markup(
         "{} of the {} configurations score within one standard deviation over seeds ({}) of "
         "the best's validation F1, indistinguishable from it on these seeds; they take {}."
-    ).format(data(nb["n"]), data(nb["n_configurations"]), sd, take)
+    ).format(data(nb.n), data(nb.n_configurations), sd, take)
 
 
 #: The answer when the MLP wins or the two lie within the spread (``gap`` is MLP minus tree).
@@ -120,12 +130,12 @@ _MLP_ANSWERS = {
 }
 
 
-def verdict_sentence(vd: Mapping[str, Any]) -> Markup:
+def verdict_sentence(vd: Verdict) -> Markup:
     """Answer "does the MLP beat the tree?" as :func:`hw6lib.verdict.mlp_vs_tree` decided.
 
     Parameters
     ----------
-    vd : mapping
+    vd : hw6lib.verdict.Verdict
         :func:`hw6lib.verdict.mlp_vs_tree`.
 
     Returns
@@ -137,29 +147,85 @@ def verdict_sentence(vd: Mapping[str, Any]) -> Markup:
     def f(x: Any) -> Markup:
         return data(x, 4, "f")
 
-    if vd["outcome"] == "tree" and vd["mlp_f1_mean"] is None:
+    if vd.outcome == "tree" and vd.mlp_f1_mean is None:
         answer = Markup(
             "No: every seed of the best MLP diverged; the default tree's test F1 is {}."
-        ).format(f(vd["tree_f1"]))
-    elif vd["outcome"] == "tree":
-        if vd["spread_known"]:
+        ).format(f(vd.tree_f1))
+    elif vd.outcome == "tree":
+        if vd.spread_known:
             spread = Markup(" ± {} over {} seeds: the gap exceeds the spread").format(
-                f(vd["mlp_f1_sd"]), data(vd["n_seeds"])
+                f(vd.mlp_f1_sd), data(vd.n_seeds)
             )
         else:
             spread = Markup(" (one seed: no spread to compare with)")
         answer = Markup(
             "No: the default decision tree's test F1, {}, is {} above the best MLP's {}{}."
-        ).format(f(vd["tree_f1"]), f(-vd["difference"]), f(vd["mlp_f1_mean"]), spread)
+        ).format(f(vd.tree_f1), f(-vd.difference), f(vd.mlp_f1_mean), spread)
     else:
-        answer = _MLP_ANSWERS[vd["outcome"]].format(
-            mean=f(vd["mlp_f1_mean"]),
-            sd=f(vd["mlp_f1_sd"]),
-            n=data(vd["n_seeds"]),
-            gap=f(vd["difference"]),
-            tree=f(vd["tree_f1"]),
+        answer = _MLP_ANSWERS[vd.outcome].format(
+            mean=f(vd.mlp_f1_mean),
+            sd=f(vd.mlp_f1_sd),
+            n=data(vd.n_seeds),
+            gap=f(vd.difference),
+            tree=f(vd.tree_f1),
         )
-    return answer + Markup("\nThe tolerance is {}.").format(vd["tolerance_rule"])
+    return answer + Markup("\nThe tolerance is {}.").format(vd.tolerance_rule)
+
+
+#: How the grid's best configuration is chosen (:func:`hw6lib.mlp.grid.summarise` sorts so).
+SELECTION_TEXT = (
+    "highest mean validation F1 over seeds (diverged seeds count as 0); "
+    "ties: fewer epochs, narrower, larger batch, smaller learning rate, smaller momentum"
+)
+
+
+def schedule_text(schedule: str) -> str:
+    """Describe the schedule in one sentence (built from :mod:`hw6lib.schedule`'s constants).
+
+    Raises
+    ------
+    ValueError
+        For an unknown schedule.
+    """
+    if schedule == "constant":
+        return "a constant learning rate in every epoch"
+    if schedule == "cosine":
+        return (
+            "a cosine decay of the learning rate over the run: in epoch e of H it is "
+            "(1 + cos(π (e − 1)/H))/2 times the base rate"
+        )
+    if schedule == "step":
+        fr = " and ".join(f"{f:g}" for f in STEP_MILESTONES)
+        return (
+            f"a step decay of the learning rate: multiplied by {STEP_GAMMA:g} after the "
+            f"fractions {fr} of the run's epochs"
+        )
+    raise ValueError(f"unknown learning-rate schedule {schedule!r}; one of {SCHEDULES}")
+
+
+def grid_values(grid: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """List the values each dimension of the grid took, from its rows (results/mlp/grid.json).
+
+    Parameters
+    ----------
+    grid : sequence of mapping
+        One row per configuration, epoch count and seed.
+
+    Returns
+    -------
+    dict
+        ``widths``, ``learning_rates``, ``batch_sizes``, ``momentums``, ``epochs`` and ``seeds``:
+        each the sorted distinct values of its column.
+    """
+    columns = {
+        "widths": "width",
+        "learning_rates": "lr",
+        "batch_sizes": "batch_size",
+        "momentums": "momentum",
+        "epochs": "epochs",
+        "seeds": "seed",
+    }
+    return {name: sorted({r[col] for r in grid}) for name, col in columns.items()}
 
 
 def schedule_clause(schedule: str) -> str:
@@ -177,35 +243,35 @@ def epochs_clause(schedule: str, max_epochs: int) -> str:
     )
 
 
-def diverged_clause(best: Mapping[str, Any]) -> str:
+def diverged_clause(best: BestSummary) -> str:
     """How many trained models diverged, and by which rule; nothing when none did.
 
     Parameters
     ----------
-    best : mapping
-        :func:`hw6lib.mlp.grid.best_summary`: ``n_diverged_models``, ``divergence_rule``.
+    best : hw6lib.mlp.grid.BestSummary
+        Its ``n_diverged_models`` and ``divergence_rule``.
 
     Returns
     -------
     str
     """
-    n = best["n_diverged_models"]
+    n = best.n_diverged_models
     if not n:
         return ""
     return (
-        f", of which {n} diverged ({best['divergence_rule']}; they are marked in the table and "
+        f", of which {n} diverged ({best.divergence_rule}; they are marked in the table and "
         "the heatmaps)"
     )
 
 
-def grid_rows(grid: Sequence[Mapping[str, Any]], best: Mapping[str, Any]) -> list[dict[str, Any]]:
+def grid_rows(grid: Sequence[Mapping[str, Any]], best: ConfigSummary) -> list[dict[str, Any]]:
     """Mark the rows of ``results/mlp/grid.json`` that are the chosen configuration (``best``).
 
     Parameters
     ----------
     grid : sequence of mapping
         One record per configuration and seed.
-    best : mapping
+    best : hw6lib.mlp.grid.ConfigSummary
         The chosen configuration (``best`` of :func:`hw6lib.mlp.grid.best_summary`).
 
     Returns
@@ -213,17 +279,17 @@ def grid_rows(grid: Sequence[Mapping[str, Any]], best: Mapping[str, Any]) -> lis
     list of dict
     """
     keys = ("width", "lr", "batch_size", "epochs", "momentum")
-    return [{**r, "best": all(r[k] == best[k] for k in keys)} for r in grid]
+    return [{**r, "best": all(r[k] == getattr(best, k) for k in keys)} for r in grid]
 
 
-def published_rows(published: Mapping[str, Any], best: Mapping[str, Any]) -> list[dict[str, Any]]:
+def published_rows(published: Mapping[str, Any], best: Leader) -> list[dict[str, Any]]:
     """Build the published run's table: per epoch, published, replication, best MLP.
 
     Parameters
     ----------
     published : mapping
         :func:`hw6lib.mlp.replication.replicate_published`.
-    best : mapping
+    best : hw6lib.mlp.grid.Leader
         The chosen configuration (its ``curve``: the mean over seeds after every epoch).
 
     Returns
@@ -236,14 +302,14 @@ def published_rows(published: Mapping[str, Any], best: Mapping[str, Any]) -> lis
         missing).
     """
     pub = published["published"]
-    curve = best["curve"]
+    curve = best.curve
 
     def pct(x: Any) -> float | None:
         return None if x is None else 100 * x
 
     rows = []
     for i, r in enumerate(published["epochs"]):
-        c = curve[i] if i < len(curve) else {}
+        c = curve[i] if i < len(curve) else None
         rows.append(
             {
                 "epoch": r["epoch"],
@@ -256,20 +322,22 @@ def published_rows(published: Mapping[str, Any], best: Mapping[str, Any]) -> lis
                     for k in ("accuracy", "precision_last_batch", "recall_last_batch")
                 ],
                 "correct": [pct(r["correct"][k]) for k in ("precision", "recall", "f1")],
-                "best": [pct(c.get(k)) for k in ("test_accuracy", "test_precision", "test_f1")],
+                "best": [
+                    pct(getattr(c, k, None)) for k in ("test_accuracy", "test_precision", "test_f1")
+                ],
             }
         )
     return rows
 
 
-def retrained_sentence(mlp_model: Mapping[str, Any], best: Mapping[str, Any]) -> Markup:
+def retrained_sentence(mlp_model: Mapping[str, Any], best: BestConfig) -> Markup:
     """Say what the network of the precision-recall curves is: the grid’s model retrained alone.
 
     Parameters
     ----------
     mlp_model : mapping
         :func:`hw6lib.scores.best_mlp_scores`'s record (``seed``, ``test``).
-    best : mapping
+    best : hw6lib.mlp.grid.BestConfig
         ``best`` of :func:`hw6lib.mlp.grid.best_summary` (its ``rows``, one per seed).
 
     Returns
@@ -277,7 +345,7 @@ def retrained_sentence(mlp_model: Mapping[str, Any], best: Mapping[str, Any]) ->
     Markup
         The sentence, with both test F1 scores at 1/2 (the retrained model's and the grid's).
     """
-    grid = next((r for r in best["rows"] if r["seed"] == mlp_model["seed"]), None)
+    grid = next((r for r in best.rows if r["seed"] == mlp_model["seed"]), None)
     grid_f1 = None if grid is None else grid["test_f1"]
     return Markup(
         "retrained alone with seed {}, its seed with the highest validation F1: the same rows, "

@@ -292,9 +292,9 @@ def zeros_sentence(compare: Mapping[str, Any]) -> Markup:
     ).format(num(r2["zeros_fun"], 4, "e"), r2["n_minima"])
 
 
-def by_depth(records: Sequence[Mapping[str, Any]], depth: int) -> Mapping[str, Any]:
-    """Pick the record of ``depth`` among per-depth records."""
-    return next(r for r in records if r["depth"] == depth)
+def by_depth(records: Sequence[Any], depth: int) -> Any:
+    """Pick the record of ``depth`` among per-depth records (mappings or records)."""
+    return next(r for r in records if (r["depth"] if isinstance(r, Mapping) else r.depth) == depth)
 
 
 def _row(compare: Mapping[str, Any], depth: int) -> Mapping[str, Any]:

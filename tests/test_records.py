@@ -1,0 +1,144 @@
+"""Records (hw6lib.resultfiles.Record): typed in the library, the same JSON in the files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from hw6lib.mlp.grid import BestSummary, GridEdges, Leader, MeanSd, best_summary
+from hw6lib.resultfiles import Record, read_json, write_json
+
+
+@dataclasses.dataclass(frozen=True)
+class Inner(Record):
+    a: float
+    b: list[int]
+
+
+@dataclasses.dataclass(frozen=True)
+class Outer(Record):
+    z: str
+    inner: Inner
+    many: list[Inner]
+    by_name: dict[str, Inner]
+    maybe: Inner | None
+
+
+def _outer() -> Outer:
+    i = Inner(a=0.1, b=[1, 2])
+    return Outer(
+        z="x", inner=i, many=[i, Inner(a=float("nan"), b=[])], by_name={"k": i}, maybe=None
+    )
+
+
+def test_to_json_is_the_plain_dict_in_field_order() -> None:
+    d = _outer().to_json()
+    assert list(d) == ["z", "inner", "many", "by_name", "maybe"]
+    assert d["inner"] == {"a": 0.1, "b": [1, 2]} and d["by_name"] == {"k": {"a": 0.1, "b": [1, 2]}}
+    assert d["many"][1]["b"] == [] and d["maybe"] is None
+
+
+def test_a_record_is_written_as_its_dict_and_read_back_as_the_record(tmp_path) -> None:
+    rec = _outer()
+    write_json(tmp_path / "rec.json", rec)
+    write_json(tmp_path / "dict.json", rec.to_json())
+    # nested in plain containers, too
+    write_json(tmp_path / "nested.json", {"r": [rec]})
+    assert (tmp_path / "rec.json").read_bytes() == (tmp_path / "dict.json").read_bytes()
+    assert read_json(tmp_path / "nested.json") == {"r": [read_json(tmp_path / "dict.json")]}
+    back = Outer.from_json(read_json(tmp_path / "rec.json"))
+    assert isinstance(back.inner, Inner) and isinstance(back.many[1], Inner)
+    assert isinstance(back.by_name["k"], Inner) and back.maybe is None
+    assert back.many[1].a is None  # NaN is written as null
+    assert back.inner == rec.inner and back.by_name == rec.by_name
+
+
+def test_records_are_frozen_and_a_missing_key_is_an_error() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        MeanSd(mean=1.0, sd=None, n=1).n = 2  # type: ignore[misc]
+    with pytest.raises(KeyError, match="sd"):
+        MeanSd.from_json({"mean": 1.0, "n": 1})
+
+
+def _metrics(f1: float) -> dict[str, Any]:
+    return {k: f1 for k in ("loss", "accuracy", "precision", "recall", "f1")} | {
+        "tp": 1,
+        "fp": 0,
+        "tn": 1,
+        "fn": 0,
+    }
+
+
+def _cell() -> dict[str, Any]:
+    models = []
+    for lr, seed, f1 in [(0.1, 0, 0.8), (0.1, 1, 0.9), (1.0, 0, 0.5), (1.0, 1, 0.6)]:
+        epochs = [
+            {
+                "epoch": e,
+                "train_loss": 0.1 / e,
+                "diverged": False,
+                "valid": _metrics(f1),
+                "test": _metrics(f1 - 0.1),
+            }
+            for e in (1, 2)
+        ]
+        models.append(
+            {"momentum": 0.0, "lr": lr, "seed": seed, "diverged_epoch": None, "epochs": epochs}
+        )
+    return {
+        "width": 4,
+        "batch_size": 10,
+        "momentums": [0.0],
+        "schedule": "cosine",
+        "epochs": 2,
+        "n_fit": 8,
+        "n_valid": 2,
+        "n_test": 3,
+        "models": models,
+    }
+
+
+#: The keys of results/mlp/best.json, as the file has held them.
+BEST_KEYS = [
+    "best",
+    "top",
+    "selection",
+    "n_configurations",
+    "n_models",
+    "n_diverged_models",
+    "epochs_considered",
+    "n_fit",
+    "n_valid",
+    "n_test",
+    "momentums",
+    "schedule",
+    "schedule_text",
+    "max_epochs",
+    "edges",
+    "near_best",
+    "divergence_rule",
+]
+SUMMARY_KEYS = ["width", "lr", "batch_size", "epochs", "momentum", "seeds", "n_diverged", "score"]
+SUMMARY_KEYS += [f"{s}_{k}" for s in ("valid", "test") for k in ("loss", "accuracy")]
+SUMMARY_KEYS += [f"{s}_{k}" for s in ("valid", "test") for k in ("precision", "recall", "f1")]
+
+
+def test_best_summary_file_keeps_its_layout_and_reads_back_as_the_record() -> None:
+    best = best_summary([_cell()], [1, 2], top=2)
+    d = json.loads(json.dumps(best.to_json()))
+    assert list(d) == BEST_KEYS
+    assert sorted(d["best"]) == sorted([*SUMMARY_KEYS, "curve", "rows"])
+    assert all(sorted(t) == sorted([*SUMMARY_KEYS, "curve"]) for t in d["top"])
+    assert d["best"]["valid_f1"] == {
+        "mean": pytest.approx(0.85),
+        "sd": pytest.approx(0.0707, abs=1e-4),
+        "n": 2,
+    }
+    assert list(d["edges"]) == ["dimensions", "open", "interior"]
+    back = BestSummary.from_json(d)
+    assert back == best
+    assert isinstance(back.edges, GridEdges) and isinstance(back.best.valid_f1, MeanSd)
+    assert back.best.curve[1].epoch == 2 and isinstance(back.top[1], Leader)
