@@ -127,8 +127,8 @@ def main() -> None:
                 totals[k][1] += w
             starts = start_design(depth, args.points, args.box, args.seed)
             old = old_minima(x, y, starts)
-            ref = multistart(x, y, starts, screen_rows=None)["minima"]
-            new = after["multistart"]["minima"]
+            ref = multistart(x, y, starts, screen_rows=None).to_json()["minima"]
+            new = after.multistart.to_json()["minima"]
             print(
                 f"\ndepth {depth}, n = {args.n:,}, {len(starts)} starts (zeros + {args.points} "
                 f"Sobol in [-{args.box:g}, {args.box:g}]^{depth + 1}, seed {args.seed}), "

@@ -88,7 +88,7 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
         for gradient in ("finite-difference", "analytic"):
             f = fit_chain(x, y, np.zeros(depth + 1), gradient)
             res[f"p1_{depth}_{gradient}"] = {
-                k: f[k] for k in ("fun", "weights", "nit", "nfev", "njev")
+                k: getattr(f, k) for k in ("fun", "weights", "nit", "nfev", "njev")
             }
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "card_transdata.csv"

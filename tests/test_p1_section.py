@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from helpers import REPO
 from hw6lib.fit import stopping_bound
 from hw6lib.gradcheck import check_gradients
 from hw6lib.narrative.problem1 import problem1_narrative
-from hw6lib.problem1 import compare_depths, compare_to_published, fit_depth
+from hw6lib.problem1 import VsPublished, compare_depths, compare_to_published, fit_depth
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
 from hw6lib.report import make_environment, num
 from hw6lib.simulate import simulate
@@ -28,16 +29,20 @@ from hw6lib.simulate import simulate
 @pytest.fixture(scope="module")
 def context() -> dict[str, Any]:
     x, y = simulate(5_000, 3)
-    fits = [fit_depth(x, y, d, points=4, screen_rows=2_000) for d in (1, 2)]
-    for f in fits:  # as if the data were the published data
-        d = f["depth"]
-        f["published"] = PROBLEM1[d]
-        f["vs_published"] = compare_to_published(
-            f["published_reproduction"],
-            PROBLEM1[d],
-            PROBLEM1_ENVELOPE[d],
-            stopping_bound(x, y, f["published_reproduction"]["weights"], 1e-5),
+    fits = [
+        # as if the data were the published data
+        replace(
+            f,
+            published=PROBLEM1[f.depth],
+            vs_published=compare_to_published(
+                f.published_reproduction,
+                PROBLEM1[f.depth],
+                PROBLEM1_ENVELOPE[f.depth],
+                stopping_bound(x, y, f.published_reproduction.weights, 1e-5),
+            ),
         )
+        for f in (fit_depth(x, y, d, points=4, screen_rows=2_000) for d in (1, 2))
+    ]
     return {
         "config": {"problem1": {"seed": 3}},
         "p1": {
@@ -71,22 +76,27 @@ def test_no_typed_orders_of_magnitude(context):
     assert "pin the path down" not in text
     assert "and it does" not in text
 
-    def stated(vs: dict[str, Any]) -> list[str]:
-        b, above = num(vs["bound"]["fun_rel"], 1, "e"), num(vs["fun_above_minimum"], 2, "e")
+    def stated(vs: VsPublished) -> list[str]:
+        b, above = num(vs.bound.fun_rel, 1, "e"), num(vs.fun_above_minimum, 2, "e")
         return [
             f"up to {b} (relative) above the minimum",
             f"lie {above} and ",
             f"(relative), within {b}:",
-            f"training error {num(vs['minimum']['fun'], 10)} at",
+            f"training error {num(vs.minimum.fun, 10)} at",
         ]
 
-    for s in stated(context["p1"]["fits"][1]["vs_published"]):
+    for s in stated(context["p1"]["fits"][1].vs_published):
         assert s in two_layer(text)
     ctx = copy.deepcopy(context)
-    w = ctx["p1"]["fits"][1]["vs_published"]
-    w["bound"]["fun_rel"] *= 3.7
-    w["fun_above_minimum"] *= 3.7
-    w["minimum"]["fun"] *= 1.37
+    two = ctx["p1"]["fits"][1]
+    v = two.vs_published
+    w = replace(
+        v,
+        bound=replace(v.bound, fun_rel=v.bound.fun_rel * 3.7),
+        fun_above_minimum=v.fun_above_minimum * 3.7,
+        minimum=replace(v.minimum, fun=v.minimum.fun * 1.37),
+    )
+    ctx["p1"]["fits"][1] = replace(two, vs_published=w)
     other = two_layer(render(ctx))
     for s in stated(w):
         assert s in other and s not in two_layer(text)
@@ -107,13 +117,9 @@ def test_no_typed_orders_of_magnitude(context):
 def test_count_sentence_follows_the_verdict(context, counts, sentence):
     ctx = copy.deepcopy(context)
     two = ctx["p1"]["fits"][1]
-    two["published_reproduction"].update(counts)
-    two["vs_published"] = compare_to_published(
-        two["published_reproduction"],
-        PROBLEM1[2],
-        PROBLEM1_ENVELOPE[2],
-        two["vs_published"]["bound"],
-    )
+    repro = replace(two.published_reproduction, **counts)
+    vs = compare_to_published(repro, PROBLEM1[2], PROBLEM1_ENVELOPE[2], two.vs_published.bound)
+    ctx["p1"]["fits"][1] = replace(two, published_reproduction=repro, vs_published=vs)
     text = render(ctx)
     assert sentence in text
     assert "nfev = 4 × njev" in text or counts["nfev"] != 4 * counts["njev"]
@@ -133,11 +139,10 @@ def test_gradient_check_sentences_follow_the_claims(context):
 
 
 def test_one_layer_sentence_follows_what_bfgs_reached(context):
-    o = context["p1"]["compare"]["one_layer_from_starts"]
-    assert o["reaches_zero"]
-    assert f"from {o['reached_truth']} of the {o['starts']} Sobol starts" in render(context)
+    o = context["p1"]["compare"].one_layer_from_starts
+    assert o.reaches_zero
+    assert f"from {o.reached_truth} of the {o.starts} Sobol starts" in render(context)
     ctx = copy.deepcopy(context)
-    ctx["p1"]["compare"]["one_layer_from_starts"].update(
-        reaches_zero=False, reached_truth=0, truth_fun=None, truth_weights=None
-    )
+    missed = replace(o, reaches_zero=False, reached_truth=0, truth_fun=None, truth_weights=None)
+    ctx["p1"]["compare"] = replace(ctx["p1"]["compare"], one_layer_from_starts=missed)
     assert "None of the 4 Sobol starts leads BFGS to (1, 1)" in render(ctx)

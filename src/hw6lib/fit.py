@@ -14,8 +14,10 @@ Two views of the same problem:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -24,12 +26,131 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from hw6lib.chain import FloatArray, mse, mse_and_grad
+from hw6lib.resultfiles import Record
 
 Gradient = Literal["analytic", "finite-difference"]
 
 
-def _record(res: Any, x0: FloatArray, x: FloatArray, y: FloatArray) -> dict[str, Any]:
-    """Turn a scipy ``OptimizeResult`` into JSON types, with the analytic gradient's max-norm."""
+@dataclass(frozen=True)
+class EndPoint(Record):
+    """Where one BFGS run ended (scipy's ``OptimizeResult`` in plain Python types).
+
+    Attributes
+    ----------
+    x0 : list of float
+        The start.
+    fun : float
+        Training MSE at the end point.
+    weights : list of float
+        The end point.
+    grad_norm : float
+        The analytic gradient's max-norm there.
+    nit, nfev, njev : int
+        Iterations, loss and gradient evaluations.
+    success : bool
+    status : int
+    message : str
+    """
+
+    x0: list[float]
+    fun: float
+    weights: list[float]
+    grad_norm: float
+    nit: int
+    nfev: int
+    njev: int
+    success: bool
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Fit(Record):
+    """A fit of the chain (:func:`fit_chain`).
+
+    Its ``depth`` and ``gradient``, then the end point (the fields of :class:`EndPoint`).
+    """
+
+    depth: int
+    gradient: str
+    x0: list[float]
+    fun: float
+    weights: list[float]
+    grad_norm: float
+    nit: int
+    nfev: int
+    njev: int
+    success: bool
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Polished(EndPoint):
+    """A screen end point carried to the minimum on all rows (:func:`polish`).
+
+    The fields of :class:`EndPoint`, and ``newton_start``: whether the subsample Hessian
+    started it.
+    """
+
+    newton_start: bool
+
+
+@dataclass(frozen=True)
+class Minimum(Polished):
+    """A distinct local minimum of :func:`multistart`.
+
+    The polish record, the ``count`` of starts that reached it, the first of them
+    (``first_start``, ``first_start_index``), ``converged`` (the polish succeeded) and
+    ``nearest_start_distance`` (from the minimum to the closest start that reached it).
+    """
+
+    count: int
+    first_start: list[float]
+    first_start_index: int
+    converged: bool
+    nearest_start_distance: float
+
+
+@dataclass(frozen=True)
+class StartFit(Fit):
+    """The screen's fit from one start (in :attr:`Multistart.starts`).
+
+    The :class:`Fit`, its ``rows`` and the index of the ``minimum`` it reached.
+    """
+
+    rows: int
+    minimum: int
+
+
+@dataclass(frozen=True)
+class Multistart(Record):
+    """The search of :func:`multistart`.
+
+    Attributes
+    ----------
+    depth, screen_rows : int
+        The depth and the rows the screen used.
+    gtol, polish_gtol : float
+    starts : list of StartFit
+        One per start, in order.
+    minima : list of Minimum
+        Sorted by training MSE on all rows.
+    best : Minimum
+        The lowest.
+    """
+
+    depth: int
+    screen_rows: int
+    gtol: float
+    polish_gtol: float
+    starts: list[StartFit]
+    minima: list[Minimum]
+    best: Minimum
+
+
+def _end_point(res: Any, x0: FloatArray, x: FloatArray, y: FloatArray) -> dict[str, Any]:
+    """Turn a scipy ``OptimizeResult`` into the fields of :class:`EndPoint` (plain types)."""
     _, g = mse_and_grad(res.x, x, y)
     return {
         "x0": [float(v) for v in x0],
@@ -45,13 +166,18 @@ def _record(res: Any, x0: FloatArray, x: FloatArray, y: FloatArray) -> dict[str,
     }
 
 
+def _fields(record: Record) -> dict[str, Any]:
+    """Return the fields of a record by name, values as they are."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+
+
 def fit_chain(
     x: FloatArray,
     y: FloatArray,
     x0: ArrayLike,
     gradient: Gradient = "analytic",
     gtol: float = 1e-5,
-) -> dict[str, Any]:
+) -> Fit:
     """Minimise the mean squared error of a sigmoid chain with BFGS.
 
     Parameters
@@ -68,10 +194,7 @@ def fit_chain(
 
     Returns
     -------
-    dict
-        ``depth``, ``x0``, ``gradient``, ``fun`` (training MSE), ``weights``, ``grad_norm``
-        (the analytic gradient's max-norm at the end point), ``nit``, ``nfev``, ``njev``,
-        ``success``, ``status`` and ``message``; plain Python types, ready for JSON.
+    Fit
     """
     x0 = np.asarray(x0, dtype=np.float64).ravel()
     options = {"gtol": gtol}
@@ -81,7 +204,7 @@ def fit_chain(
         res = minimize(mse, x0, args=(x, y), method="BFGS", options=options)
     else:
         raise ValueError(f"gradient must be 'analytic' or 'finite-difference', got {gradient!r}")
-    return {"depth": int(x0.size - 1), "gradient": gradient, **_record(res, x0, x, y)}
+    return Fit(depth=int(x0.size - 1), gradient=gradient, **_end_point(res, x0, x, y))
 
 
 def start_design(depth: int, points: int, box: float, seed: int) -> FloatArray:
@@ -143,6 +266,40 @@ def hessian(w: ArrayLike, x: FloatArray, y: FloatArray, step: float = 1e-4) -> F
     return (h + h.T) / 2.0
 
 
+@dataclass(frozen=True)
+class StoppingBound(Record):
+    """How far from its minimum BFGS may stop (:func:`stopping_bound`).
+
+    Attributes
+    ----------
+    minimum_fun, minimum_weights, minimum_grad_norm
+        The minimum near the given point.
+    gtol : float
+    gradient_max : list of float
+        ``G``, the bound on each gradient component at the stop.
+    margin : float
+    fun_abs, fun_rel : float
+        The largest training error above the minimum's, absolute and relative to it
+        (``fun_rel`` is ``None`` when the minimum's error is not above ``fun_abs``, e.g. 0 up
+        to rounding).
+    weights_abs : list of float
+        The largest distance per weight.
+    hessian_eigenvalues : list of float
+        Ascending.
+    """
+
+    minimum_fun: float
+    minimum_weights: list[float]
+    minimum_grad_norm: float
+    gtol: float
+    gradient_max: list[float]
+    margin: float
+    fun_abs: float
+    fun_rel: float | None
+    weights_abs: list[float]
+    hessian_eigenvalues: list[float]
+
+
 def stopping_bound(
     x: FloatArray,
     y: FloatArray,
@@ -150,7 +307,7 @@ def stopping_bound(
     gtol: float,
     tight_gtol: float = 1e-10,
     margin: float = 2.0,
-) -> dict[str, Any]:
+) -> StoppingBound:
     """How far from its minimum BFGS may stop, by its stopping rule alone (any CPU, any path).
 
     scipy's BFGS stops once the max-norm of its gradient is at most ``gtol``. With finite-difference
@@ -183,12 +340,7 @@ def stopping_bound(
 
     Returns
     -------
-    dict
-        ``minimum_fun``, ``minimum_weights`` (the minimum near ``w``), ``minimum_grad_norm``,
-        ``gtol``, ``gradient_max`` (``G``), ``margin``, ``fun_abs`` and ``fun_rel`` (the largest
-        training error above the minimum's, absolute and relative to it; ``fun_rel`` is ``None``
-        when the minimum's error is not above ``fun_abs``, e.g. 0 up to rounding), ``weights_abs``
-        (the largest distance per weight) and ``hessian_eigenvalues`` (ascending).
+    StoppingBound
 
     Raises
     ------
@@ -196,7 +348,7 @@ def stopping_bound(
         The Hessian at the point found is not positive definite (not a minimum).
     """
     tight = fit_chain(x, y, w, "analytic", tight_gtol)
-    ws = np.asarray(tight["weights"])
+    ws = np.asarray(tight.weights)
     h_mat = hessian(ws, x, y)
     hinv = _inverse_if_positive_definite(h_mat)
     if hinv is None:
@@ -204,27 +356,25 @@ def stopping_bound(
     eps = float(np.finfo(np.float64).eps)
     step = np.sqrt(eps) * np.maximum(1.0, np.abs(ws))
     n = int(np.asarray(x).size)
-    fd_error = (
-        np.abs(np.diag(h_mat)) * step / 2 + 4 * eps * np.log2(max(n, 2)) * tight["fun"] / step
-    )
+    fd_error = np.abs(np.diag(h_mat)) * step / 2 + 4 * eps * np.log2(max(n, 2)) * tight.fun / step
     g_max = gtol + fd_error
     signs = np.array(list(itertools.product((-1.0, 1.0), repeat=ws.size)))
     fun_abs = margin * max(float((g_max * s) @ hinv @ (g_max * s)) / 2 for s in signs)
-    f_star = tight["fun"]
-    return {
-        "minimum_fun": f_star,
-        "minimum_weights": tight["weights"],
-        "minimum_grad_norm": tight["grad_norm"],
-        "gtol": float(gtol),
-        "gradient_max": [float(v) for v in g_max],
-        "margin": float(margin),
-        "fun_abs": fun_abs,
+    f_star = tight.fun
+    return StoppingBound(
+        minimum_fun=f_star,
+        minimum_weights=tight.weights,
+        minimum_grad_norm=tight.grad_norm,
+        gtol=float(gtol),
+        gradient_max=[float(v) for v in g_max],
+        margin=float(margin),
+        fun_abs=fun_abs,
         # relative to the minimum's error only where that error is more than the bound itself
         # (the 1-layer minimum's is 0 up to rounding)
-        "fun_rel": fun_abs / f_star if f_star > fun_abs else None,
-        "weights_abs": [float(v) for v in margin * (np.abs(hinv) @ g_max)],
-        "hessian_eigenvalues": [float(v) for v in np.linalg.eigvalsh(h_mat)],
-    }
+        fun_rel=fun_abs / f_star if f_star > fun_abs else None,
+        weights_abs=[float(v) for v in margin * (np.abs(hinv) @ g_max)],
+        hessian_eigenvalues=[float(v) for v in np.linalg.eigvalsh(h_mat)],
+    )
 
 
 def _inverse_if_positive_definite(h: FloatArray) -> FloatArray | None:
@@ -248,7 +398,7 @@ def polish(
     x_screen: FloatArray,
     y_screen: FloatArray,
     gtol: float = 1e-8,
-) -> dict[str, Any]:
+) -> Polished:
     """Carry an end point of the subsample screen to the minimum on all rows.
 
     BFGS with the analytic gradient on all rows, started at ``w`` with the inverse of the
@@ -269,9 +419,7 @@ def polish(
 
     Returns
     -------
-    dict
-        The fit record of :func:`fit_chain` (without ``depth`` and ``gradient``), plus
-        ``newton_start`` (whether the subsample Hessian was used).
+    Polished
     """
     w = np.asarray(w, dtype=np.float64).ravel()
     hinv = _inverse_if_positive_definite(hessian(w, x_screen, y_screen))
@@ -279,7 +427,7 @@ def polish(
     if hinv is not None:
         options["hess_inv0"] = hinv
     res = minimize(mse_and_grad, w, args=(x, y), jac=True, method="BFGS", options=options)
-    return {**_record(res, w, x, y), "newton_start": hinv is not None}
+    return Polished(**_end_point(res, w, x, y), newton_start=hinv is not None)
 
 
 def group_end_points(weights: Sequence[ArrayLike], weight_tol: float = 1e-2) -> list[int]:
@@ -322,7 +470,7 @@ def multistart(
     screen_rows: int | None = 50_000,
     polish_gtol: float = 1e-8,
     weight_tol: float = 1e-2,
-) -> dict[str, Any]:
+) -> Multistart:
     """Fit from many starts and list the distinct local minima found.
 
     1. Screen: BFGS with the analytic gradient from every start, on the first ``screen_rows``
@@ -349,59 +497,48 @@ def multistart(
 
     Returns
     -------
-    dict
-        ``depth``, ``screen_rows`` (rows actually used), ``gtol``, ``polish_gtol``, ``starts``
-        (one screen fit record per start, in order, each with the index of the ``minimum`` it
-        reached), ``minima`` (sorted by training MSE on all rows; each the polish record with
-        ``count`` of starts that reached it, ``first_start``, ``first_start_index``,
-        ``converged``, and ``nearest_start_distance``: the Euclidean distance from the minimum
-        to the closest start that reached it), and ``best`` (the lowest minimum).
+    Multistart
     """
     starts = np.atleast_2d(np.asarray(starts, dtype=np.float64))
     n = int(np.asarray(x).size)
     m = n if screen_rows is None else min(int(screen_rows), n)
     xs, ys = x[:m], y[:m]
     screen = [fit_chain(xs, ys, s, "analytic", gtol) for s in starts]
-    labels = group_end_points([f["weights"] for f in screen], weight_tol)
-    polished: list[dict[str, Any]] = []
+    labels = group_end_points([f.weights for f in screen], weight_tol)
+    polished: list[Polished] = []
     for g in range(max(labels) + 1):
         members = [i for i, lab in enumerate(labels) if lab == g]
-        lead = min(members, key=lambda i: (screen[i]["fun"], i))
-        polished.append(polish(x, y, screen[lead]["weights"], xs, ys, polish_gtol))
+        lead = min(members, key=lambda i: (screen[i].fun, i))
+        polished.append(polish(x, y, screen[lead].weights, xs, ys, polish_gtol))
     # two screen groups can polish into one minimum on all rows
-    merged = group_end_points([p["weights"] for p in polished], weight_tol)
-    minima: list[dict[str, Any]] = []
+    merged = group_end_points([p.weights for p in polished], weight_tol)
+    found: list[tuple[Minimum, list[int]]] = []
     for j in range(max(merged) + 1):
         groups = [g for g, lab in enumerate(merged) if lab == j]
-        best = min(groups, key=lambda g: polished[g]["fun"])
+        best = min(groups, key=lambda g: polished[g].fun)
         members = sorted(i for i, lab in enumerate(labels) if merged[lab] == j)
-        w = np.asarray(polished[best]["weights"])
-        minima.append(
-            {
-                **polished[best],
-                "count": len(members),
-                "first_start": [float(v) for v in starts[members[0]]],
-                "first_start_index": members[0],
-                "converged": polished[best]["success"],
-                "nearest_start_distance": float(
-                    min(np.linalg.norm(starts[i] - w) for i in members)
-                ),
-                "members": members,
-            }
+        w = np.asarray(polished[best].weights)
+        minimum = Minimum(
+            **_fields(polished[best]),
+            count=len(members),
+            first_start=[float(v) for v in starts[members[0]]],
+            first_start_index=members[0],
+            converged=polished[best].success,
+            nearest_start_distance=float(min(np.linalg.norm(starts[i] - w) for i in members)),
         )
-    minima.sort(key=lambda r: (r["fun"], r["first_start_index"]))
+        found.append((minimum, members))
+    found.sort(key=lambda fm: (fm[0].fun, fm[0].first_start_index))
+    minima = [mn for mn, _ in found]
     records = []
     for i, f in enumerate(screen):
-        k = next(k for k, r in enumerate(minima) if i in r["members"])
-        records.append({**f, "rows": m, "minimum": k})
-    for r in minima:
-        del r["members"]
-    return {
-        "depth": int(starts.shape[1] - 1),
-        "screen_rows": m,
-        "gtol": gtol,
-        "polish_gtol": polish_gtol,
-        "starts": records,
-        "minima": minima,
-        "best": minima[0],
-    }
+        k = next(k for k, (_, members) in enumerate(found) if i in members)
+        records.append(StartFit(**_fields(f), rows=m, minimum=k))
+    return Multistart(
+        depth=int(starts.shape[1] - 1),
+        screen_rows=m,
+        gtol=gtol,
+        polish_gtol=polish_gtol,
+        starts=records,
+        minima=minima,
+        best=minima[0],
+    )

@@ -25,11 +25,18 @@ from markupsafe import Markup
 from hw6lib.htmltext import count, data, data_weights, num, tex, texblock, thousands, weights
 from hw6lib.mlp.grid import BestSummary
 from hw6lib.narrative import report_narrative
+from hw6lib.problem1 import DepthComparison, DepthFit
 from hw6lib.resultfiles import Record, atomic_open, read_json
 from hw6lib.summary import Summary
 
-#: Inputs read as records (``section__key`` to the record type): the rest stay plain JSON.
-RECORDS: dict[str, type[Record]] = {"mlp__best": BestSummary, "summary": Summary}
+#: Inputs read as records (``section__key`` to the record type; a list of files gives a list of
+#: records): the rest stay plain JSON.
+RECORDS: dict[str, type[Record]] = {
+    "p1__fits": DepthFit,
+    "p1__compare": DepthComparison,
+    "mlp__best": BestSummary,
+    "summary": Summary,
+}
 
 
 def _load(path: Path) -> Any:
@@ -154,7 +161,9 @@ def build_context(
     }
     for name, value in load_inputs(inputs).items():
         if name in RECORDS:
-            value = RECORDS[name].from_json(value)
+            record = RECORDS[name]
+            is_list = isinstance(value, list)
+            value = [record.from_json(v) for v in value] if is_list else record.from_json(value)
         section, _, key = name.partition("__")
         if not key:
             context[section] = value

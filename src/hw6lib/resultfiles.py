@@ -122,7 +122,9 @@ class Record:
     A subclass is declared ``@dataclass(frozen=True)`` with one field per key of its result
     file, in the order the file had them. :meth:`to_json` gives that dict (nested records,
     lists and dicts of records converted in turn; every other value as it is), :meth:`from_json`
-    the record back from it (nested records rebuilt from the field types).
+    the record back from it (nested records rebuilt from the field types). A key that the file
+    holds only sometimes is a field ``field(default=None, metadata=OPTIONAL)``: ``None`` leaves
+    it out of the file, and a file without it gives ``None``.
     """
 
     __slots__ = ()
@@ -132,6 +134,7 @@ class Record:
         return {
             f.name: _json_value(getattr(self, f.name))
             for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if not (f.metadata.get("optional") and getattr(self, f.name) is None)
         }
 
     @classmethod
@@ -146,11 +149,17 @@ class Record:
         hints = typing.get_type_hints(cls)
         return cls(
             **{
-                f.name: _from_json_value(hints[f.name], d[f.name])
+                f.name: _from_json_value(
+                    hints[f.name], d.get(f.name) if f.metadata.get("optional") else d[f.name]
+                )
                 for f in dataclasses.fields(cls)  # type: ignore[arg-type]
                 if f.init
             }
         )
+
+
+#: Field metadata of a key that a result file holds only sometimes (see :class:`Record`).
+OPTIONAL: Mapping[str, bool] = types.MappingProxyType({"optional": True})
 
 
 def _json_value(value: Any) -> Any:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hw6lib.mlp.grid import BestSummary, GridEdges, NearBest
+from hw6lib.problem1 import DepthComparison, DepthFit, VsPublished
 from hw6lib.resultfiles import Record
 from hw6lib.verdict import Verdict, mlp_vs_tree
 
@@ -179,8 +180,8 @@ class Summary(Record):
 
 
 def build_summary(
-    fits: Sequence[dict[str, Any]],
-    compare: dict[str, Any],
+    fits: Sequence[DepthFit],
+    compare: DepthComparison,
     card: dict[str, Any],
     tree: dict[str, Any],
     mlp_best: BestSummary,
@@ -191,9 +192,9 @@ def build_summary(
 
     Parameters
     ----------
-    fits : sequence of dict
+    fits : sequence of hw6lib.problem1.DepthFit
         Per-depth Problem 1 results (:func:`hw6lib.problem1.fit_depth`).
-    compare : dict
+    compare : hw6lib.problem1.DepthComparison
         :func:`hw6lib.problem1.compare_depths`.
     card : dict
         The split summary (``results/card/split/summary.json``).
@@ -211,33 +212,33 @@ def build_summary(
     -------
     Summary
     """
-    by_depth = {f["depth"]: f for f in fits}
+    by_depth = {f.depth: f for f in fits}
     nets = []
     for depth in sorted(by_depth):
         f = by_depth[depth]
         nets.append(
             NetAnswer(
                 depth=depth,
-                zeros_weights=f["published_reproduction"]["weights"],
-                zeros_mse=f["published_reproduction"]["fun"],
-                best_weights=f["multistart"]["best"]["weights"],
-                best_mse=f["multistart"]["best"]["fun"],
-                n_minima=len(f["multistart"]["minima"]),
-                starts=len(f["multistart"]["starts"]),
-                best_count=f["multistart"]["best"]["count"],
-                box=f["design"]["box"],
-                published=_vs_published(f.get("vs_published")),
+                zeros_weights=f.published_reproduction.weights,
+                zeros_mse=f.published_reproduction.fun,
+                best_weights=f.multistart.best.weights,
+                best_mse=f.multistart.best.fun,
+                n_minima=len(f.multistart.minima),
+                starts=len(f.multistart.starts),
+                best_count=f.multistart.best.count,
+                box=f.design.box,
+                published=_vs_published(f.vs_published),
             )
         )
-    two = next(r for r in compare["rows"] if r["depth"] == 2)
+    two = next(r for r in compare.rows if r.depth == 2)
     b = mlp_best.best
     tt = tree["test"]
     verdict = mlp_vs_tree([r["test_f1"] for r in b.rows], tt["f1"])
     return Summary(
         problem1=Problem1Answers(
             nets=nets,
-            one_layer_contains_truth=compare.get("one_layer_contains_truth"),
-            two_layer_limits=[two["limit_minus_inf"], two["limit_plus_inf"]],
+            one_layer_contains_truth=compare.one_layer_contains_truth,
+            two_layer_limits=[two.limit_minus_inf, two.limit_plus_inf],
             gradcheck=(gradcheck or {}).get("claims"),
         ),
         problem2=Problem2Answers(
@@ -274,21 +275,21 @@ def build_summary(
     )
 
 
-def _vs_published(vs: dict[str, Any] | None) -> VsPublishedAnswer | None:
+def _vs_published(vs: VsPublished | None) -> VsPublishedAnswer | None:
     """Return the few fields of the published recipe's rerun against the published numbers."""
     if vs is None:
         return None
     return VsPublishedAnswer(
-        counts_verdict=vs["counts_verdict"],
-        fun_rel_diff=vs["fun_rel_diff"],
-        fun_in_envelope=vs["fun_in_envelope"],
-        weights_in_envelope=vs["weights_in_envelope"],
-        minimum_fun=vs["minimum"]["fun"],
-        minimum_weights=vs["minimum"]["weights"],
-        fun_above_minimum=vs["fun_above_minimum"],
-        bound_fun_rel=vs["bound"]["fun_rel"],
-        bound_weights_abs=vs["bound"]["weights_abs"],
-        recipe_ok=all(vs["recipe"].values()),
+        counts_verdict=vs.counts_verdict,
+        fun_rel_diff=vs.fun_rel_diff,
+        fun_in_envelope=vs.fun_in_envelope,
+        weights_in_envelope=vs.weights_in_envelope,
+        minimum_fun=vs.minimum.fun,
+        minimum_weights=vs.minimum.weights,
+        fun_above_minimum=vs.fun_above_minimum,
+        bound_fun_rel=vs.bound.fun_rel,
+        bound_weights_abs=vs.bound.weights_abs,
+        recipe_ok=all(vs.recipe.values()),
     )
 
 

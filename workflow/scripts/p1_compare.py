@@ -8,9 +8,8 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.problem1 import compare_depths
+    from hw6lib.problem1 import DepthFit, compare_depths
     from hw6lib.resultfiles import read_json, write_json
 
-    write_json(
-        snakemake.output.summary, compare_depths([read_json(f) for f in snakemake.input.fits])
-    )
+    fits = [DepthFit.from_json(read_json(f)) for f in snakemake.input.fits]
+    write_json(snakemake.output.summary, compare_depths(fits))

@@ -30,13 +30,13 @@ with job_logging(snakemake.log[0]) as log:
         published=published,
         envelope=PROBLEM1_ENVELOPE.get(depth) if published is not None else None,
     )
-    for m in result["multistart"]["minima"]:
+    for m in result.multistart.minima:
         log.info(
             "depth %d minimum: MSE %.10g at %s (%d of %d starts)",
             depth,
-            m["fun"],
-            m["weights"],
-            m["count"],
-            len(result["multistart"]["starts"]),
+            m.fun,
+            m.weights,
+            m.count,
+            len(result.multistart.starts),
         )
     write_json(snakemake.output.fit, result)

@@ -9,13 +9,14 @@ if TYPE_CHECKING:
 
 with job_logging(snakemake.log[0]):
     from hw6lib.mlp.grid import BestSummary
+    from hw6lib.problem1 import DepthComparison, DepthFit
     from hw6lib.resultfiles import read_json, write_json
     from hw6lib.summary import build_summary
 
     i = snakemake.input
     summary = build_summary(
-        [read_json(f) for f in i.fits],
-        read_json(i.compare),
+        [DepthFit.from_json(read_json(f)) for f in i.fits],
+        DepthComparison.from_json(read_json(i.compare)),
         read_json(i.card),
         read_json(i.tree),
         BestSummary.from_json(read_json(i.mlp_best)),

@@ -7,11 +7,14 @@ training error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from hw6lib.htmltext import num, tex, weights
+
+if TYPE_CHECKING:  # the records' types only
+    from hw6lib.problem1 import DepthComparison, DepthFit, DepthRow
 
 
 def gradcheck_sentences(claims: Mapping[str, Any]) -> list[Markup]:
@@ -80,12 +83,12 @@ def converged(success: bool, message: str | None = None) -> str:
     return "no" if message is None else f"no: {message}"
 
 
-def fit_rows(fit: Mapping[str, Any]) -> dict[str, Any]:
+def fit_rows(fit: DepthFit) -> dict[str, Any]:
     """Build the rows of one depth for the table of every fit, with their "converged" cells.
 
     Parameters
     ----------
-    fit : mapping
+    fit : hw6lib.problem1.DepthFit
         :func:`hw6lib.problem1.fit_depth`.
 
     Returns
@@ -100,39 +103,37 @@ def fit_rows(fit: Mapping[str, Any]) -> dict[str, Any]:
         ("zeros, finite diff.", "published_reproduction"),
         ("zeros, analytic", "analytic_from_zeros"),
     ):
-        r = fit[key]
+        r = getattr(fit, key)
         rows.append(
             {
                 "label": label,
-                **{k: r[k] for k in ("fun", "weights", "nit", "nfev", "njev")},
-                "converged": converged(r["success"], r.get("message")),
+                **{k: getattr(r, k) for k in ("fun", "weights", "nit", "nfev", "njev")},
+                "converged": converged(r.success, r.message),
             }
         )
-    return {"zeros": rows, "best_converged": converged(fit["multistart"]["best"]["converged"])}
+    return {"zeros": rows, "best_converged": converged(fit.multistart.best.converged)}
 
 
-def _vs_published_sentence(f: Mapping[str, Any]) -> Markup:
-    v = f["vs_published"]
-    e = v["envelope"]
-    bd = v["bound"]
-    rep = f["published_reproduction"]
-    depth = f["depth"]
-    m = v["minimum"]
-    if bd["fun_rel"] is None:
+def _vs_published_sentence(f: DepthFit) -> Markup:
+    v = f.vs_published
+    e = v.envelope
+    bd = v.bound
+    rep = f.published_reproduction
+    depth = f.depth
+    m = v.minimum
+    if bd.fun_rel is None:
         gaps = Markup("{} and {} above it (absolute), within {}").format(
-            num(v["fun_above_minimum"], 2, "e"),
-            num(v["published_fun_above_minimum"], 2, "e"),
-            num(bd["fun_abs"], 1, "e"),
+            num(v.fun_above_minimum, 2, "e"),
+            num(v.published_fun_above_minimum, 2, "e"),
+            num(bd.fun_abs, 1, "e"),
         )
     else:
         gaps = Markup("{} and {} above it (relative), within {}").format(
-            num(v["fun_above_minimum"], 2, "e"),
-            num(v["published_fun_above_minimum"], 2, "e"),
-            num(bd["fun_rel"], 1, "e"),
+            num(v.fun_above_minimum, 2, "e"),
+            num(v.published_fun_above_minimum, 2, "e"),
+            num(bd.fun_rel, 1, "e"),
         )
-    inside = (
-        "both inside" if v["fun_in_envelope"] and v["weights_in_envelope"] else "not both inside"
-    )
+    inside = "both inside" if v.fun_in_envelope and v.weights_in_envelope else "not both inside"
     out = Markup(
         "The {}-layer reproduction’s training error differs from the published one by\n{} "
         "and its weights by at most {} relative.\n"
@@ -142,38 +143,39 @@ def _vs_published_sentence(f: Mapping[str, Any]) -> Markup:
         "The reproduction and the published fit lie {}: {} that bound.\n"
     ).format(
         depth,
-        num(v["fun_rel_diff"], 2, "e") + " (relative)"
-        if bd["fun_rel"] is not None
-        else num(v["fun_abs_diff"], 2, "e") + " (absolute)",
-        num(v["weights_max_rel_diff"], 2, "e"),
-        num(m["fun"], 10),
-        weights(m["weights"], 5),
-        num(bd["gtol"], 1, "e"),
-        num(bd["fun_rel"], 1, "e") + " (relative)"
-        if bd["fun_rel"] is not None
-        else num(bd["fun_abs"], 1, "e"),
-        weights(bd["weights_abs"], 2),
+        num(v.fun_rel_diff, 2, "e") + " (relative)"
+        if bd.fun_rel is not None
+        else num(v.fun_abs_diff, 2, "e") + " (absolute)",
+        num(v.weights_max_rel_diff, 2, "e"),
+        num(m.fun, 10),
+        weights(m.weights, 5),
+        num(bd.gtol, 1, "e"),
+        num(bd.fun_rel, 1, "e") + " (relative)"
+        if bd.fun_rel is not None
+        else num(bd.fun_abs, 1, "e"),
+        weights(bd.weights_abs, 2),
         gaps,
         inside,
     )
     seen = "nit {}–{}, nfev {}–{}, njev {}–{}".format(*e["nit"], *e["nfev"], *e["njev"])
-    if v["counts_verdict"] == "equal":
-        counts = "Its counts nit {}, nfev {} and njev {} equal the published ones.".format(
-            rep["nit"], rep["nfev"], rep["njev"]
-        )
-    elif v["counts_verdict"] == "within_envelope":
-        p = f["published"]
+    if v.counts_verdict == "equal":
         counts = (
-            f"Its counts nit {rep['nit']}, nfev {rep['nfev']}, njev {rep['njev']} differ from the "
+            f"Its counts nit {rep.nit}, nfev {rep.nfev} and njev {rep.njev} equal the "
+            "published ones."
+        )
+    elif v.counts_verdict == "within_envelope":
+        p = f.published
+        counts = (
+            f"Its counts nit {rep.nit}, nfev {rep.nfev}, njev {rep.njev} differ from the "
             f"published {p['nit']}, {p['nfev']}, {p['njev']}, within the spread seen across "
             f"CPUs ({seen})."
         )
     else:
         counts = (
-            f"Its counts nit {rep['nit']}, nfev {rep['nfev']}, njev {rep['njev']} lie outside "
+            f"Its counts nit {rep.nit}, nfev {rep.nfev}, njev {rep.njev} lie outside "
             f"the spread seen across CPUs so far ({seen}): this CPU’s kernels took another path."
         )
-    recipe = v["recipe"]
+    recipe = v.recipe
     start = "started at zeros" if recipe["x0_zeros"] else "not started at zeros"
     if recipe["finite_differences"]:
         grad = (
@@ -188,12 +190,12 @@ def _vs_published_sentence(f: Mapping[str, Any]) -> Markup:
     return out + Markup("{}\nThe recipe itself: {}, and {}.").format(counts, start, grad)
 
 
-def published_note(fits: Sequence[Mapping[str, Any]]) -> list[Markup]:
+def published_note(fits: Sequence[DepthFit]) -> list[Markup]:
     """Write the note on the published numbers: how each reproduction compares, or why not.
 
     Parameters
     ----------
-    fits : sequence of mapping
+    fits : sequence of hw6lib.problem1.DepthFit
         :func:`hw6lib.problem1.fit_depth` records; ``vs_published``
         (:func:`hw6lib.problem1.compare_to_published`) is set when the data are the published.
 
@@ -202,7 +204,7 @@ def published_note(fits: Sequence[Mapping[str, Any]]) -> list[Markup]:
     list of Markup
         The note's sentences.
     """
-    with_pub = [f for f in fits if f.get("vs_published")]
+    with_pub = [f for f in fits if f.vs_published]
     if not with_pub:
         return [
             Markup(
@@ -222,56 +224,56 @@ def published_note(fits: Sequence[Mapping[str, Any]]) -> list[Markup]:
     ]
 
 
-def one_layer_sentence(compare: Mapping[str, Any]) -> Markup:
+def one_layer_sentence(compare: DepthComparison) -> Markup:
     """Whether BFGS reaches the truth (1, 1) of the 1-layer net from the Sobol starts.
 
     Parameters
     ----------
-    compare : mapping
+    compare : hw6lib.problem1.DepthComparison
         :func:`hw6lib.problem1.compare_depths`: ``one_layer_from_starts`` and the depth-1 row.
 
     Returns
     -------
     Markup
     """
-    o = compare["one_layer_from_starts"]
-    if o["reaches_zero"]:
+    o = compare.one_layer_from_starts
+    if o.reaches_zero:
         return Markup(
             "BFGS gets there from starts that are not the answer: from {} of the {} Sobol starts "
             "(the closest {} away from (1, 1)) it ends at {}, training MSE {}, below {}."
         ).format(
-            o["reached_truth"],
-            o["starts"],
-            num(o["nearest_start_distance"], 3),
-            weights(o["truth_weights"], 6),
-            num(o["truth_fun"], 3, "e"),
-            num(o["zero_mse"], 1, "e"),
+            o.reached_truth,
+            o.starts,
+            num(o.nearest_start_distance, 3),
+            weights(o.truth_weights, 6),
+            num(o.truth_fun, 3, "e"),
+            num(o.zero_mse, 1, "e"),
         )
-    if o["reached_truth"]:
+    if o.reached_truth:
         return Markup(
             "From {} of the {} Sobol starts (the closest {} away from (1, 1)) BFGS ends within {} "
             "of (1, 1), but its training error stays at {}, above {}."
         ).format(
-            o["reached_truth"],
-            o["starts"],
-            num(o["nearest_start_distance"], 3),
-            num(o["truth_weight_tol"], 1, "e"),
-            num(o["truth_fun"], 3, "e"),
-            num(o["zero_mse"], 1, "e"),
+            o.reached_truth,
+            o.starts,
+            num(o.nearest_start_distance, 3),
+            num(o.truth_weight_tol, 1, "e"),
+            num(o.truth_fun, 3, "e"),
+            num(o.zero_mse, 1, "e"),
         )
     r1 = _row(compare, 1)
     return Markup(
         "None of the {} Sobol starts leads BFGS to (1, 1); the best 1-layer fit found has MSE {} "
         "at {}."
-    ).format(o["starts"], num(r1["best_fun"], 3, "e"), weights(r1["best_weights"]))
+    ).format(o.starts, num(r1.best_fun, 3, "e"), weights(r1.best_weights))
 
 
-def zeros_sentence(compare: Mapping[str, Any]) -> Markup:
+def zeros_sentence(compare: DepthComparison) -> Markup:
     """Whether the published 2-layer fit from zeros reaches the best minimum found.
 
     Parameters
     ----------
-    compare : mapping
+    compare : hw6lib.problem1.DepthComparison
         :func:`hw6lib.problem1.compare_depths` (its depth-2 row: ``zeros_above_best``,
         ``zeros_fun``, ``n_minima``).
 
@@ -280,25 +282,25 @@ def zeros_sentence(compare: Mapping[str, Any]) -> Markup:
     Markup
     """
     r2 = _row(compare, 2)
-    if r2["zeros_above_best"]:
+    if r2.zeros_above_best:
         return Markup(
             "The published fit from zeros is worse still, {}: BFGS from {} stops in a poorer "
             "local minimum\n(the multi-start found {} distinct minima for the 2-layer net), so "
             "part of its gap is bad optimisation, not only the architecture."
-        ).format(num(r2["zeros_fun"], 4, "e"), tex("w = 0"), r2["n_minima"])
+        ).format(num(r2.zeros_fun, 4, "e"), tex("w = 0"), r2.n_minima)
     return Markup(
         "The published fit from zeros, {}, reaches the best minimum found (of {} distinct "
         "minima), so the whole gap is the architecture’s."
-    ).format(num(r2["zeros_fun"], 4, "e"), r2["n_minima"])
+    ).format(num(r2.zeros_fun, 4, "e"), r2.n_minima)
 
 
 def by_depth(records: Sequence[Any], depth: int) -> Any:
-    """Pick the record of ``depth`` among per-depth records (mappings or records)."""
-    return next(r for r in records if (r["depth"] if isinstance(r, Mapping) else r.depth) == depth)
+    """Pick the record of ``depth`` among per-depth records."""
+    return next(r for r in records if r.depth == depth)
 
 
-def _row(compare: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
-    return by_depth(compare["rows"], depth)
+def _row(compare: DepthComparison, depth: int) -> DepthRow:
+    return by_depth(compare.rows, depth)
 
 
 def problem1_narrative(p1: Mapping[str, Any]) -> dict[str, Any]:
@@ -307,8 +309,8 @@ def problem1_narrative(p1: Mapping[str, Any]) -> dict[str, Any]:
     Parameters
     ----------
     p1 : mapping
-        ``fits`` (:func:`hw6lib.problem1.fit_depth`, per depth), ``compare``
-        (:func:`hw6lib.problem1.compare_depths`), ``gradcheck``
+        ``fits`` (:class:`hw6lib.problem1.DepthFit`, per depth), ``compare``
+        (:class:`hw6lib.problem1.DepthComparison`), ``gradcheck``
         (:func:`hw6lib.gradcheck.check_gradients`).
 
     Returns
@@ -324,8 +326,8 @@ def problem1_narrative(p1: Mapping[str, Any]) -> dict[str, Any]:
         "gradcheck": gradcheck_sentences(p1["gradcheck"]["claims"]),
         "fit_rows": [fit_rows(f) for f in fits],
         "published_note": published_note(fits),
-        "nfev_analytic": sum(f["analytic_from_zeros"]["nfev"] for f in fits),
-        "nfev_fd": sum(f["published_reproduction"]["nfev"] for f in fits),
+        "nfev_analytic": sum(f.analytic_from_zeros.nfev for f in fits),
+        "nfev_fd": sum(f.published_reproduction.nfev for f in fits),
         "one": _row(compare, 1),
         "two": _row(compare, 2),
         "one_layer": one_layer_sentence(compare),
