@@ -86,18 +86,18 @@ def test_gradient_of_weight_k_ignores_lower_weights():
 def test_check_gradients_summary():
     x = np.random.default_rng(0).normal(size=500)
     r = check_gradients(x, sigmoid(x), [1, 2], n_points=2, seed=0)
-    assert [s["depth"] for s in r["summary"]] == [1, 2]
-    assert r["max_abs_error_autograd"] < 1e-12
-    assert r["max_abs_error_fd"] < 1e-7
-    assert len(r["rows"]) == 4
+    assert [s.depth for s in r.summary] == [1, 2]
+    assert r.max_abs_error_autograd < 1e-12
+    assert r.max_abs_error_fd < 1e-7
+    assert len(r.rows) == 4
 
 
 def test_check_gradients_claims_hold_for_the_recursion():
     x = np.random.default_rng(1).normal(size=2_000)
-    c = check_gradients(x, sigmoid(x), [1, 2, 3], n_points=2, seed=0)["claims"]
-    assert c["autograd_within_rounding"] and c["fd_within_bound"]
-    assert c["autograd_max_units"] < 2 * 2_000  # inside the n-term sum bound
-    assert 0 < c["fd_max_bound_ratio"] <= 1
+    c = check_gradients(x, sigmoid(x), [1, 2, 3], n_points=2, seed=0).claims
+    assert c.autograd_within_rounding and c.fd_within_bound
+    assert c.autograd_max_units < 2 * 2_000  # inside the n-term sum bound
+    assert 0 < c.fd_max_bound_ratio <= 1
 
 
 def test_check_gradients_claims_catch_a_wrong_gradient(monkeypatch):
@@ -110,9 +110,9 @@ def test_check_gradients_claims_catch_a_wrong_gradient(monkeypatch):
 
     monkeypatch.setattr(gc, "mse_and_grad", wrong)
     x = np.random.default_rng(1).normal(size=2_000)
-    c = gc.check_gradients(x, sigmoid(x), [2], n_points=2, seed=0)["claims"]
-    assert not c["autograd_within_rounding"]
-    assert not c["fd_within_bound"]
+    c = gc.check_gradients(x, sigmoid(x), [2], n_points=2, seed=0).claims
+    assert not c.autograd_within_rounding
+    assert not c.fd_within_bound
 
 
 def test_mse_is_bitwise_the_textbook_expression():

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
+from hw6lib.gradcheck import GradientClaims
 from hw6lib.htmltext import count, data, data_weights, num
 from hw6lib.mlp.grid import CurvePoint, EdgeDimension, GridEdges, NearBest
 from hw6lib.narrative import data as ndata
@@ -306,16 +307,16 @@ def test_published_rows_dash_beyond_the_published_epochs_and_the_curve() -> None
 
 # --- Problem 1 --------------------------------------------------------------------------------
 
-CLAIMS = {
-    "autograd_within_rounding": True,
-    "fd_within_bound": True,
-    "unit_roundoff": 1.1e-16,
-    "autograd_max_units": 0.5,
-    "autograd_max_rel": 3e-15,
-    "fd_max_abs": 2e-10,
-    "fd_max_rel": 1e-9,
-    "fd_max_bound_ratio": 0.01,
-}
+CLAIMS = GradientClaims(
+    autograd_within_rounding=True,
+    fd_within_bound=True,
+    unit_roundoff=1.1e-16,
+    autograd_max_units=0.5,
+    autograd_max_rel=3e-15,
+    fd_max_abs=2e-10,
+    fd_max_rel=1e-9,
+    fd_max_bound_ratio=0.01,
+)
 
 
 def test_gradcheck_sentences_follow_the_claims() -> None:
@@ -323,7 +324,7 @@ def test_gradcheck_sentences_follow_the_claims() -> None:
     assert ag.endswith("(3.0e-15 relative), so the recursion agrees with autograd up to rounding.")
     assert fd.startswith("The differences from central finite differences (largest 2.0e-10,")
     assert "(at most 1.0e-02 of it)" in fd
-    bad = {**CLAIMS, "autograd_within_rounding": False, "fd_within_bound": False}
+    bad = dataclasses.replace(CLAIMS, autograd_within_rounding=False, fd_within_bound=False)
     ag, fd = map(text, np1.gradcheck_sentences(bad))
     assert ag.endswith(
         "(largest 0.5 §, 3.0e-15 relative): the backpropagated gradient does not match autograd."

@@ -126,13 +126,14 @@ def test_count_sentence_follows_the_verdict(context, counts, sentence):
 
 
 def test_gradient_check_sentences_follow_the_claims(context):
-    c = context["p1"]["gradcheck"]["claims"]
-    assert c["autograd_within_rounding"] and c["fd_within_bound"]
+    c = context["p1"]["gradcheck"].claims
+    assert c.autograd_within_rounding and c.fd_within_bound
     text = render(context)
     assert "agrees with autograd up to rounding" in text
-    assert num(c["autograd_max_rel"], 2, "e") in text
+    assert num(c.autograd_max_rel, 2, "e") in text
     ctx = copy.deepcopy(context)
-    ctx["p1"]["gradcheck"]["claims"].update(autograd_within_rounding=False, fd_within_bound=False)
+    wrong = replace(c, autograd_within_rounding=False, fd_within_bound=False)
+    ctx["p1"]["gradcheck"] = replace(ctx["p1"]["gradcheck"], claims=wrong)
     text = render(ctx)
     assert "does not match autograd" in text and "the gradient is wrong" in text
     assert "up to rounding" not in text

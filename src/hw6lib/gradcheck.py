@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from hw6lib.chain import FloatArray, forward, mse, mse_and_grad, output_gradient
+from hw6lib.resultfiles import Record
 
 #: Unit roundoff of float64, ``2**-53``.
 UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2.0
@@ -62,7 +63,16 @@ def autograd_gradient(w: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray
     return wt.grad.numpy().copy()
 
 
-def error_bounds(w: FloatArray, x: FloatArray, y: FloatArray, eps: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ErrorBounds(Record):
+    """Per weight: ``scale`` (``S_k``), ``autograd_bound``, ``fd_bound`` (:func:`error_bounds`)."""
+
+    scale: list[float]
+    autograd_bound: list[float]
+    fd_bound: list[float]
+
+
+def error_bounds(w: FloatArray, x: FloatArray, y: FloatArray, eps: float) -> ErrorBounds:
     """Bounds on the differences a correct analytic gradient can show, per weight.
 
     * Against autograd: both compute ``dMSE/dw_k = (2/n) sum_i r_i dyhat_i/dw_k`` in float64,
@@ -86,8 +96,8 @@ def error_bounds(w: FloatArray, x: FloatArray, y: FloatArray, eps: float) -> dic
 
     Returns
     -------
-    dict
-        ``scale`` (``S_k``), ``autograd_bound`` and ``fd_bound``: lists of ``L + 1`` floats.
+    ErrorBounds
+        Lists of ``L + 1`` floats.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -108,51 +118,129 @@ def error_bounds(w: FloatArray, x: FloatArray, y: FloatArray, eps: float) -> dic
         e[k] = step
         gp, gm = mse_and_grad(w + e, x, y)[1], mse_and_grad(w - e, x, y)[1]
         third[k] = (gp[k] - 2.0 * g0[k] + gm[k]) / step**2
-    return {
-        "scale": scale.tolist(),
-        "autograd_bound": (2.0 * n * UNIT_ROUNDOFF * scale).tolist(),
-        "fd_bound": (eps**2 * np.abs(third) / 6.0 + e_f / eps).tolist(),
-    }
+    return ErrorBounds(
+        scale=scale.tolist(),
+        autograd_bound=(2.0 * n * UNIT_ROUNDOFF * scale).tolist(),
+        fd_bound=(eps**2 * np.abs(third) / 6.0 + e_f / eps).tolist(),
+    )
 
 
-def claims(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GradientRow(Record):
+    """One (depth, point) of :func:`check_gradients`.
+
+    The ``weights``, the three gradients (``analytic``, ``finite_difference``, ``autograd``),
+    the max absolute and relative errors of the analytic gradient against each reference and
+    the bounds of :func:`error_bounds` (``scale``, ``autograd_bound``, ``fd_bound``).
+    """
+
+    depth: int
+    point: int
+    weights: list[float]
+    analytic: list[float]
+    finite_difference: list[float]
+    autograd: list[float]
+    abs_err_fd: float
+    rel_err_fd: float
+    abs_err_autograd: float
+    rel_err_autograd: float
+    scale: list[float]
+    autograd_bound: list[float]
+    fd_bound: list[float]
+
+
+@dataclass(frozen=True)
+class DepthErrors(Record):
+    """The worst errors of one depth's ``points`` in :func:`check_gradients`."""
+
+    depth: int
+    points: int
+    abs_err_fd: float
+    rel_err_fd: float
+    abs_err_autograd: float
+    rel_err_autograd: float
+
+
+@dataclass(frozen=True)
+class GradientClaims(Record):
+    """What the gradient check shows (:func:`claims`; the report's sentences).
+
+    Attributes
+    ----------
+    unit_roundoff : float
+    autograd_within_rounding : bool
+        Every difference from autograd within its rounding bound.
+    autograd_max_units : float
+        The largest difference in units of ``u S_k``.
+    autograd_max_rel : float
+        The largest relative difference.
+    fd_within_bound : bool
+        Every finite-difference difference within its differencing bound.
+    fd_max_bound_ratio : float
+        The largest difference over its bound.
+    fd_max_abs, fd_max_rel : float
+    """
+
+    unit_roundoff: float
+    autograd_within_rounding: bool
+    autograd_max_units: float
+    autograd_max_rel: float
+    fd_within_bound: bool
+    fd_max_bound_ratio: float
+    fd_max_abs: float
+    fd_max_rel: float
+
+
+def claims(rows: Sequence[GradientRow]) -> GradientClaims:
     """Decide what the gradient check shows from its rows (the report's sentences).
 
     Parameters
     ----------
-    rows : sequence of dict
+    rows : sequence of GradientRow
         Rows of :func:`check_gradients`.
 
     Returns
     -------
-    dict
-        ``autograd_within_rounding`` (every difference from autograd within its rounding
-        bound), ``autograd_max_units`` (the largest difference in units of ``u S_k``),
-        ``autograd_max_rel`` (largest relative difference), ``fd_within_bound`` (every
-        finite-difference difference within its differencing bound), ``fd_max_bound_ratio``
-        (largest difference over its bound), ``fd_max_abs``, ``fd_max_rel`` and
-        ``unit_roundoff``.
+    GradientClaims
     """
     ag_units, fd_ratio = [], []
     ag_ok = fd_ok = True
     for r in rows:
-        ga, gt, gf = (np.asarray(r[k]) for k in ("analytic", "autograd", "finite_difference"))
-        scale = np.asarray(r["scale"])
+        ga, gt, gf = (np.asarray(v) for v in (r.analytic, r.autograd, r.finite_difference))
+        scale = np.asarray(r.scale)
         d_ag, d_fd = np.abs(ga - gt), np.abs(ga - gf)
-        ag_ok = ag_ok and bool(np.all(d_ag <= np.asarray(r["autograd_bound"])))
-        fd_ok = fd_ok and bool(np.all(d_fd <= np.asarray(r["fd_bound"])))
+        ag_ok = ag_ok and bool(np.all(d_ag <= np.asarray(r.autograd_bound)))
+        fd_ok = fd_ok and bool(np.all(d_fd <= np.asarray(r.fd_bound)))
         ag_units.append(float(np.max(d_ag / np.maximum(UNIT_ROUNDOFF * scale, 1e-300))))
-        fd_ratio.append(float(np.max(d_fd / np.asarray(r["fd_bound"]))))
-    return {
-        "unit_roundoff": UNIT_ROUNDOFF,
-        "autograd_within_rounding": ag_ok,
-        "autograd_max_units": max(ag_units),
-        "autograd_max_rel": max(r["rel_err_autograd"] for r in rows),
-        "fd_within_bound": fd_ok,
-        "fd_max_bound_ratio": max(fd_ratio),
-        "fd_max_abs": max(r["abs_err_fd"] for r in rows),
-        "fd_max_rel": max(r["rel_err_fd"] for r in rows),
-    }
+        fd_ratio.append(float(np.max(d_fd / np.asarray(r.fd_bound))))
+    return GradientClaims(
+        unit_roundoff=UNIT_ROUNDOFF,
+        autograd_within_rounding=ag_ok,
+        autograd_max_units=max(ag_units),
+        autograd_max_rel=max(r.rel_err_autograd for r in rows),
+        fd_within_bound=fd_ok,
+        fd_max_bound_ratio=max(fd_ratio),
+        fd_max_abs=max(r.abs_err_fd for r in rows),
+        fd_max_rel=max(r.rel_err_fd for r in rows),
+    )
+
+
+@dataclass(frozen=True)
+class GradientCheck(Record):
+    """The gradient check (:func:`check_gradients`; ``results/problem1/gradcheck.json``).
+
+    ``eps`` and ``n`` (rows of data); ``rows``: one per (depth, point); ``summary``: per depth,
+    the worst errors; ``max_abs_error_fd`` and ``max_abs_error_autograd`` over everything;
+    ``claims``.
+    """
+
+    eps: float
+    n: int
+    rows: list[GradientRow]
+    summary: list[DepthErrors]
+    max_abs_error_fd: float
+    max_abs_error_autograd: float
+    claims: GradientClaims
 
 
 def check_gradients(
@@ -163,7 +251,7 @@ def check_gradients(
     seed: int,
     eps: float = 1e-6,
     scale: float = 2.0,
-) -> dict[str, Any]:
+) -> GradientCheck:
     """Compare the analytic MSE gradient with central differences and autograd.
 
     For every depth, ``n_points`` weight vectors are drawn from ``N(0, scale^2)`` with a
@@ -188,14 +276,9 @@ def check_gradients(
 
     Returns
     -------
-    dict
-        ``eps`` and ``n`` (rows of data); ``rows``: one record per (depth, point) with the
-        weights, the three gradients, the max absolute and relative errors of the analytic
-        gradient against each reference and the bounds of :func:`error_bounds`; ``summary``:
-        per depth, the worst errors; ``max_abs_error_fd`` and ``max_abs_error_autograd`` over
-        everything; ``claims`` (:func:`claims`).
+    GradientCheck
     """
-    rows: list[dict[str, Any]] = []
+    rows: list[GradientRow] = []
     for depth in depths:
         rng = np.random.default_rng([seed, depth])
         for i in range(n_points):
@@ -204,40 +287,43 @@ def check_gradients(
             gf = central_difference(w, x, y, eps)
             gt = autograd_gradient(w, x, y)
             denom = np.maximum(np.abs(gt), 1e-12)
+            bounds = error_bounds(w, x, y, eps)
             rows.append(
-                {
-                    "depth": int(depth),
-                    "point": i,
-                    "weights": w.tolist(),
-                    "analytic": ga.tolist(),
-                    "finite_difference": gf.tolist(),
-                    "autograd": gt.tolist(),
-                    "abs_err_fd": float(np.max(np.abs(ga - gf))),
-                    "rel_err_fd": float(np.max(np.abs(ga - gf) / denom)),
-                    "abs_err_autograd": float(np.max(np.abs(ga - gt))),
-                    "rel_err_autograd": float(np.max(np.abs(ga - gt) / denom)),
-                    **error_bounds(w, x, y, eps),
-                }
+                GradientRow(
+                    depth=int(depth),
+                    point=i,
+                    weights=w.tolist(),
+                    analytic=ga.tolist(),
+                    finite_difference=gf.tolist(),
+                    autograd=gt.tolist(),
+                    abs_err_fd=float(np.max(np.abs(ga - gf))),
+                    rel_err_fd=float(np.max(np.abs(ga - gf) / denom)),
+                    abs_err_autograd=float(np.max(np.abs(ga - gt))),
+                    rel_err_autograd=float(np.max(np.abs(ga - gt) / denom)),
+                    scale=bounds.scale,
+                    autograd_bound=bounds.autograd_bound,
+                    fd_bound=bounds.fd_bound,
+                )
             )
     summary = []
     for depth in depths:
-        sel = [r for r in rows if r["depth"] == depth]
+        sel = [r for r in rows if r.depth == depth]
         summary.append(
-            {
-                "depth": int(depth),
-                "points": len(sel),
-                **{
-                    k: max(r[k] for r in sel)
-                    for k in ("abs_err_fd", "rel_err_fd", "abs_err_autograd", "rel_err_autograd")
-                },
-            }
+            DepthErrors(
+                depth=int(depth),
+                points=len(sel),
+                abs_err_fd=max(r.abs_err_fd for r in sel),
+                rel_err_fd=max(r.rel_err_fd for r in sel),
+                abs_err_autograd=max(r.abs_err_autograd for r in sel),
+                rel_err_autograd=max(r.rel_err_autograd for r in sel),
+            )
         )
-    return {
-        "eps": eps,
-        "n": int(np.asarray(x).size),
-        "rows": rows,
-        "summary": summary,
-        "max_abs_error_fd": max(r["abs_err_fd"] for r in rows),
-        "max_abs_error_autograd": max(r["abs_err_autograd"] for r in rows),
-        "claims": claims(rows),
-    }
+    return GradientCheck(
+        eps=eps,
+        n=int(np.asarray(x).size),
+        rows=rows,
+        summary=summary,
+        max_abs_error_fd=max(r.abs_err_fd for r in rows),
+        max_abs_error_autograd=max(r.abs_err_autograd for r in rows),
+        claims=claims(rows),
+    )

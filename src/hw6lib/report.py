@@ -22,6 +22,7 @@ import jinja2
 import yaml
 from markupsafe import Markup
 
+from hw6lib.gradcheck import GradientCheck
 from hw6lib.htmltext import count, data, data_weights, num, tex, texblock, thousands, weights
 from hw6lib.mlp.grid import BestSummary
 from hw6lib.narrative import report_narrative
@@ -34,6 +35,7 @@ from hw6lib.summary import Summary
 RECORDS: dict[str, type[Record]] = {
     "p1__fits": DepthFit,
     "p1__compare": DepthComparison,
+    "p1__gradcheck": GradientCheck,
     "mlp__best": BestSummary,
     "summary": Summary,
 }

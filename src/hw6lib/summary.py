@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hw6lib.gradcheck import GradientCheck, GradientClaims
 from hw6lib.mlp.grid import BestSummary, GridEdges, NearBest
 from hw6lib.problem1 import DepthComparison, DepthFit, VsPublished
 from hw6lib.resultfiles import Record
@@ -102,7 +103,7 @@ class Problem1Answers(Record):
     nets: list[NetAnswer]
     one_layer_contains_truth: bool | None
     two_layer_limits: list[float]
-    gradcheck: dict[str, Any] | None
+    gradcheck: GradientClaims | None
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def build_summary(
     card: dict[str, Any],
     tree: dict[str, Any],
     mlp_best: BestSummary,
-    gradcheck: dict[str, Any] | None = None,
+    gradcheck: GradientCheck | None = None,
     published_run: dict[str, Any] | None = None,
 ) -> Summary:
     """Collect the numbers that answer each homework question.
@@ -202,7 +203,7 @@ def build_summary(
         The default tree's metrics (``results/card/tree/metrics.json``).
     mlp_best : hw6lib.mlp.grid.BestSummary
         :func:`hw6lib.mlp.grid.best_summary` (``BestSummary.from_json`` of its file).
-    gradcheck : dict, optional
+    gradcheck : hw6lib.gradcheck.GradientCheck, optional
         :func:`hw6lib.gradcheck.check_gradients` (its ``claims`` are copied).
     published_run : dict, optional
         :func:`hw6lib.mlp.replication.replicate_published` (the range of its printed accuracy
@@ -239,7 +240,7 @@ def build_summary(
             nets=nets,
             one_layer_contains_truth=compare.one_layer_contains_truth,
             two_layer_limits=[two.limit_minus_inf, two.limit_plus_inf],
-            gradcheck=(gradcheck or {}).get("claims"),
+            gradcheck=None if gradcheck is None else gradcheck.claims,
         ),
         problem2=Problem2Answers(
             source=card["source"],

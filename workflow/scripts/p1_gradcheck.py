@@ -16,7 +16,7 @@ with job_logging(snakemake.log[0]) as log:
     result = check_gradients(data[:, 0], data[:, 1], p.depths, p.points, p.seed, p.eps)
     log.info(
         "max abs error vs finite differences %.3g, vs autograd %.3g",
-        result["max_abs_error_fd"],
-        result["max_abs_error_autograd"],
+        result.max_abs_error_fd,
+        result.max_abs_error_autograd,
     )
     write_json(snakemake.output.gradcheck, result)

@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
+    from hw6lib.gradcheck import GradientCheck
     from hw6lib.mlp.grid import BestSummary
     from hw6lib.problem1 import DepthComparison, DepthFit
     from hw6lib.resultfiles import read_json, write_json
@@ -20,7 +21,7 @@ with job_logging(snakemake.log[0]):
         read_json(i.card),
         read_json(i.tree),
         BestSummary.from_json(read_json(i.mlp_best)),
-        gradcheck=read_json(i.gradcheck),
+        gradcheck=GradientCheck.from_json(read_json(i.gradcheck)),
         published_run=read_json(i.published),
     )
     write_json(snakemake.output.summary, summary)

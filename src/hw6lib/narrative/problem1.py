@@ -14,15 +14,16 @@ from markupsafe import Markup
 from hw6lib.htmltext import num, tex, weights
 
 if TYPE_CHECKING:  # the records' types only
+    from hw6lib.gradcheck import GradientClaims
     from hw6lib.problem1 import DepthComparison, DepthFit, DepthRow
 
 
-def gradcheck_sentences(claims: Mapping[str, Any]) -> list[Markup]:
+def gradcheck_sentences(claims: GradientClaims) -> list[Markup]:
     """Say what the gradient check shows, against autograd and against finite differences.
 
     Parameters
     ----------
-    claims : mapping
+    claims : hw6lib.gradcheck.GradientClaims
         ``claims`` of :func:`hw6lib.gradcheck.check_gradients`.
 
     Returns
@@ -33,7 +34,7 @@ def gradcheck_sentences(claims: Mapping[str, Any]) -> list[Markup]:
     c = claims
     bound = tex("2 n u S_k")
     usk = tex("u S_k")
-    if c["autograd_within_rounding"]:
+    if c.autograd_within_rounding:
         autograd = Markup(
             "Every difference from autograd lies within the worst-case rounding bound of two "
             "float64 sums of {} terms, {} ({} = {}, {} the mean absolute term of the gradient "
@@ -43,36 +44,36 @@ def gradcheck_sentences(claims: Mapping[str, Any]) -> list[Markup]:
             tex("n"),
             bound,
             tex("u"),
-            num(c["unit_roundoff"], 2, "e"),
+            num(c.unit_roundoff, 2, "e"),
             tex("S_k"),
-            num(c["autograd_max_units"], 2),
+            num(c.autograd_max_units, 2),
             usk,
-            num(c["autograd_max_rel"], 2, "e"),
+            num(c.autograd_max_rel, 2, "e"),
         )
     else:
         autograd = Markup(
             "Some differences from autograd exceed the worst-case rounding bound of the two "
             "float64 sums, {} (largest {} {}, {} relative): the backpropagated gradient does not "
             "match autograd."
-        ).format(bound, num(c["autograd_max_units"], 2), usk, num(c["autograd_max_rel"], 2, "e"))
-    if c["fd_within_bound"]:
+        ).format(bound, num(c.autograd_max_units, 2), usk, num(c.autograd_max_rel, 2, "e"))
+    if c.fd_within_bound:
         fd = Markup(
             "The differences from central finite differences (largest {}, {} relative) lie "
             "within the error bound of differencing with step {} itself, truncation {} plus "
             "rounding of the loss divided by {} (at most {} of it)."
         ).format(
-            num(c["fd_max_abs"], 2, "e"),
-            num(c["fd_max_rel"], 2, "e"),
+            num(c.fd_max_abs, 2, "e"),
+            num(c.fd_max_rel, 2, "e"),
             tex("h"),
             tex("h^2 |\\partial^3_k \\mathrm{MSE}|/6"),
             tex("h"),
-            num(c["fd_max_bound_ratio"], 2, "e"),
+            num(c.fd_max_bound_ratio, 2, "e"),
         )
     else:
         fd = Markup(
             "Some differences from central finite differences (largest {}) exceed the error "
             "bound of differencing itself ({} times it): the gradient is wrong."
-        ).format(num(c["fd_max_abs"], 2, "e"), num(c["fd_max_bound_ratio"], 3))
+        ).format(num(c.fd_max_abs, 2, "e"), num(c.fd_max_bound_ratio, 3))
     return [autograd, fd]
 
 
@@ -323,7 +324,7 @@ def problem1_narrative(p1: Mapping[str, Any]) -> dict[str, Any]:
     fits = p1["fits"]
     compare = p1["compare"]
     return {
-        "gradcheck": gradcheck_sentences(p1["gradcheck"]["claims"]),
+        "gradcheck": gradcheck_sentences(p1["gradcheck"].claims),
         "fit_rows": [fit_rows(f) for f in fits],
         "published_note": published_note(fits),
         "nfev_analytic": sum(f.analytic_from_zeros.nfev for f in fits),
