@@ -14,7 +14,12 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from hw6lib.metrics import classification_metrics, confusion_counts, metrics_from_counts
+from hw6lib.metrics import (
+    Metrics,
+    classification_metrics,
+    confusion_counts,
+    metrics_from_counts,
+)
 
 
 def _sklearn(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -31,9 +36,9 @@ def _sklearn(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     }
 
 
-def _assert_same(ours: dict, theirs: dict) -> None:
+def _assert_same(ours: Metrics, theirs: dict) -> None:
     for key, value in theirs.items():
-        assert ours[key] == pytest.approx(value, abs=1e-12), key
+        assert getattr(ours, key) == pytest.approx(value, abs=1e-12), key
 
 
 @pytest.mark.parametrize("case", range(40))
@@ -62,7 +67,7 @@ def test_absent_classes_equal_sklearn_zero_division_0(y_true: list, y_pred: list
     ours = classification_metrics(np.array(y_true), np.array(y_pred))
     _assert_same(ours, _sklearn(np.array(y_true), np.array(y_pred)))
     for key in ("accuracy", "precision", "recall", "f1"):
-        assert math.isfinite(ours[key])
+        assert math.isfinite(getattr(ours, key))
 
 
 def test_bool_and_float_inputs_match_integers() -> None:
@@ -71,23 +76,23 @@ def test_bool_and_float_inputs_match_integers() -> None:
     ref = classification_metrics(y_true, y_pred)
     assert classification_metrics(y_true.astype(bool), y_pred.astype(bool)) == ref
     assert classification_metrics(y_true.astype(float), y_pred.astype(np.float32)) == ref
-    assert ref["tp"] + ref["fp"] + ref["tn"] + ref["fn"] == 5
+    assert ref.tp + ref.fp + ref.tn + ref.fn == 5
 
 
 def test_counts_round_trip() -> None:
     counts = confusion_counts([1, 0, 1, 0, 1], [1, 0, 0, 1, 1])
     assert counts == {"tp": 2, "fp": 1, "tn": 1, "fn": 1}
     m = metrics_from_counts(counts)
-    assert m["precision"] == pytest.approx(2 / 3)
-    assert m["recall"] == pytest.approx(2 / 3)
-    assert m["f1"] == pytest.approx(2 / 3)
-    assert m["accuracy"] == pytest.approx(3 / 5)
+    assert m.precision == pytest.approx(2 / 3)
+    assert m.recall == pytest.approx(2 / 3)
+    assert m.f1 == pytest.approx(2 / 3)
+    assert m.accuracy == pytest.approx(3 / 5)
 
 
 def test_empty_sample_accuracy_is_nan_others_zero() -> None:
     m = classification_metrics(np.array([], dtype=int), np.array([], dtype=int))
-    assert math.isnan(m["accuracy"])
-    assert (m["precision"], m["recall"], m["f1"]) == (0.0, 0.0, 0.0)
+    assert math.isnan(m.accuracy)
+    assert (m.precision, m.recall, m.f1) == (0.0, 0.0, 0.0)
 
 
 def test_length_mismatch_raises() -> None:

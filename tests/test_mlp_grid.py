@@ -123,10 +123,10 @@ def test_published_test_loop_reports_the_last_batch_only() -> None:
     last = slice(1000, 1500)
     tp = int((pred[last] & yy[last]).sum())
     fp = int((pred[last] & ~yy[last]).sum())
-    assert out["precision_last_batch"] == pytest.approx(100 * tp / (tp + fp))
-    assert out["correct"]["tp"] == int((pred & yy).sum())
-    assert out["precision_last_batch"] != pytest.approx(100 * out["correct"]["precision"])
-    assert out["accuracy"] == pytest.approx(100 * out["correct"]["accuracy"])
+    assert out.precision_last_batch == pytest.approx(100 * tp / (tp + fp))
+    assert out.correct.tp == int((pred & yy).sum())
+    assert out.precision_last_batch != pytest.approx(100 * out.correct.precision)
+    assert out.accuracy == pytest.approx(100 * out.correct.accuracy)
 
 
 def test_published_loss_is_cross_entropy_over_the_batch() -> None:
@@ -140,15 +140,15 @@ def test_published_loss_is_cross_entropy_over_the_batch() -> None:
 def test_replication_records_printed_and_correct_metrics() -> None:
     X, y = synth_card(4000, seed=3)
     out = replicate_published(X[:3000], y[:3000], X[3000:], y[3000:], seed=0)
-    assert len(out["epochs"]) == 10 and out["setup"]["hidden"] == 10
-    for r in out["epochs"]:
-        lb = r["last_batch"]
-        if r["printed"]["precision_last_batch"] is not None:
-            assert r["printed"]["precision_last_batch"] == pytest.approx(100 * lb["precision"])
-        assert r["printed"]["accuracy"] == pytest.approx(100 * r["correct"]["accuracy"])
+    assert len(out.epochs) == 10 and out.setup["hidden"] == 10
+    for r in out.epochs:
+        lb = r.last_batch
+        if r.printed.precision_last_batch is not None:
+            assert r.printed.precision_last_batch == pytest.approx(100 * lb.precision)
+        assert r.printed.accuracy == pytest.approx(100 * r.correct.accuracy)
     # the record carries the whole published series to compare with, one value per epoch
-    assert out["published"] == {k: list(v) for k, v in PROBLEM2_EPOCHS.items()}
-    assert all(len(v) == len(out["epochs"]) for v in out["published"].values())
+    assert out.published == {k: list(v) for k, v in PROBLEM2_EPOCHS.items()}
+    assert all(len(v) == len(out.epochs) for v in out.published.values())
     assert replicate_published(X[:3000], y[:3000], X[3000:], y[3000:], seed=0) == out
 
 

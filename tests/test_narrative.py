@@ -296,7 +296,7 @@ def test_published_rows_dash_beyond_the_published_epochs_and_the_curve() -> None
     }
     point = dict.fromkeys(f.name for f in dataclasses.fields(CurvePoint))
     point |= {"epoch": 1, "test_accuracy": 0.99, "test_precision": None, "test_f1": 0.9}
-    one, two = nmlp.published_rows(published, SimpleNamespace(curve=[CurvePoint(**point)]))
+    one, two = nmlp.published_rows(ns(published), SimpleNamespace(curve=[CurvePoint(**point)]))
     assert one["published"] == ["91.5", "10.0", "100.0"]
     assert two["published"] == ["—", "—", "—"]
     assert one["printed"] == [90.0, None, 1]

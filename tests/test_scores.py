@@ -27,7 +27,7 @@ def test_tree_scores_give_its_predictions() -> None:
     record, _, scores = fit_tree(**arrays, seed=0)
     assert scores.shape == arrays["y_test"].shape
     assert ((scores >= 0) & (scores <= 1)).all()
-    assert classification_metrics(arrays["y_test"], scores > 0.5) == record["test"]
+    assert classification_metrics(arrays["y_test"], scores > 0.5).to_json() == record["test"]
 
 
 def test_best_seed_is_chosen_on_validation() -> None:
@@ -71,7 +71,7 @@ def test_best_mlp_retrained_scores_like_the_grid() -> None:
         if m is not grid
     ]
     assert all(not np.allclose(record["train_loss"], o, rtol=1e-4) for o in others)
-    assert record["test"] == classification_metrics(y_test, scores > 0.5)
+    assert record["test"] == classification_metrics(y_test, scores > 0.5).to_json()
 
 
 def test_horizon_trains_the_first_epochs_of_a_longer_schedule() -> None:
@@ -100,20 +100,20 @@ def test_pr_curve_summary() -> None:
     y = (rng.random(20_000) < 0.1).astype(np.uint8)
     scores = np.clip(0.6 * y + rng.normal(0.2, 0.2, y.size), 0, 1)
     c = pr_curve(y, scores)
-    assert c["average_precision"] == pytest.approx(average_precision_score(y, scores))
-    assert c["n"] == 20_000 and c["n_fraud"] == int(y.sum())
-    assert len(c["recall"]) == len(c["precision"]) < 5000  # thinned for drawing
-    assert c["recall"][0] == 1.0 and c["recall"][-1] == 0.0  # both ends kept
+    assert c.average_precision == pytest.approx(average_precision_score(y, scores))
+    assert c.n == 20_000 and c.n_fraud == int(y.sum())
+    assert len(c.recall) == len(c.precision) < 5000  # thinned for drawing
+    assert c.recall[0] == 1.0 and c.recall[-1] == 0.0  # both ends kept
     op = classification_metrics(y, scores > 0.5)
-    assert c["operating_point"] == {
+    assert c.operating_point.to_json() == {
         "threshold": 0.5,
-        "precision": op["precision"],
-        "recall": op["recall"],
-        "f1": op["f1"],
+        "precision": op.precision,
+        "recall": op.recall,
+        "f1": op.f1,
     }
     perfect = pr_curve(y, y.astype(float))
-    assert perfect["average_precision"] == 1.0
-    assert perfect["operating_point"]["f1"] == 1.0
+    assert perfect.average_precision == 1.0
+    assert perfect.operating_point.f1 == 1.0
     with pytest.raises(ValueError, match="labels but"):
         pr_curve(y, scores[:-1])
 

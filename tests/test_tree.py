@@ -80,11 +80,11 @@ def test_simplest_enough() -> None:
         {"depth": 11, "leaves": 90, "test": {"f1": 0.9970}},
     ]
     out = simplest_enough(recs, tol=0.001)
-    assert out["best_f1"] == max(r["test"]["f1"] for r in recs) == 0.9990
-    assert out["record"] is recs[3]  # depth 5, 20 leaves (0.9981 >= 0.9990 - 0.001)
-    assert simplest_enough(recs, tol=0.0004)["record"] is recs[0]  # only depth 9 is within
-    assert simplest_enough(recs[::-1], tol=0.001)["record"] is recs[3]
-    assert simplest_enough(recs, tol=1.0)["record"] is recs[1]
+    assert out.best_f1 == max(r["test"]["f1"] for r in recs) == 0.9990
+    assert out.record is recs[3]  # depth 5, 20 leaves (0.9981 >= 0.9990 - 0.001)
+    assert simplest_enough(recs, tol=0.0004).record is recs[0]  # only depth 9 is within
+    assert simplest_enough(recs[::-1], tol=0.001).record is recs[3]
+    assert simplest_enough(recs, tol=1.0).record is recs[1]
 
 
 def test_plot_depth_sweep_writes_svg(arrays: dict[str, np.ndarray], tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ Two views of the same problem:
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -149,26 +148,21 @@ class Multistart(Record):
     best: Minimum
 
 
-def _end_point(res: Any, x0: FloatArray, x: FloatArray, y: FloatArray) -> dict[str, Any]:
-    """Turn a scipy ``OptimizeResult`` into the fields of :class:`EndPoint` (plain types)."""
+def _end_point(res: Any, x0: FloatArray, x: FloatArray, y: FloatArray) -> EndPoint:
+    """Turn a scipy ``OptimizeResult`` into plain types, with the analytic gradient's max-norm."""
     _, g = mse_and_grad(res.x, x, y)
-    return {
-        "x0": [float(v) for v in x0],
-        "fun": float(res.fun),
-        "weights": [float(v) for v in res.x],
-        "grad_norm": float(np.max(np.abs(g))),
-        "nit": int(res.nit),
-        "nfev": int(res.nfev),
-        "njev": int(res.get("njev", 0)),
-        "success": bool(res.success),
-        "status": int(res.status),
-        "message": str(res.message),
-    }
-
-
-def _fields(record: Record) -> dict[str, Any]:
-    """Return the fields of a record by name, values as they are."""
-    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+    return EndPoint(
+        x0=[float(v) for v in x0],
+        fun=float(res.fun),
+        weights=[float(v) for v in res.x],
+        grad_norm=float(np.max(np.abs(g))),
+        nit=int(res.nit),
+        nfev=int(res.nfev),
+        njev=int(res.get("njev", 0)),
+        success=bool(res.success),
+        status=int(res.status),
+        message=str(res.message),
+    )
 
 
 def fit_chain(
@@ -204,7 +198,7 @@ def fit_chain(
         res = minimize(mse, x0, args=(x, y), method="BFGS", options=options)
     else:
         raise ValueError(f"gradient must be 'analytic' or 'finite-difference', got {gradient!r}")
-    return Fit(depth=int(x0.size - 1), gradient=gradient, **_end_point(res, x0, x, y))
+    return Fit.extend(_end_point(res, x0, x, y), depth=int(x0.size - 1), gradient=gradient)
 
 
 def start_design(depth: int, points: int, box: float, seed: int) -> FloatArray:
@@ -427,7 +421,7 @@ def polish(
     if hinv is not None:
         options["hess_inv0"] = hinv
     res = minimize(mse_and_grad, w, args=(x, y), jac=True, method="BFGS", options=options)
-    return Polished(**_end_point(res, w, x, y), newton_start=hinv is not None)
+    return Polished.extend(_end_point(res, w, x, y), newton_start=hinv is not None)
 
 
 def group_end_points(weights: Sequence[ArrayLike], weight_tol: float = 1e-2) -> list[int]:
@@ -518,8 +512,8 @@ def multistart(
         best = min(groups, key=lambda g: polished[g].fun)
         members = sorted(i for i, lab in enumerate(labels) if merged[lab] == j)
         w = np.asarray(polished[best].weights)
-        minimum = Minimum(
-            **_fields(polished[best]),
+        minimum = Minimum.extend(
+            polished[best],
             count=len(members),
             first_start=[float(v) for v in starts[members[0]]],
             first_start_index=members[0],
@@ -532,7 +526,7 @@ def multistart(
     records = []
     for i, f in enumerate(screen):
         k = next(k for k, (_, members) in enumerate(found) if i in members)
-        records.append(StartFit(**_fields(f), rows=m, minimum=k))
+        records.append(StartFit.extend(f, rows=m, minimum=k))
     return Multistart(
         depth=int(starts.shape[1] - 1),
         screen_rows=m,

@@ -7,10 +7,12 @@ recall are both 0. Accuracy of an empty sample is ``nan`` (there is nothing to s
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from hw6lib.resultfiles import Record
 
 
 def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, int]:
@@ -36,7 +38,21 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, int]:
     return {"tp": tp, "fp": fp, "tn": int(t.size) - tp - fp - fn, "fn": fn}
 
 
-def metrics_from_counts(counts: dict[str, int]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Metrics(Record):
+    """Accuracy, precision, recall and F1 (see the module conventions) and the four counts."""
+
+    accuracy: float
+    precision: float
+    recall: float
+    f1: float
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+
+
+def metrics_from_counts(counts: dict[str, int]) -> Metrics:
     """Accuracy, precision, recall and F1 from confusion counts (see the module conventions).
 
     Parameters
@@ -46,27 +62,26 @@ def metrics_from_counts(counts: dict[str, int]) -> dict[str, Any]:
 
     Returns
     -------
-    dict
-        ``accuracy``, ``precision``, ``recall``, ``f1`` (floats) and the four counts.
+    Metrics
     """
     tp, fp, tn, fn = (int(counts[k]) for k in ("tp", "fp", "tn", "fn"))
     n = tp + fp + tn + fn
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return {
-        "accuracy": (tp + tn) / n if n else float("nan"),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "tp": tp,
-        "fp": fp,
-        "tn": tn,
-        "fn": fn,
-    }
+    return Metrics(
+        accuracy=(tp + tn) / n if n else float("nan"),
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        tp=tp,
+        fp=fp,
+        tn=tn,
+        fn=fn,
+    )
 
 
-def classification_metrics(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, Any]:
+def classification_metrics(y_true: ArrayLike, y_pred: ArrayLike) -> Metrics:
     """Accuracy, precision, recall, F1 and confusion counts of binary predictions.
 
     Equal to scikit-learn's ``accuracy_score``, ``precision_score``, ``recall_score`` and

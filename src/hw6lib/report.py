@@ -25,6 +25,7 @@ from markupsafe import Markup
 from hw6lib.gradcheck import GradientCheck
 from hw6lib.htmltext import count, data, data_weights, num, tex, texblock, thousands, weights
 from hw6lib.mlp.grid import BestSummary
+from hw6lib.mlp.replication import PublishedReplication
 from hw6lib.narrative import report_narrative
 from hw6lib.problem1 import DepthComparison, DepthFit
 from hw6lib.resultfiles import Record, atomic_open, read_json
@@ -37,6 +38,7 @@ RECORDS: dict[str, type[Record]] = {
     "p1__compare": DepthComparison,
     "p1__gradcheck": GradientCheck,
     "mlp__best": BestSummary,
+    "mlp__published": PublishedReplication,
     "summary": Summary,
 }
 

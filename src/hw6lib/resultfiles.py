@@ -138,6 +138,12 @@ class Record:
         }
 
     @classmethod
+    def extend(cls, base: Record, **more: Any) -> Self:
+        """Make a record of ``cls`` from the fields of ``base`` and the fields in ``more``."""
+        fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}  # type: ignore[arg-type]
+        return cls(**fields, **more)
+
+    @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Self:
         """Rebuild the record from :meth:`to_json`'s dict (as :func:`read_json` returns it).
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -34,6 +35,7 @@ from hw6lib.metrics import classification_metrics
 from hw6lib.mlp import SGDSettings, forward_logits, train_models
 from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.plots import STYLE
+from hw6lib.resultfiles import Record
 from hw6lib.standardize import fit_standardizer
 
 #: A model predicts fraud when its probability is above this (the logit is positive).
@@ -148,7 +150,7 @@ def best_mlp_scores(
         "seed": seed,
         "threshold": THRESHOLD,
         "train_loss": [float(e["train_loss"]) for e in out.models[0]["epochs"]],
-        "test": classification_metrics(np.asarray(y_test).ravel(), scores > THRESHOLD),
+        "test": classification_metrics(np.asarray(y_test).ravel(), scores > THRESHOLD).to_json(),
     }
     return record, scores
 
@@ -165,7 +167,33 @@ def _thin(recall: NDArray[np.float64], precision: NDArray[np.float64], step: flo
     return keep
 
 
-def pr_curve(y_true: ArrayLike, scores: ArrayLike, step: float = 5e-4) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OperatingPoint(Record):
+    """The prediction "fraud when the score is above ``threshold``": its precision, recall, F1."""
+
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+
+
+@dataclass(frozen=True)
+class PrCurve(Record):
+    """One model's precision-recall curve (:func:`pr_curve`).
+
+    ``average_precision``, ``n``, ``n_fraud``, ``recall`` and ``precision`` (the thinned curve,
+    recall decreasing), and the ``operating_point`` at the score 1/2.
+    """
+
+    average_precision: float
+    n: int
+    n_fraud: int
+    recall: list[float]
+    precision: list[float]
+    operating_point: OperatingPoint
+
+
+def pr_curve(y_true: ArrayLike, scores: ArrayLike, step: float = 5e-4) -> PrCurve:
     """Precision-recall curve of one model's scores, its average precision and operating point.
 
     Parameters
@@ -181,10 +209,7 @@ def pr_curve(y_true: ArrayLike, scores: ArrayLike, step: float = 5e-4) -> dict[s
 
     Returns
     -------
-    dict
-        ``average_precision``, ``n``, ``n_fraud``, ``recall`` and ``precision`` (the thinned
-        curve, recall decreasing), and ``operating_point``: ``threshold``, ``precision``,
-        ``recall`` and ``f1`` of the prediction "fraud when the score is above 1/2".
+    PrCurve
     """
     y = np.asarray(y_true).ravel()
     s = np.asarray(scores, dtype=np.float64).ravel()
@@ -193,22 +218,19 @@ def pr_curve(y_true: ArrayLike, scores: ArrayLike, step: float = 5e-4) -> dict[s
     precision, recall, _ = precision_recall_curve(y, s)
     keep = _thin(recall, precision, step)
     op = classification_metrics(y, s > THRESHOLD)
-    return {
-        "average_precision": float(average_precision_score(y, s)),
-        "n": int(y.size),
-        "n_fraud": int((y == 1).sum()),
-        "recall": [float(recall[i]) for i in keep],
-        "precision": [float(precision[i]) for i in keep],
-        "operating_point": {
-            "threshold": THRESHOLD,
-            "precision": op["precision"],
-            "recall": op["recall"],
-            "f1": op["f1"],
-        },
-    }
+    return PrCurve(
+        average_precision=float(average_precision_score(y, s)),
+        n=int(y.size),
+        n_fraud=int((y == 1).sum()),
+        recall=[float(recall[i]) for i in keep],
+        precision=[float(precision[i]) for i in keep],
+        operating_point=OperatingPoint(
+            threshold=THRESHOLD, precision=op.precision, recall=op.recall, f1=op.f1
+        ),
+    )
 
 
-def plot_pr_curves(curves: Mapping[str, Mapping[str, Any]], zoom: float = 0.8) -> Figure:
+def plot_pr_curves(curves: Mapping[str, PrCurve], zoom: float = 0.8) -> Figure:
     """Precision-recall curves of several models on one figure, each with its operating point.
 
     Left: the whole curve; right: the corner where both precision and recall are above
@@ -228,26 +250,26 @@ def plot_pr_curves(curves: Mapping[str, Mapping[str, Any]], zoom: float = 0.8) -
     with matplotlib.rc_context(STYLE):
         fig, axes = plt.subplots(1, 2, figsize=(9, 4))
         for k, (label, c) in enumerate(curves.items()):
-            op = c["operating_point"]
+            op = c.operating_point
             for ax in axes:
                 ax.plot(
-                    c["recall"],
-                    c["precision"],
+                    c.recall,
+                    c.precision,
                     lw=1.4,
                     color=f"C{k}",
                     drawstyle="steps-post",
-                    label=f"{label} (AP {c['average_precision']:.4f})",
+                    label=f"{label} (AP {c.average_precision:.4f})",
                 )
                 ax.plot(
-                    [op["recall"]],
-                    [op["precision"]],
+                    [op.recall],
+                    [op.precision],
                     marker="o",
                     ms=7,
                     mfc="white",
                     mec=f"C{k}",
                     mew=1.6,
                     ls="none",
-                    label=f"{label} at probability > {op['threshold']:g}",
+                    label=f"{label} at probability > {op.threshold:g}",
                 )
         for ax in axes:
             ax.set_xlabel("recall (share of fraud found)")

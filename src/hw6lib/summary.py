@@ -19,6 +19,7 @@ from typing import Any
 
 from hw6lib.gradcheck import GradientCheck, GradientClaims
 from hw6lib.mlp.grid import BestSummary, GridEdges, NearBest
+from hw6lib.mlp.replication import PublishedReplication
 from hw6lib.problem1 import DepthComparison, DepthFit, VsPublished
 from hw6lib.resultfiles import Record
 from hw6lib.verdict import Verdict, mlp_vs_tree
@@ -187,7 +188,7 @@ def build_summary(
     tree: dict[str, Any],
     mlp_best: BestSummary,
     gradcheck: GradientCheck | None = None,
-    published_run: dict[str, Any] | None = None,
+    published_run: PublishedReplication | None = None,
 ) -> Summary:
     """Collect the numbers that answer each homework question.
 
@@ -205,7 +206,7 @@ def build_summary(
         :func:`hw6lib.mlp.grid.best_summary` (``BestSummary.from_json`` of its file).
     gradcheck : hw6lib.gradcheck.GradientCheck, optional
         :func:`hw6lib.gradcheck.check_gradients` (its ``claims`` are copied).
-    published_run : dict, optional
+    published_run : hw6lib.mlp.replication.PublishedReplication, optional
         :func:`hw6lib.mlp.replication.replicate_published` (the range of its printed accuracy
         over the epochs, ours and the published solution's).
 
@@ -294,12 +295,12 @@ def _vs_published(vs: VsPublished | None) -> VsPublishedAnswer | None:
     )
 
 
-def _published_run(run: dict[str, Any] | None) -> PublishedRunRange | None:
+def _published_run(run: PublishedReplication | None) -> PublishedRunRange | None:
     """Range over the epochs of the printed test accuracy (%), ours and published."""
     if run is None:
         return None
-    ours = [e["printed"]["accuracy"] for e in run["epochs"]]
-    theirs = list(run["published"]["accuracy"])
+    ours = [e.printed.accuracy for e in run.epochs]
+    theirs = list(run.published["accuracy"])
     return PublishedRunRange(
         epochs=len(ours),
         accuracy_min=min(ours),

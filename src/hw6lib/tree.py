@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -23,6 +24,7 @@ from sklearn.tree import DecisionTreeClassifier, export_text
 from hw6lib.carddata import FEATURES
 from hw6lib.metrics import classification_metrics
 from hw6lib.plots import STYLE
+from hw6lib.resultfiles import Record
 
 
 def fit_tree(
@@ -73,8 +75,8 @@ def fit_tree(
         "seed": seed,
         "n_train": len(y_train),
         "n_test": len(y_test),
-        "test": classification_metrics(y_test, model.predict(X_test)),
-        "train": classification_metrics(y_train, model.predict(X_train)),
+        "test": classification_metrics(y_test, model.predict(X_test)).to_json(),
+        "train": classification_metrics(y_train, model.predict(X_train)).to_json(),
         "feature_importances": {
             f: float(v) for f, v in zip(FEATURES, model.feature_importances_, strict=True)
         },
@@ -159,7 +161,16 @@ def plot_depth_sweep(records: Sequence[dict[str, Any]]) -> Figure:
     return fig
 
 
-def simplest_enough(records: Sequence[dict[str, Any]], tol: float = 0.001) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SimplestEnough(Record):
+    """The shallowest tree of a sweep within ``tol`` of the ``best_f1``: its sweep ``record``."""
+
+    tol: float
+    best_f1: float
+    record: dict[str, Any]
+
+
+def simplest_enough(records: Sequence[dict[str, Any]], tol: float = 0.001) -> SimplestEnough:
     """Find the shallowest tree of a sweep whose test F1 is within ``tol`` of the best F1.
 
     Parameters
@@ -171,11 +182,11 @@ def simplest_enough(records: Sequence[dict[str, Any]], tol: float = 0.001) -> di
 
     Returns
     -------
-    dict
-        ``tol``, ``best_f1`` and ``record`` (the chosen tree's record). This reads the test
-        scores, so it describes the sweep; it is never used to pick a model.
+    SimplestEnough
+        This reads the test scores, so it describes the sweep; it is never used to pick a
+        model.
     """
     best = max(r["test"]["f1"] for r in records)
     ok = [r for r in records if r["test"]["f1"] >= best - tol]
     chosen = min(ok, key=lambda r: (r["depth"], r["leaves"]))
-    return {"tol": tol, "best_f1": best, "record": chosen}
+    return SimplestEnough(tol=tol, best_f1=best, record=chosen)

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]):
     from hw6lib.gradcheck import GradientCheck
     from hw6lib.mlp.grid import BestSummary
+    from hw6lib.mlp.replication import PublishedReplication
     from hw6lib.problem1 import DepthComparison, DepthFit
     from hw6lib.resultfiles import read_json, write_json
     from hw6lib.summary import build_summary
@@ -22,6 +23,6 @@ with job_logging(snakemake.log[0]):
         read_json(i.tree),
         BestSummary.from_json(read_json(i.mlp_best)),
         gradcheck=GradientCheck.from_json(read_json(i.gradcheck)),
-        published_run=read_json(i.published),
+        published_run=PublishedReplication.from_json(read_json(i.published)),
     )
     write_json(snakemake.output.summary, summary)

@@ -11,7 +11,6 @@ seeds (a diverged seed counts as F1 = 0); test rows never choose anything.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import math
 import os
 from collections.abc import Sequence
@@ -160,11 +159,6 @@ class BestConfig(Leader):
     rows: list[dict[str, Any]]
 
 
-def _fields(record: Record) -> dict[str, Any]:
-    """Return the fields of a record by name, values as they are (nested records kept)."""
-    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
-
-
 def summarise(rows: Sequence[dict[str, Any]]) -> list[ConfigSummary]:
     """Per configuration: mean and sd over seeds of every summary metric, validation and test.
 
@@ -278,11 +272,10 @@ def best_summary(
                     vals = [None if r[split] is None else r[split][k] for r in recs]
                     point[f"{split}_{k}"] = _mean_sd(vals).mean
             curve.append(CurvePoint(**point))
-        leaders.append(Leader(**_fields(s), curve=curve))
+        leaders.append(Leader.extend(s, curve=curve))
     lead = leaders[0]
-    best = BestConfig(
-        **_fields(lead),
-        rows=[r for r in rows if all(r[k] == getattr(lead, k) for k in KEY)],
+    best = BestConfig.extend(
+        lead, rows=[r for r in rows if all(r[k] == getattr(lead, k) for k in KEY)]
     )
     n_models = sum(len(c["models"]) for c in cells)
     first = cells[0]

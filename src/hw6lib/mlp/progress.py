@@ -106,7 +106,8 @@ def evaluate(
     out = []
     for m in range(M):
         tp, fp, fn = (round(float(v)) for v in sums_np[1:, m])
-        rec = metrics_from_counts({"tp": tp, "fp": fp, "fn": fn, "tn": n - tp - fp - fn})
+        counts = {"tp": tp, "fp": fp, "fn": fn, "tn": n - tp - fp - fn}
+        rec = metrics_from_counts(counts).to_json()  # a cell file's per-epoch entry
         rec["loss"] = float(sums_np[0, m] / n) if n else float("nan")
         out.append(rec)
     return out

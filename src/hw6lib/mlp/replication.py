@@ -16,6 +16,7 @@ published code would print and the correct full-test metrics of the same model.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,9 @@ import torch
 from numpy.typing import ArrayLike
 from torch import nn
 
-from hw6lib.metrics import classification_metrics, confusion_counts, metrics_from_counts
+from hw6lib.metrics import Metrics, classification_metrics, confusion_counts, metrics_from_counts
 from hw6lib.published import PROBLEM2_EPOCHS
+from hw6lib.resultfiles import Record
 
 #: The published hyper-parameters.
 PUBLISHED_SETUP: dict[str, Any] = {
@@ -48,18 +50,39 @@ def published_model(n_in: int, hidden: int, seed: int) -> nn.Sequential:
         return nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, 1), nn.Sigmoid())
 
 
+@dataclass(frozen=True)
+class Printed(Record):
+    """What the published test loop prints (%).
+
+    ``accuracy`` (correct over all rows), ``precision_last_batch`` and ``recall_last_batch``
+    (from the last batch's counts, ``None`` where the published code would divide 0 by 0).
+    """
+
+    accuracy: float
+    precision_last_batch: float | None
+    recall_last_batch: float | None
+
+
+@dataclass(frozen=True)
+class PublishedTestLoop(Printed):
+    """The published test loop (:func:`published_test_loop`).
+
+    What it prints, the last batch's ``last_batch_counts``, and ``correct``, the metrics of
+    every test row.
+    """
+
+    last_batch_counts: dict[str, int]
+    correct: Metrics
+
+
 def published_test_loop(
     model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int
-) -> dict[str, Any]:
+) -> PublishedTestLoop:
     """Run the published test loop, with its assignment bug, beside the correct counts.
 
     Returns
     -------
-    dict
-        ``accuracy`` (%, as printed: correct over all rows), ``precision_last_batch`` and
-        ``recall_last_batch`` (%, from the last batch's counts, ``None`` where the published
-        code would divide 0 by 0), ``last_batch_counts``, and ``correct`` (the metrics of
-        :func:`hw6lib.metrics.classification_metrics` on every test row).
+    PublishedTestLoop
     """
     correct = 0
     total = 0
@@ -78,17 +101,49 @@ def published_test_loop(
             false_negs = int(((predicted == 0) & (yb == 1)).sum())
             preds.append(predicted)
     pred = torch.cat(preds).numpy()
-    return {
-        "accuracy": 100.0 * correct / total,
-        "precision_last_batch": (
+    return PublishedTestLoop(
+        accuracy=100.0 * correct / total,
+        precision_last_batch=(
             100.0 * true_poss / (true_poss + false_poss) if true_poss + false_poss else None
         ),
-        "recall_last_batch": (
+        recall_last_batch=(
             100.0 * true_poss / (true_poss + false_negs) if true_poss + false_negs else None
         ),
-        "last_batch_counts": {"tp": true_poss, "fp": false_poss, "fn": false_negs},
-        "correct": classification_metrics(y.numpy(), pred),
-    }
+        last_batch_counts={"tp": true_poss, "fp": false_poss, "fn": false_negs},
+        correct=classification_metrics(y.numpy(), pred),
+    )
+
+
+@dataclass(frozen=True)
+class ReplicatedEpoch(Record):
+    """One epoch of the replicated run.
+
+    ``train_loss`` (mean of the batch losses, as the published loss defines it), what the published code would print, the full-test metrics
+    (``correct``) and those of the last test batch alone (``last_batch``).
+    """
+
+    epoch: int
+    train_loss: float
+    printed: Printed
+    correct: Metrics
+    last_batch: Metrics
+
+
+@dataclass(frozen=True)
+class PublishedReplication(Record):
+    """The published Problem 2 run replicated (:func:`replicate_published`).
+
+    ``results/mlp/published.json``: its ``setup`` and ``seed``, per-epoch records, the
+    ``published`` per-epoch numbers, the data sizes and the test batch size.
+    """
+
+    setup: dict[str, Any]
+    seed: int
+    epochs: list[ReplicatedEpoch]
+    published: dict[str, Any]
+    n_train: int
+    n_test: int
+    test_batch_size: int
 
 
 def replicate_published(
@@ -98,7 +153,7 @@ def replicate_published(
     y_test: ArrayLike,
     seed: int = 0,
     logger: logging.Logger | None = None,
-) -> dict[str, Any]:
+) -> PublishedReplication:
     """Train the published model the published way and score it as published and correctly.
 
     Parameters
@@ -115,11 +170,7 @@ def replicate_published(
 
     Returns
     -------
-    dict
-        ``setup``, ``seed``, ``epochs`` (per epoch: ``train_loss`` (mean of the batch losses,
-        as the published loss defines it), ``printed`` (what the published code would print),
-        ``correct`` (full-test metrics), ``last_batch`` (metrics of the last test batch alone)),
-        ``published`` (the published per-epoch numbers), ``n_train``, ``n_test``.
+    PublishedReplication
     """
     log = logger or logging.getLogger("hw6")
     setup = PUBLISHED_SETUP
@@ -147,34 +198,34 @@ def replicate_published(
         with torch.no_grad():
             last_pred = (model(Xte[last:]).squeeze(-1) > 0.5).numpy()
         records.append(
-            {
-                "epoch": epoch,
-                "train_loss": float(np.mean(losses)),
-                "printed": {
-                    "accuracy": test["accuracy"],
-                    "precision_last_batch": test["precision_last_batch"],
-                    "recall_last_batch": test["recall_last_batch"],
-                },
-                "correct": test["correct"],
-                "last_batch": metrics_from_counts(confusion_counts(yte[last:].numpy(), last_pred)),
-            }
+            ReplicatedEpoch(
+                epoch=epoch,
+                train_loss=float(np.mean(losses)),
+                printed=Printed(
+                    accuracy=test.accuracy,
+                    precision_last_batch=test.precision_last_batch,
+                    recall_last_batch=test.recall_last_batch,
+                ),
+                correct=test.correct,
+                last_batch=metrics_from_counts(confusion_counts(yte[last:].numpy(), last_pred)),
+            )
         )
         log.info(
             "published replication epoch %d: printed accuracy %.1f%%, last-batch precision %s; "
             "full-test precision %.3f, recall %.3f, F1 %.3f",
             epoch,
-            test["accuracy"],
-            test["precision_last_batch"],
-            test["correct"]["precision"],
-            test["correct"]["recall"],
-            test["correct"]["f1"],
+            test.accuracy,
+            test.precision_last_batch,
+            test.correct.precision,
+            test.correct.recall,
+            test.correct.f1,
         )
-    return {
-        "setup": setup,
-        "seed": int(seed),
-        "epochs": records,
-        "published": PROBLEM2_EPOCHS,
-        "n_train": int(Xtr.shape[0]),
-        "n_test": int(Xte.shape[0]),
-        "test_batch_size": bs,
-    }
+    return PublishedReplication(
+        setup=setup,
+        seed=int(seed),
+        epochs=records,
+        published=PROBLEM2_EPOCHS,
+        n_train=int(Xtr.shape[0]),
+        n_test=int(Xte.shape[0]),
+        test_batch_size=bs,
+    )

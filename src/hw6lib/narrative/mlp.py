@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the records' types only: the wording needs none of their mo
         Leader,
         NearBest,
     )
+    from hw6lib.mlp.replication import PublishedReplication
     from hw6lib.verdict import Verdict
 
 
@@ -282,12 +283,12 @@ def grid_rows(grid: Sequence[Mapping[str, Any]], best: ConfigSummary) -> list[di
     return [{**r, "best": all(r[k] == getattr(best, k) for k in keys)} for r in grid]
 
 
-def published_rows(published: Mapping[str, Any], best: Leader) -> list[dict[str, Any]]:
+def published_rows(published: PublishedReplication, best: Leader) -> list[dict[str, Any]]:
     """Build the published run's table: per epoch, published, replication, best MLP.
 
     Parameters
     ----------
-    published : mapping
+    published : hw6lib.mlp.replication.PublishedReplication
         :func:`hw6lib.mlp.replication.replicate_published`.
     best : hw6lib.mlp.grid.Leader
         The chosen configuration (its ``curve``: the mean over seeds after every epoch).
@@ -301,27 +302,27 @@ def published_rows(published: Mapping[str, Any], best: Leader) -> list[dict[str,
         rows, %); ``best`` (test accuracy, precision, F1 of the best MLP, %; ``None`` where
         missing).
     """
-    pub = published["published"]
+    pub = published.published
     curve = best.curve
 
     def pct(x: Any) -> float | None:
         return None if x is None else 100 * x
 
     rows = []
-    for i, r in enumerate(published["epochs"]):
+    for i, r in enumerate(published.epochs):
         c = curve[i] if i < len(curve) else None
         rows.append(
             {
-                "epoch": r["epoch"],
+                "epoch": r.epoch,
                 "published": [
                     str(pub[k][i]) if i < len(pub[k]) else "—"
                     for k in ("accuracy", "precision_last_batch", "recall_last_batch")
                 ],
                 "printed": [
-                    r["printed"][k]
+                    getattr(r.printed, k)
                     for k in ("accuracy", "precision_last_batch", "recall_last_batch")
                 ],
-                "correct": [pct(r["correct"][k]) for k in ("precision", "recall", "f1")],
+                "correct": [pct(getattr(r.correct, k)) for k in ("precision", "recall", "f1")],
                 "best": [
                     pct(getattr(c, k, None)) for k in ("test_accuracy", "test_precision", "test_f1")
                 ],
