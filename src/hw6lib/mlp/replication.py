@@ -118,8 +118,9 @@ def published_test_loop(
 class ReplicatedEpoch(Record):
     """One epoch of the replicated run.
 
-    ``train_loss`` (mean of the batch losses, as the published loss defines it), what the published code would print, the full-test metrics
-    (``correct``) and those of the last test batch alone (``last_batch``).
+    ``train_loss`` (mean of the batch losses, as the published loss defines it), what the
+    published code would print, the full-test metrics (``correct``) and those of the last test
+    batch alone (``last_batch``).
     """
 
     epoch: int
