@@ -17,9 +17,13 @@ the hw6lib modules its script imports, so a change of wording reruns only the re
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from hw6lib.narrative.data import (
+    SourceText,
     depth_limit,
     feature_rows,
     source_text,
@@ -40,11 +44,33 @@ from hw6lib.narrative.mlp import (
     schedule_text,
     verdict_sentence,
 )
-from hw6lib.narrative.problem1 import by_depth, problem1_narrative
+from hw6lib.narrative.problem1 import Problem1Narrative, by_depth, problem1_narrative
 from hw6lib.narrative.provenance import provenance_sentences
 
 
-def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReportNarrative:
+    """Every sentence choice of the report (:func:`report_narrative`), by section.
+
+    ``source`` (:func:`~hw6lib.narrative.data.source_text`), ``p1``
+    (:func:`~hw6lib.narrative.problem1.problem1_narrative`) and ``verdict``
+    (:func:`~hw6lib.narrative.mlp.verdict_sentence`, said twice); ``data``, ``tree``, ``mlp``,
+    ``answers``, ``provenance`` and ``scores``: the values each section's template prints, by
+    name.
+    """
+
+    source: SourceText
+    data: dict[str, Any]
+    p1: Problem1Narrative
+    tree: dict[str, Any]
+    mlp: dict[str, Any]
+    answers: dict[str, Any]
+    verdict: Markup
+    provenance: dict[str, Markup]
+    scores: dict[str, Any]
+
+
+def report_narrative(context: Mapping[str, Any]) -> ReportNarrative:
     """Every sentence choice of the report, from the loaded result files.
 
     Parameters
@@ -56,10 +82,8 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
 
     Returns
     -------
-    dict
-        Per section (``source``, ``data``, ``p1``, ``tree``, ``mlp``, ``answers``,
-        ``provenance``) the values the templates print, and ``verdict``
-        (:func:`hw6lib.narrative.mlp.verdict_sentence`, said twice). Each fact is worded once,
+    ReportNarrative
+        Each fact is worded once,
         from the result file that holds it: where the best configuration lies in the grid and
         which configurations are near it (``mlp.edges``, ``mlp.near_best``) from
         ``results/mlp/best.json``, whichever section prints them.
@@ -67,14 +91,14 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
     best = context["mlp"]["best"]
     p2 = context["summary"].problem2
     split = context["data"]["summary"]
-    return {
-        "source": source_text(split["source"]),
-        "data": {"split_rows": split_rows(split), "feature_rows": feature_rows(split)},
-        "p1": problem1_narrative(context["p1"]),
-        "tree": {
+    return ReportNarrative(
+        source=source_text(split["source"]),
+        data={"split_rows": split_rows(split), "feature_rows": feature_rows(split)},
+        p1=problem1_narrative(context["p1"]),
+        tree={
             "depth_limits": [depth_limit(r["max_depth"]) for r in context["tree"]["sweep"]["trees"]]
         },
-        "mlp": {
+        mlp={
             "schedule_text": schedule_text(best.schedule),
             "selection": SELECTION_TEXT,
             "grid_values": grid_values(context["mlp"]["grid"]),
@@ -85,17 +109,17 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
             "grid_rows": grid_rows(context["mlp"]["grid"], best.best),
             "published_rows": published_rows(context["mlp"]["published"], best.best),
         },
-        "answers": {
+        answers={
             "one": by_depth(context["summary"].problem1.nets, 1),
             "two": by_depth(context["summary"].problem1.nets, 2),
             "schedule_clause": schedule_clause(p2.mlp.schedule),
         },
-        "verdict": verdict_sentence(p2.verdict),
-        "provenance": provenance_sentences(context["provenance"]),
-        "scores": {
+        verdict=verdict_sentence(p2.verdict),
+        provenance=provenance_sentences(context["provenance"]),
+        scores={
             "retrained": retrained_sentence(context["scores"]["pr"]["mlp_model"], best.best)
             if context.get("scores")
             else "",
             "tree_curve": tree_curve_sentence(context["tree"]["metrics"]),
         },
-    }
+    )

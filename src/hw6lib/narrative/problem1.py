@@ -7,6 +7,7 @@ training error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -84,7 +85,20 @@ def converged(success: bool, message: str | None = None) -> str:
     return "no" if message is None else f"no: {message}"
 
 
-def fit_rows(fit: DepthFit) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FitRows:
+    """One depth's rows of the table of every fit (:func:`fit_rows`).
+
+    ``zeros``: the two fits from zeros (finite differences, analytic gradient), each with
+    ``label``, ``fun``, ``weights``, ``nit``, ``nfev``, ``njev``, ``converged`` (text);
+    ``best_converged``: the same cell for the best of the multi-start.
+    """
+
+    zeros: list[dict[str, Any]]
+    best_converged: str
+
+
+def fit_rows(fit: DepthFit) -> FitRows:
     """Build the rows of one depth for the table of every fit, with their "converged" cells.
 
     Parameters
@@ -94,10 +108,7 @@ def fit_rows(fit: DepthFit) -> dict[str, Any]:
 
     Returns
     -------
-    dict
-        ``zeros``: the two fits from zeros (finite differences, analytic gradient), each with
-        ``label``, ``fun``, ``weights``, ``nit``, ``nfev``, ``njev``, ``converged`` (text);
-        ``best_converged``: the same cell for the best of the multi-start.
+    FitRows
     """
     rows = []
     for label, key in (
@@ -112,7 +123,7 @@ def fit_rows(fit: DepthFit) -> dict[str, Any]:
                 "converged": converged(r.success, r.message),
             }
         )
-    return {"zeros": rows, "best_converged": converged(fit.multistart.best.converged)}
+    return FitRows(zeros=rows, best_converged=converged(fit.multistart.best.converged))
 
 
 def _vs_published_sentence(f: DepthFit) -> Markup:
@@ -304,7 +315,27 @@ def _row(compare: DepthComparison, depth: int) -> DepthRow:
     return by_depth(compare.rows, depth)
 
 
-def problem1_narrative(p1: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Problem1Narrative:
+    """Everything the Problem 1 section says that depends on a result (:func:`problem1_narrative`).
+
+    ``gradcheck`` (sentences), ``fit_rows`` (per fit, :func:`fit_rows`), ``published_note``,
+    ``nfev_analytic``/``nfev_fd`` (loss evaluations from zeros over all depths), ``one``/``two``
+    (the comparison rows of depth 1 and 2), ``one_layer`` and ``zeros`` (sentences).
+    """
+
+    gradcheck: list[Markup]
+    fit_rows: list[FitRows]
+    published_note: list[Markup]
+    nfev_analytic: int
+    nfev_fd: int
+    one: DepthRow
+    two: DepthRow
+    one_layer: Markup
+    zeros: Markup
+
+
+def problem1_narrative(p1: Mapping[str, Any]) -> Problem1Narrative:
     """Everything the Problem 1 section says that depends on a result.
 
     Parameters
@@ -316,21 +347,18 @@ def problem1_narrative(p1: Mapping[str, Any]) -> dict[str, Any]:
 
     Returns
     -------
-    dict
-        ``gradcheck`` (sentences), ``fit_rows`` (per fit, :func:`fit_rows`), ``published_note``,
-        ``nfev_analytic``/``nfev_fd`` (loss evaluations from zeros over all depths),
-        ``one``/``two`` (the comparison rows of depth 1 and 2), ``one_layer`` and ``zeros``.
+    Problem1Narrative
     """
     fits = p1["fits"]
     compare = p1["compare"]
-    return {
-        "gradcheck": gradcheck_sentences(p1["gradcheck"].claims),
-        "fit_rows": [fit_rows(f) for f in fits],
-        "published_note": published_note(fits),
-        "nfev_analytic": sum(f.analytic_from_zeros.nfev for f in fits),
-        "nfev_fd": sum(f.published_reproduction.nfev for f in fits),
-        "one": _row(compare, 1),
-        "two": _row(compare, 2),
-        "one_layer": one_layer_sentence(compare),
-        "zeros": zeros_sentence(compare),
-    }
+    return Problem1Narrative(
+        gradcheck=gradcheck_sentences(p1["gradcheck"].claims),
+        fit_rows=[fit_rows(f) for f in fits],
+        published_note=published_note(fits),
+        nfev_analytic=sum(f.analytic_from_zeros.nfev for f in fits),
+        nfev_fd=sum(f.published_reproduction.nfev for f in fits),
+        one=_row(compare, 1),
+        two=_row(compare, 2),
+        one_layer=one_layer_sentence(compare),
+        zeros=zeros_sentence(compare),
+    )
