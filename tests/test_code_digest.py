@@ -68,16 +68,16 @@ def test_closure_follows_imports_transitively(fakepkg: Path):
 
 def test_digest_changes_with_any_module_in_the_closure_only(fakepkg: Path):
     script = fakepkg.parent / "script.py"
-    before = code_record(script, package="fakepkg")["digest"]
+    before = code_record(script, package="fakepkg").digest
     (fakepkg / "unused.py").write_text("y = 3\n")
-    assert code_record(script, package="fakepkg")["digest"] == before
+    assert code_record(script, package="fakepkg").digest == before
     (fakepkg / "d.py").write_text("x = 2\n")
-    assert code_record(script, package="fakepkg")["digest"] != before
+    assert code_record(script, package="fakepkg").digest != before
 
 
 def test_real_scripts_import_what_they_use():
     def modules(script: str) -> set[str]:
-        return set(code_record(SCRIPTS / script)["modules"])
+        return set(code_record(SCRIPTS / script).modules)
 
     assert "hw6lib/tree.py" in modules("tree_fit.py")
     assert "hw6lib/fit.py" in modules("p1_fit.py")
@@ -176,7 +176,7 @@ def test_editing_a_module_or_upgrading_a_package_reruns_exactly_its_jobs(tmp_pat
 
     run()
     prov = json.loads((wd / "results" / "provenance.json").read_text())
-    assert prov["code"]["tree_fit"]["digest"] == code_record(SCRIPTS / "tree_fit.py")["digest"]
+    assert prov["code"]["tree_fit"]["digest"] == code_record(SCRIPTS / "tree_fit.py").digest
     assert _jobs(run("-n")) == set()
     assert prov["code"]["tree_fit"]["packages"]["scikit-learn"] == metadata.version("scikit-learn")
     assert "scikit-learn" not in prov["code"]["p1_fit"]["packages"]

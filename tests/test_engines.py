@@ -257,7 +257,7 @@ def test_provenance_gives_each_training_job_its_engine_and_check(tmp_path) -> No
         paths.append(path)
     labels = {"mlp_train_w8_b100": bench, "mlp_train_w16_b250": bench, "tree_fit": bench}
     pv = collect_provenance({}, tmp_path, labels, "9", cells=paths)
-    jobs = {j["job"]: j for j in pv["jobs"]}
+    jobs = {j["job"]: j for j in pv.jobs}
     assert jobs["mlp_train_w8_b100"]["engine"] == "graph"
     assert jobs["mlp_train_w8_b100"]["check_max_diff"] == 3e-6
     assert jobs["mlp_train_w8_b100"]["check_cost"] == pytest.approx(0.06)

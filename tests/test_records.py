@@ -142,3 +142,13 @@ def test_best_summary_file_keeps_its_layout_and_reads_back_as_the_record() -> No
     assert back == best
     assert isinstance(back.edges, GridEdges) and isinstance(back.best.valid_f1, MeanSd)
     assert back.best.curve[1].epoch == 2 and isinstance(back.top[1], Leader)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine", "step"])
+def test_best_json_keeps_the_words_the_report_prints(schedule: str) -> None:
+    """best.json keeps its two sentences byte for byte; the report words them in narrative."""
+    from hw6lib.mlp import grid
+    from hw6lib.narrative.mlp import SELECTION_TEXT, schedule_text
+
+    assert grid._file_schedule_text(schedule) == schedule_text(schedule)
+    assert grid._FILE_SELECTION == SELECTION_TEXT

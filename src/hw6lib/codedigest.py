@@ -20,8 +20,11 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+
+from hw6lib.resultfiles import Record
 
 PACKAGE = "hw6lib"
 
@@ -146,22 +149,27 @@ def files_digest(files: Iterable[Path], root: Path) -> str:
     return h.hexdigest()
 
 
-def code_record(script: str | os.PathLike[str], package: str = PACKAGE) -> dict[str, object]:
-    """Describe the library code behind ``script``: its modules and their digest.
+@dataclass(frozen=True)
+class CodeRecord(Record):
+    """The library code behind a script (:func:`code_record`).
 
-    Returns
-    -------
-    dict
-        ``modules`` (module paths relative to the package's parent, sorted) and ``digest``
-        (SHA-256 of their names and contents; the script itself is not included: Snakemake's
-        ``code`` trigger covers it).
+    ``modules`` (module paths relative to the package's parent, sorted) and ``digest``
+    (SHA-256 of their names and contents; the script itself is not included: Snakemake's
+    ``code`` trigger covers it).
     """
+
+    modules: list[str]
+    digest: str
+
+
+def code_record(script: str | os.PathLike[str], package: str = PACKAGE) -> CodeRecord:
+    """Describe the library code behind ``script``: its modules and their digest."""
     root = package_root(package)
     files = module_closure(script, package)
-    return {
-        "modules": [p.relative_to(root.parent).as_posix() for p in files],
-        "digest": files_digest(files, root),
-    }
+    return CodeRecord(
+        modules=[p.relative_to(root.parent).as_posix() for p in files],
+        digest=files_digest(files, root),
+    )
 
 
 def _is_type_checking(node: ast.AST) -> bool:

@@ -12,10 +12,11 @@ import platform
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from hw6lib.resultfiles import read_json
+from hw6lib.resultfiles import Record, read_json
 
 PACKAGES = (
     "snakemake",
@@ -43,7 +44,15 @@ def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
     return out
 
 
-def git_state(repo: str | os.PathLike[str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GitState(Record):
+    """The ``commit`` of a git checkout and whether it is ``dirty`` (``None`` outside git)."""
+
+    commit: str | None
+    dirty: bool | None
+
+
+def git_state(repo: str | os.PathLike[str]) -> GitState:
     """Commit and dirtiness of the git checkout at ``repo`` (``None`` values outside git)."""
 
     def git(*args: str) -> str | None:
@@ -60,7 +69,7 @@ def git_state(repo: str | os.PathLike[str]) -> dict[str, Any]:
 
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no") if commit else None
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+    return GitState(commit=commit, dirty=bool(status) if status is not None else None)
 
 
 def read_benchmarks(files: Mapping[str, str | os.PathLike[str]]) -> list[dict[str, Any]]:
@@ -124,7 +133,23 @@ def cell_engines(cells: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str,
     return out
 
 
-def cpu_fingerprint() -> dict[str, Any]:
+@dataclass(frozen=True)
+class CpuFingerprint(Record):
+    """What decides the last bits of the floating-point results (:func:`cpu_fingerprint`).
+
+    ``model`` (from /proc/cpuinfo, or :func:`platform.processor`), ``numpy_simd`` (the dispatch
+    targets numpy uses here), ``torch_cpu_capability`` and ``environment``: the
+    ``NPY_DISABLE_CPU_FEATURES``, ``ATEN_CPU_CAPABILITY`` and ``OPENBLAS_CORETYPE`` variables
+    (``None`` where unset).
+    """
+
+    model: str | None
+    numpy_simd: list[str] | None
+    torch_cpu_capability: str | None
+    environment: dict[str, str | None]
+
+
+def cpu_fingerprint() -> CpuFingerprint:
     """Record what decides the last bits of the floating-point results on this machine.
 
     numpy and torch pick their kernels by instruction set at run time (numpy's
@@ -134,11 +159,7 @@ def cpu_fingerprint() -> dict[str, Any]:
 
     Returns
     -------
-    dict
-        ``model`` (from /proc/cpuinfo, or :func:`platform.processor`), ``numpy_simd`` (the
-        dispatch targets numpy uses here), ``torch_cpu_capability`` and ``environment``: the
-        ``NPY_DISABLE_CPU_FEATURES``, ``ATEN_CPU_CAPABILITY`` and ``OPENBLAS_CORETYPE``
-        variables (``None`` where unset).
+    CpuFingerprint
     """
     model = platform.processor() or None
     try:
@@ -162,12 +183,34 @@ def cpu_fingerprint() -> dict[str, Any]:
     except ImportError:
         capability = None
     env = ("NPY_DISABLE_CPU_FEATURES", "ATEN_CPU_CAPABILITY", "OPENBLAS_CORETYPE")
-    return {
-        "model": model,
-        "numpy_simd": simd,
-        "torch_cpu_capability": capability,
-        "environment": {k: os.environ.get(k) for k in env},
-    }
+    return CpuFingerprint(
+        model=model,
+        numpy_simd=simd,
+        torch_cpu_capability=capability,
+        environment={k: os.environ.get(k) for k in env},
+    )
+
+
+@dataclass(frozen=True)
+class Provenance(Record):
+    """How, when and with what a report was made (:func:`collect_provenance`).
+
+    ``created_utc``, ``config``, ``run``, ``git``, ``python``, ``platform``, ``snakemake``,
+    ``cpu``, ``packages`` (:func:`package_versions`), ``code`` (per rule) and ``jobs``
+    (:func:`read_benchmarks`; a training job's row also holds :func:`cell_engines`'s record).
+    """
+
+    created_utc: str
+    config: dict[str, Any]
+    run: dict[str, Any]
+    git: GitState
+    python: str
+    platform: str
+    snakemake: str
+    cpu: CpuFingerprint
+    packages: dict[str, str]
+    code: dict[str, Any]
+    jobs: list[dict[str, Any]]
 
 
 def collect_provenance(
@@ -179,7 +222,7 @@ def collect_provenance(
     now: dt.datetime | None = None,
     cells: Iterable[str | os.PathLike[str]] = (),
     run: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Provenance:
     """Collect what is needed to say how, when and with what a report was made.
 
     Parameters
@@ -207,24 +250,20 @@ def collect_provenance(
 
     Returns
     -------
-    dict
-        ``created_utc``, ``config``, ``run``, ``git`` (:func:`git_state`), ``python``, ``platform``,
-        ``snakemake``, ``cpu`` (:func:`cpu_fingerprint`), ``packages``
-        (:func:`package_versions`), ``code`` and ``jobs`` (:func:`read_benchmarks`; a training
-        job's row also holds :func:`cell_engines`'s record).
+    Provenance
     """
     now = now or dt.datetime.now(dt.UTC)
     engines = cell_engines(cells)
-    return {
-        "created_utc": now.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "config": dict(config),
-        "run": dict(run or {}),
-        "git": git_state(repo),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "snakemake": snakemake_version,
-        "cpu": cpu_fingerprint(),
-        "packages": package_versions(),
-        "code": dict(code or {}),
-        "jobs": [{**j, **engines.get(j["job"], {})} for j in read_benchmarks(benchmarks)],
-    }
+    return Provenance(
+        created_utc=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        config=dict(config),
+        run=dict(run or {}),
+        git=git_state(repo),
+        python=sys.version.split()[0],
+        platform=platform.platform(),
+        snakemake=snakemake_version,
+        cpu=cpu_fingerprint(),
+        packages=package_versions(),
+        code=dict(code or {}),
+        jobs=[{**j, **engines.get(j["job"], {})} for j in read_benchmarks(benchmarks)],
+    )

@@ -180,7 +180,7 @@ def library_digest(script):
     """SHA-256 of the hw6lib modules that ``workflow/scripts/<script>`` imports (transitively):
     a parameter of the script's rule, so that editing a library module reruns exactly the jobs
     whose code it is part of (Snakemake's own ``code`` trigger sees only the script)."""
-    return code_record(os.path.join(SCRIPTS, script))["digest"]
+    return code_record(os.path.join(SCRIPTS, script)).digest
 
 
 # Which distribution provides each importable module, read once per Snakemake process.
@@ -219,7 +219,7 @@ def code_records(wildcards):
         script = os.path.basename(r.script)
         records[r.name] = {
             "script": f"workflow/scripts/{script}",
-            **code_record(os.path.join(SCRIPTS, script)),
+            **code_record(os.path.join(SCRIPTS, script)).to_json(),
             "packages": library_versions(script),
             "outputs": sorted(str(o) for o in r.output),
         }
