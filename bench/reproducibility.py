@@ -73,7 +73,7 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
     from hw6lib.fit import fit_chain
     from hw6lib.mlp import SGDSettings, train_cell
     from hw6lib.simulate import simulate
-    from hw6lib.split import split_card_file
+    from hw6lib.split import CardSplit, split_card_file
     from hw6lib.tree import fit_tree
 
     torch.set_num_threads(1)
@@ -96,14 +96,10 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
         res["standin_sha"] = file_sha256(csv)
         arrays, _ = split_card_file(csv, rows // 2, rows // 20, "synthetic", 425)
     res["split_sha"] = _sha(*(arrays[k] for k in sorted(arrays)))
-    tree, *_ = fit_tree(arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["y_test"])
+    tree, *_ = fit_tree(CardSplit(**arrays), seed=0)
     res["tree"] = {"test_f1": tree["test"]["f1"], "depth": tree["depth"], "leaves": tree["leaves"]}
     cell = train_cell(
-        arrays["X_train"][:mlp_rows],
-        arrays["y_train"][:mlp_rows],
-        arrays["X_test"][:mlp_rows],
-        arrays["y_test"][:mlp_rows],
-        mlp_rows // 10,
+        CardSplit(**{k: v[:mlp_rows] for k, v in arrays.items()}, n_valid=mlp_rows // 10),
         SGDSettings.grid(
             width=16, learning_rates=[0.1, 1.0], seeds=[0, 1], batch_size=250, epochs=2
         ),

@@ -23,6 +23,7 @@ from hw6lib.mlp import (
     train_cell,
     train_models,
 )
+from hw6lib.split import CardSplit
 from hw6lib.standardize import fit_standardizer
 
 
@@ -132,7 +133,8 @@ def test_standardisation_fitted_on_training_rows_only() -> None:
     X_test = X[:300] * 1000.0 + 5.0  # wildly different test rows must not matter
     X_train = X.copy()
     X_train[-200:] += 1e4  # validation rows (the last 200) must not matter either
-    out = train_cell(X_train, y, X_test, y[:300], 200, SGDSettings.grid(4, [0.1], [0], 100, 1))
+    split = CardSplit(X_train, y, X_test, y[:300], n_valid=200)
+    out = train_cell(split, SGDSettings.grid(4, [0.1], [0], 100, 1))
     fit = X_train[:1000].astype(np.float64)
     np.testing.assert_allclose(out["standardizer"]["mean"], fit.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(out["standardizer"]["scale"], fit.std(axis=0), rtol=1e-12)
@@ -235,11 +237,7 @@ def test_shuffled_minibatch_momentum_matches_a_plain_torch_sgd_loop(data) -> Non
 def test_training_is_deterministic_on_cpu(data) -> None:
     X, y = data
     args = (
-        X[:2000],
-        y[:2000],
-        X[2000:],
-        y[2000:],
-        500,
+        CardSplit(X[:2000], y[:2000], X[2000:], y[2000:], n_valid=500),
         SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 3),
     )
     a = train_cell(*args)
