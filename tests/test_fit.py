@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import default_config
 
 from hw6lib.chain import mse_and_grad
 from hw6lib.fit import (
@@ -28,6 +29,15 @@ from hw6lib.problem1 import (
 )
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
 from hw6lib.simulate import simulate
+
+#: Problem 1's settings as the config schema states their defaults (stated nowhere else).
+P1 = default_config()["problem1"]
+GTOL, POLISH_GTOL = P1["gtol"], P1["multistart"]["polish_gtol"]
+
+
+def fit_settings(**changes: float | int | None) -> dict[str, float | int | None]:
+    """:func:`fit_depth`'s settings: the configured defaults, with ``changes``."""
+    return {**P1["multistart"], "gtol": GTOL, **changes}
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +246,8 @@ def test_group_end_points():
 def test_multistart_finds_the_lower_two_layer_minimum(published_data):
     x, y = published_data
     # A 100,000-row subsample keeps the test quick; the minima are the same to 3 digits.
-    r = multistart(x[:100_000], y[:100_000], start_design(2, 8, 3.0, 0), screen_rows=20_000)
+    starts = start_design(2, 8, 3.0, 0)
+    r = multistart(x[:100_000], y[:100_000], starts, GTOL, 20_000, POLISH_GTOL)
     funs = [m["fun"] for m in r["minima"]]
     assert funs == sorted(funs)
     best = r["best"]
@@ -257,8 +268,8 @@ def test_screened_multistart_finds_the_minima_of_the_full_one(depth):
     equal to 1e-9 relative (1e-15 absolute for the 1-layer truth, where the error is ~0)."""
     x, y = simulate(200_000, 3)
     starts = start_design(depth, 8, 3.0, 0)
-    fast = multistart(x, y, starts, screen_rows=20_000)
-    full = multistart(x, y, starts, screen_rows=None)
+    fast = multistart(x, y, starts, GTOL, 20_000, POLISH_GTOL)
+    full = multistart(x, y, starts, GTOL, None, POLISH_GTOL)
     assert full["screen_rows"] == 200_000
     assert len(fast["minima"]) == len(full["minima"])
     assert [s["minimum"] for s in fast["starts"]] == [s["minimum"] for s in full["starts"]]
@@ -275,7 +286,7 @@ def test_fit_chain_rejects_unknown_gradient():
 
 def test_fit_depth_and_compare_explain_the_gap():
     x, y = simulate(20_000, 3)
-    fits = [fit_depth(x, y, d, points=8) for d in (2, 1)]
+    fits = [fit_depth(x, y, d, **fit_settings(points=8)) for d in (2, 1)]
     c = compare_depths(fits)
     assert [r["depth"] for r in c["rows"]] == [1, 2]
     assert c["one_layer_contains_truth"] is True
@@ -300,7 +311,7 @@ def test_fit_depth_and_compare_explain_the_gap():
 
 
 def test_one_layer_from_starts_when_the_truth_is_missed():
-    fit = fit_depth(*simulate(2_000, 3), 1, points=2)
+    fit = fit_depth(*simulate(2_000, 3), 1, **fit_settings(points=2))
     ms = fit["multistart"]
     for m in ms["minima"]:
         m["weights"] = [2.0, 0.5]  # pretend every start stopped elsewhere
@@ -315,7 +326,9 @@ def test_published_numbers_apply_to_published_data_only():
     assert problem1_published(20_000, 3, 2) is None
     assert problem1_published(1_000_000, 4, 1) is None
     x, y = simulate(2_000, 3)
-    rec = fit_depth(x, y, 1, points=2, published=PROBLEM1[1], envelope=PROBLEM1_ENVELOPE[1])
+    rec = fit_depth(
+        x, y, 1, **fit_settings(points=2), published=PROBLEM1[1], envelope=PROBLEM1_ENVELOPE[1]
+    )
     assert rec["vs_published"]["counts_equal"].keys() == {"nit", "nfev", "njev"}
     fun = rec["published_reproduction"]["fun"]
     assert rec["vs_published"]["fun_rel_diff"] == pytest.approx(
@@ -325,6 +338,6 @@ def test_published_numbers_apply_to_published_data_only():
     bound = rec["vs_published"]["bound"]
     assert bound["gtol"] == 1e-5
     assert bound == stopping_bound(x, y, rec["published_reproduction"]["weights"], 1e-5)
-    assert fit_depth(x, y, 1, points=2)["vs_published"] is None
+    assert fit_depth(x, y, 1, **fit_settings(points=2))["vs_published"] is None
     with pytest.raises(ValueError, match="envelope"):
-        fit_depth(x, y, 1, points=2, published=PROBLEM1[1])
+        fit_depth(x, y, 1, **fit_settings(points=2), published=PROBLEM1[1])

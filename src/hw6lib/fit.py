@@ -247,7 +247,7 @@ def polish(
     w: ArrayLike,
     x_screen: FloatArray,
     y_screen: FloatArray,
-    gtol: float = 1e-8,
+    gtol: float,
 ) -> dict[str, Any]:
     """Carry an end point of the subsample screen to the minimum on all rows.
 
@@ -318,9 +318,9 @@ def multistart(
     x: FloatArray,
     y: FloatArray,
     starts: ArrayLike,
-    gtol: float = 1e-5,
-    screen_rows: int | None = 50_000,
-    polish_gtol: float = 1e-8,
+    gtol: float,
+    screen_rows: int | None,
+    polish_gtol: float,
     weight_tol: float = 1e-2,
 ) -> dict[str, Any]:
     """Fit from many starts and list the distinct local minima found.
@@ -339,11 +339,12 @@ def multistart(
     starts : array_like, shape (S, L + 1)
         Starting points (:func:`start_design`).
     gtol : float
-        BFGS gradient tolerance of the screen.
+        BFGS gradient tolerance of the screen (``problem1.gtol``).
     screen_rows : int or None
-        Rows of the screen.
+        Rows of the screen (``problem1.multistart.screen_rows``).
     polish_gtol : float
-        BFGS gradient tolerance of the polish on all rows.
+        BFGS gradient tolerance of the polish on all rows
+        (``problem1.multistart.polish_gtol``).
     weight_tol : float
         Relative tolerance to merge end points into one minimum.
 

@@ -60,7 +60,7 @@ def check_card_file(
     path: str | os.PathLike[str],
     n_train: int,
     cache: str | os.PathLike[str],
-    n_valid: int = 0,
+    n_valid: int,
 ) -> bool:
     """Validate a real card data file before any job starts, once per version of the file.
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from hw6lib.mlp.progress import divergence_rule
 from hw6lib.resultfiles import atomic_open
-from hw6lib.schedule import describe_schedule
+from hw6lib.schedule import CONSTANT, decays, describe_schedule
 
 #: Metrics copied into the table, for each of "valid" and "test".
 METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
@@ -247,7 +247,7 @@ def next_value(dimension: str, value: float, side: str, n_fit: int | None = None
 
 
 def grid_edges(
-    summaries: Sequence[dict[str, Any]], n_fit: int | None = None, schedule: str = "constant"
+    summaries: Sequence[dict[str, Any]], n_fit: int | None = None, schedule: str = CONSTANT
 ) -> dict[str, Any]:
     """Where the best configuration lies in the grid, dimension by dimension.
 
@@ -268,8 +268,9 @@ def grid_edges(
     n_fit : int, optional
         Training rows (closes the upper edge of the batch size at one full batch).
     schedule : str
-        The learning-rate schedule: with a decaying one, more epochs mean a new, longer run
-        (``new_run`` is true for the epochs), not more records read off the same run.
+        The learning-rate schedule: with a decaying one (:func:`hw6lib.schedule.decays`), more
+        epochs mean a new, longer run (``new_run`` is true for the epochs), not more records
+        read off the same run.
 
     Returns
     -------
@@ -324,7 +325,7 @@ def grid_edges(
                 "below": below,
                 "above": above,
                 "above_diverged": int(above_div),
-                "new_run": key == "epochs" and schedule != "constant",
+                "new_run": key == "epochs" and decays(schedule),
             }
         )
     open_dims = [d["name"] for d in dims if d["kind"] == "open"]
