@@ -61,7 +61,7 @@ def test_simulate_rejects_empty():
 
 def test_one_layer_recovers_truth(published_data):
     x, y = published_data
-    fit = fit_chain(x, y, [0.0, 0.0], "analytic")
+    fit = fit_chain(x, y, [0.0, 0.0], "analytic", GTOL)
     np.testing.assert_allclose(fit["weights"], [1.0, 1.0], atol=1e-4)
     assert fit["fun"] < 1e-10
     assert fit["success"]
@@ -98,7 +98,7 @@ def _end_point_checks(fit, bound, x, y):
 
 def test_one_layer_published_fit_reproduced(published_data):
     x, y = published_data
-    fit = fit_chain(x, y, [0.0, 0.0], "finite-difference")
+    fit = fit_chain(x, y, [0.0, 0.0], "finite-difference", GTOL)
     pub, env = PROBLEM1[1], PROBLEM1_ENVELOPE[1]
     _recipe_checks(fit, 1)
     bound = stopping_bound(x, y, fit["weights"], 1e-5)
@@ -116,7 +116,7 @@ def test_two_layer_published_fit_reproduced(published_data):
     minimum's flat direction the run stops move with the BLAS kernels and SIMD width: not
     asserted."""
     x, y = published_data
-    fit = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference")
+    fit = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference", GTOL)
     pub, env = PROBLEM1[2], PROBLEM1_ENVELOPE[2]
     _recipe_checks(fit, 2)
     bound = stopping_bound(x, y, fit["weights"], 1e-5)
@@ -134,14 +134,14 @@ def test_stopping_bound_holds_for_other_paths_and_catches_a_looser_stop(publishe
     """Other summation orders of the same rows (as other kernels round differently) stop BFGS
     elsewhere; every stop lies within the bound. A run stopped by a looser gtol does not."""
     x, y = (a[:200_000] for a in published_data)
-    fit = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference")
+    fit = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference", GTOL)
     bound = stopping_bound(x, y, fit["weights"], 1e-5)
     assert 0 < bound["fun_rel"] < 1e-3
     assert bound["hessian_eigenvalues"][0] > 0
     rng = np.random.default_rng(0)
     for _ in range(2):
         p = rng.permutation(x.size)
-        other = fit_chain(x[p], y[p], [0.0, 0.0, 0.0], "finite-difference")
+        other = fit_chain(x[p], y[p], [0.0, 0.0, 0.0], "finite-difference", GTOL)
         _end_point_checks(other, bound, x, y)
     loose = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference", gtol=1e-3)
     assert loose["fun"] - bound["minimum_fun"] > bound["fun_abs"]
@@ -171,17 +171,17 @@ BOUND = {
 def test_recipe_markers_catch_another_recipe():
     """Analytic gradients give nfev == njev, another start is recorded: both are caught."""
     x, y = simulate(5_000, 3)
-    fd = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference")
+    fd = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference", GTOL)
     assert compare_to_published(fd, PROBLEM1[2], PROBLEM1_ENVELOPE[2], BOUND)["recipe"] == {
         "x0_zeros": True,
         "finite_differences": True,
     }
-    an = fit_chain(x, y, [0.0, 0.0, 0.0], "analytic")
+    an = fit_chain(x, y, [0.0, 0.0, 0.0], "analytic", GTOL)
     assert an["nfev"] == an["njev"]
     assert not compare_to_published(an, PROBLEM1[2], PROBLEM1_ENVELOPE[2], BOUND)["recipe"][
         "finite_differences"
     ]
-    other = fit_chain(x, y, [0.1, 0.0, 0.0], "finite-difference")
+    other = fit_chain(x, y, [0.1, 0.0, 0.0], "finite-difference", GTOL)
     v = compare_to_published(other, PROBLEM1[2], PROBLEM1_ENVELOPE[2], BOUND)
     assert not v["recipe"]["x0_zeros"]
 
@@ -281,7 +281,7 @@ def test_screened_multistart_finds_the_minima_of_the_full_one(depth):
 
 def test_fit_chain_rejects_unknown_gradient():
     with pytest.raises(ValueError, match="gradient must be"):
-        fit_chain(np.zeros(3), np.zeros(3), [0.0, 0.0], "newton")  # type: ignore[arg-type]
+        fit_chain(np.zeros(3), np.zeros(3), [0.0, 0.0], "newton", GTOL)  # type: ignore[arg-type]
 
 
 def test_fit_depth_and_compare_explain_the_gap():

@@ -49,8 +49,8 @@ def fit_chain(
     x: FloatArray,
     y: FloatArray,
     x0: ArrayLike,
-    gradient: Gradient = "analytic",
-    gtol: float = 1e-5,
+    gradient: Gradient,
+    gtol: float,
 ) -> dict[str, Any]:
     """Minimise the mean squared error of a sigmoid chain with BFGS.
 
@@ -64,7 +64,8 @@ def fit_chain(
         ``"analytic"`` passes the backpropagated gradient (``jac=True``);
         ``"finite-difference"`` lets scipy difference the loss, as the published solution did.
     gtol : float
-        BFGS gradient-norm tolerance (scipy's default ``1e-5``).
+        BFGS gradient-norm tolerance (``problem1.gtol``; its default, scipy's ``1e-5``, is
+        stated in the config schema).
 
     Returns
     -------

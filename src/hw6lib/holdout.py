@@ -16,7 +16,7 @@ from hw6lib.errors import ConfigError
 
 
 def check_split_sizes(
-    n_train: int, n_valid: int, n_rows: int | None = None, rows: str = "the data rows"
+    n_train: int, n_valid: int, n_rows: int | None = None, rows_name: str = "the data rows"
 ) -> None:
     """Every bound on the split's sizes, in one place.
 
@@ -30,7 +30,7 @@ def check_split_sizes(
         Rows of the data, where known (the stand-in's ``card.synthetic_rows`` before any job,
         the rows read in the job); a real file's rows are checked by its loader
         (:func:`hw6lib.carddata.load_card_csv` with ``min_rows = n_train + 1``).
-    rows : str
+    rows_name : str
         What ``n_rows`` counts, as the message names it (e.g. ``"card.synthetic_rows"``).
 
     Raises
@@ -40,7 +40,11 @@ def check_split_sizes(
         ``1 <= n_valid < n_train`` (:func:`check_n_valid`); one line naming the config key.
     """
     if n_train < 1 or (n_rows is not None and n_train >= n_rows):
-        bound = "at least 1" if n_rows is None else f"smaller than {rows} ({n_rows}) and at least 1"
+        bound = (
+            "at least 1"
+            if n_rows is None
+            else f"smaller than {rows_name} ({n_rows}) and at least 1"
+        )
         raise ConfigError(
             f"config key card.n_train: {n_train} must be {bound}, so that test rows remain"
         )
