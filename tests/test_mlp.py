@@ -18,6 +18,7 @@ from hw6lib.mlp import (
     cell_device,
     forward_logits,
     init_params,
+    job_device,
     loss_and_grads,
     to_module,
     train_cell,
@@ -327,6 +328,20 @@ def test_device_choice_logs_gpu_fallback(caplog) -> None:
         assert "training runs on the CPU" in caplog.text
         assert "no CUDA device available" in caplog.text
     assert cell_device("cpu").type == "cpu"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
+def test_job_device_counts_the_gpus_the_job_was_given(caplog) -> None:
+    """A training job's device, from mlp.device and its resources (gpu count or gres string)."""
+    for resources in ({"gpu": 1}, {"gres": "gpu:a100:2"}):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="hw6"):
+            assert job_device("auto", resources).type == "cpu"
+        assert "training runs on the CPU" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="hw6"):
+        assert job_device("auto", {"gpu": 0, "gres": "tmpspace:10"}).type == "cpu"
+    assert "training runs on the CPU" not in caplog.text
 
 
 def test_input_width_is_the_feature_count() -> None:
