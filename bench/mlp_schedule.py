@@ -28,6 +28,7 @@ from cardlike import card_like
 from hw6lib.mlp import SGDSettings, train_cell
 from hw6lib.mlp.grid import grid_rows, summarise
 from hw6lib.schedule import SCHEDULES
+from hw6lib.split import CardSplit
 
 
 def main() -> None:
@@ -40,7 +41,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(1)
     X, y = card_like(1_000_000, seed=425)
-    Xtr, ytr, Xte, yte = X[:500_000], y[:500_000], X[500_000:], y[500_000:]
+    split = CardSplit(X[:500_000], y[:500_000], X[500_000:], y[500_000:], n_valid=50_000)
     print(
         f"width {args.width}, batches {args.batches}, learning rates {args.lrs}, momentum 0 and "
         f"0.9, seeds 0-2, {args.epochs} epochs (the schedule's horizon)"
@@ -52,11 +53,7 @@ def main() -> None:
     for sched in args.schedules:
         cells = [
             train_cell(
-                Xtr,
-                ytr,
-                Xte,
-                yte,
-                50_000,
+                split,
                 SGDSettings.grid(
                     args.width,
                     args.lrs,

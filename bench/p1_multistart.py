@@ -31,6 +31,7 @@ import argparse
 import itertools
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,10 +39,17 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from hw6lib.chain import mse_and_grad, sigmoid
+from hw6lib.config import load_schema, validate_config
 from hw6lib.fit import group_end_points, multistart, start_design
 from hw6lib.problem1 import fit_depth
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
 from hw6lib.simulate import simulate
+
+#: Problem 1's settings at the defaults the config schema states (stated nowhere else).
+P1 = validate_config(
+    {}, load_schema(Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml")
+)["problem1"]
+MS = P1["multistart"]
 
 
 def textbook_mse(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
@@ -96,10 +104,10 @@ def rel(a: float, b: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
-    ap.add_argument("--points", type=int, default=32)
-    ap.add_argument("--box", type=float, default=3.0)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--screen-rows", type=int, default=50_000)
+    ap.add_argument("--points", type=int, default=MS["points"])
+    ap.add_argument("--box", type=float, default=MS["box"])
+    ap.add_argument("--seed", type=int, default=MS["seed"])
+    ap.add_argument("--screen-rows", type=int, default=MS["screen_rows"])
     args = ap.parse_args()
     x, y = simulate(args.n, 3)
     totals = {"before": [0.0, 0.0], "after": [0.0, 0.0]}
@@ -114,10 +122,12 @@ def main() -> None:
                     x,
                     y,
                     d,
-                    args.points,
-                    args.box,
-                    args.seed,
+                    points=args.points,
+                    box=args.box,
+                    seed=args.seed,
+                    gtol=P1["gtol"],
                     screen_rows=args.screen_rows,
+                    polish_gtol=MS["polish_gtol"],
                     published=p,
                     envelope=e,
                 )
@@ -127,7 +137,7 @@ def main() -> None:
                 totals[k][1] += w
             starts = start_design(depth, args.points, args.box, args.seed)
             old = old_minima(x, y, starts)
-            ref = multistart(x, y, starts, screen_rows=None).to_json()["minima"]
+            ref = multistart(x, y, starts, P1["gtol"], None, MS["polish_gtol"]).to_json()["minima"]
             new = after.multistart.to_json()["minima"]
             print(
                 f"\ndepth {depth}, n = {args.n:,}, {len(starts)} starts (zeros + {args.points} "

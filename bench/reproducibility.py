@@ -70,13 +70,16 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
     from hw6lib.carddata import file_sha256, generate_card_data, write_card_csv
+    from hw6lib.config import load_schema, validate_config
     from hw6lib.fit import fit_chain
     from hw6lib.mlp import SGDSettings, train_cell
     from hw6lib.simulate import simulate
-    from hw6lib.split import split_card_file
+    from hw6lib.split import CardSplit, split_card_file
     from hw6lib.tree import fit_tree
 
     torch.set_num_threads(1)
+    schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+    defaults = validate_config({}, load_schema(schema))  # the settings' one statement
     res: dict[str, Any] = {
         "numpy_simd": [k for k in __cpu_dispatch__ if __cpu_features__.get(k)],
         "torch_capability": str(torch.backends.cpu.get_cpu_capability()),
@@ -86,7 +89,7 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
     save_array(out.with_suffix(".y.npy"), y)  # compared value by value (units in the last place)
     for depth in (1, 2):
         for gradient in ("finite-difference", "analytic"):
-            f = fit_chain(x, y, np.zeros(depth + 1), gradient)
+            f = fit_chain(x, y, np.zeros(depth + 1), gradient, defaults["problem1"]["gtol"])
             res[f"p1_{depth}_{gradient}"] = {
                 k: getattr(f, k) for k in ("fun", "weights", "nit", "nfev", "njev")
             }
@@ -96,14 +99,10 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
         res["standin_sha"] = file_sha256(csv)
         arrays, _ = split_card_file(csv, rows // 2, rows // 20, "synthetic", 425)
     res["split_sha"] = _sha(*(arrays[k] for k in sorted(arrays)))
-    tree, *_ = fit_tree(arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["y_test"])
+    tree, *_ = fit_tree(CardSplit(**arrays), seed=defaults["tree"]["seed"])
     res["tree"] = {"test_f1": tree["test"]["f1"], "depth": tree["depth"], "leaves": tree["leaves"]}
     cell = train_cell(
-        arrays["X_train"][:mlp_rows],
-        arrays["y_train"][:mlp_rows],
-        arrays["X_test"][:mlp_rows],
-        arrays["y_test"][:mlp_rows],
-        mlp_rows // 10,
+        CardSplit(**{k: v[:mlp_rows] for k, v in arrays.items()}, n_valid=mlp_rows // 10),
         SGDSettings.grid(
             width=16, learning_rates=[0.1, 1.0], seeds=[0, 1], batch_size=250, epochs=2
         ),

@@ -36,6 +36,7 @@ __all__ = [
     "VOLATILE",
     "SnakemakeRunner",
     "compare_runs",
+    "default_config",
     "result_files",
     "small_config",
     "snakemake_cmd",
@@ -48,6 +49,17 @@ __all__ = [
 def tool(name: str) -> ModuleType:
     """The module of ``tools/<name>.py``, e.g. ``tool("readme_modules")``, to test its functions."""
     return importlib.import_module(name)
+
+
+def default_config() -> dict[str, Any]:
+    """The default configuration: every key at the default that the config schema states.
+
+    Tests that call the library's science functions take their settings from here, so that a
+    default is stated once, in the schema (the library's signatures take the value).
+    """
+    from hw6lib.config import load_schema, validate_config
+
+    return validate_config({}, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
 
 
 def small_config() -> dict[str, Any]:

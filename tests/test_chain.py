@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from helpers import default_config
 
 from hw6lib.chain import forward, limits, mse, mse_and_grad, output_gradient, predict, sigmoid
 from hw6lib.gradcheck import autograd_gradient, central_difference, check_gradients
+
+#: The finite-difference step, as the config schema states its default.
+EPS = default_config()["problem1"]["gradcheck"]["eps"]
 
 
 def test_sigmoid_values_and_extremes():
@@ -85,7 +89,7 @@ def test_gradient_of_weight_k_ignores_lower_weights():
 
 def test_check_gradients_summary():
     x = np.random.default_rng(0).normal(size=500)
-    r = check_gradients(x, sigmoid(x), [1, 2], n_points=2, seed=0)
+    r = check_gradients(x, sigmoid(x), [1, 2], n_points=2, seed=0, eps=EPS)
     assert [s.depth for s in r.summary] == [1, 2]
     assert r.max_abs_error_autograd < 1e-12
     assert r.max_abs_error_fd < 1e-7
@@ -94,7 +98,7 @@ def test_check_gradients_summary():
 
 def test_check_gradients_claims_hold_for_the_recursion():
     x = np.random.default_rng(1).normal(size=2_000)
-    c = check_gradients(x, sigmoid(x), [1, 2, 3], n_points=2, seed=0).claims
+    c = check_gradients(x, sigmoid(x), [1, 2, 3], n_points=2, seed=0, eps=EPS).claims
     assert c.autograd_within_rounding and c.fd_within_bound
     assert c.autograd_max_units < 2 * 2_000  # inside the n-term sum bound
     assert 0 < c.fd_max_bound_ratio <= 1
@@ -110,7 +114,7 @@ def test_check_gradients_claims_catch_a_wrong_gradient(monkeypatch):
 
     monkeypatch.setattr(gc, "mse_and_grad", wrong)
     x = np.random.default_rng(1).normal(size=2_000)
-    c = gc.check_gradients(x, sigmoid(x), [2], n_points=2, seed=0).claims
+    c = gc.check_gradients(x, sigmoid(x), [2], n_points=2, seed=0, eps=EPS).claims
     assert not c.autograd_within_rounding
     assert not c.fd_within_bound
 

@@ -22,7 +22,7 @@ from hw6lib.errors import InputError
 from hw6lib.mlp import DIVERGENCE_FACTOR, SGDSettings, train_cell, train_models
 from hw6lib.resultfiles import read_json, write_json
 from hw6lib.runlog import job_logging, peak_rss_mb
-from hw6lib.split import check_label_classes
+from hw6lib.split import CardSplit, check_label_classes
 from hw6lib.standardize import fit_standardizer
 
 
@@ -77,9 +77,8 @@ def test_constant_column_is_centred_not_divided_by_zero(card) -> None:
     assert st.scale[5] == 1.0 and st.scale[0] == 1.0
     Z = st.transform(X)
     assert np.isfinite(Z).all() and (Z[:, 5] == 0).all() and (Z[:, 0] == 0).all()
-    cell = train_cell(
-        X[:2000], y[:2000], X[2000:], y[2000:], 400, SGDSettings.grid(4, [0.1], [0], 128, 2)
-    )
+    split = CardSplit(X[:2000], y[:2000], X[2000:], y[2000:], n_valid=400)
+    cell = train_cell(split, SGDSettings.grid(4, [0.1], [0], 128, 2))
     rec = cell["models"][0]["epochs"][-1]
     assert cell["models"][0]["diverged_epoch"] is None
     assert math.isfinite(rec["train_loss"]) and math.isfinite(rec["test"]["loss"])

@@ -28,6 +28,7 @@ from hw6lib.mlp.selfcheck import (
     param_tolerance,
 )
 from hw6lib.runlog import ENGINE_FALLBACK, gpu_fallbacks
+from hw6lib.split import CardSplit
 
 pytestmark = pytest.mark.selfcheck
 
@@ -179,11 +180,7 @@ def test_the_cell_records_the_engine_and_its_check(rows, caplog) -> None:
     Xt, yt = X[:200], y[:200]
     with caplog.at_level(logging.INFO, logger="hw6.test_engines"):
         cell = train_cell(
-            X[200:],
-            y[200:],
-            Xt,
-            yt,
-            100,
+            CardSplit(X[200:], y[200:], Xt, yt, n_valid=100),
             replace(SGD, momentums=(0.0, 0.9), epochs=2),
             logger=logging.getLogger("hw6.test_engines"),
             engines=[PerturbedUpdate(), Relabelled(name="graph"), EagerEngine()],
@@ -202,7 +199,8 @@ def test_the_cell_records_the_engine_and_its_check(rows, caplog) -> None:
 
 def test_on_the_cpu_the_default_engines_train_eagerly_without_a_check(rows) -> None:
     X, y = rows
-    cell = train_cell(X[200:], y[200:], X[:200], y[:200], 100, replace(SGD, epochs=1))
+    split = CardSplit(X[200:], y[200:], X[:200], y[:200], n_valid=100)
+    cell = train_cell(split, replace(SGD, epochs=1))
     assert cell["engines"] == [{"momentum": 0.0, "engine": "eager", "checks": []}]
 
 

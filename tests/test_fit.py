@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from helpers import default_config
 
 from hw6lib.chain import mse_and_grad
 from hw6lib.fit import (
@@ -32,6 +33,15 @@ from hw6lib.problem1 import (
 )
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
 from hw6lib.simulate import simulate
+
+#: Problem 1's settings as the config schema states their defaults (stated nowhere else).
+P1 = default_config()["problem1"]
+GTOL, POLISH_GTOL = P1["gtol"], P1["multistart"]["polish_gtol"]
+
+
+def fit_settings(**changes: float | int | None) -> dict[str, float | int | None]:
+    """:func:`fit_depth`'s settings: the configured defaults, with ``changes``."""
+    return {**P1["multistart"], "gtol": GTOL, **changes}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +65,7 @@ def test_simulate_rejects_empty():
 
 def test_one_layer_recovers_truth(published_data):
     x, y = published_data
-    fit = fit_chain(x, y, [0.0, 0.0], "analytic")
+    fit = fit_chain(x, y, [0.0, 0.0], "analytic", GTOL)
     np.testing.assert_allclose(fit.weights, [1.0, 1.0], atol=1e-4)
     assert fit.fun < 1e-10
     assert fit.success
@@ -92,7 +102,7 @@ def _end_point_checks(fit, bound, x, y):
 
 def test_one_layer_published_fit_reproduced(published_data):
     x, y = published_data
-    fit = fit_chain(x, y, [0.0, 0.0], "finite-difference")
+    fit = fit_chain(x, y, [0.0, 0.0], "finite-difference", GTOL)
     pub, env = PROBLEM1[1], PROBLEM1_ENVELOPE[1]
     _recipe_checks(fit, 1)
     bound = stopping_bound(x, y, fit.weights, 1e-5)
@@ -110,7 +120,7 @@ def test_two_layer_published_fit_reproduced(published_data):
     minimum's flat direction the run stops move with the BLAS kernels and SIMD width: not
     asserted."""
     x, y = published_data
-    fit = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference")
+    fit = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference", GTOL)
     pub, env = PROBLEM1[2], PROBLEM1_ENVELOPE[2]
     _recipe_checks(fit, 2)
     bound = stopping_bound(x, y, fit.weights, 1e-5)
@@ -128,14 +138,14 @@ def test_stopping_bound_holds_for_other_paths_and_catches_a_looser_stop(publishe
     """Other summation orders of the same rows (as other kernels round differently) stop BFGS
     elsewhere; every stop lies within the bound. A run stopped by a looser gtol does not."""
     x, y = (a[:200_000] for a in published_data)
-    fit = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference")
+    fit = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference", GTOL)
     bound = stopping_bound(x, y, fit.weights, 1e-5)
     assert 0 < bound.fun_rel < 1e-3
     assert bound.hessian_eigenvalues[0] > 0
     rng = np.random.default_rng(0)
     for _ in range(2):
         p = rng.permutation(x.size)
-        other = fit_chain(x[p], y[p], [0.0, 0.0, 0.0], "finite-difference")
+        other = fit_chain(x[p], y[p], [0.0, 0.0, 0.0], "finite-difference", GTOL)
         _end_point_checks(other, bound, x, y)
     loose = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference", gtol=1e-3)
     assert loose.fun - bound.minimum_fun > bound.fun_abs
@@ -170,17 +180,17 @@ BOUND = StoppingBound(
 def test_recipe_markers_catch_another_recipe():
     """Analytic gradients give nfev == njev, another start is recorded: both are caught."""
     x, y = simulate(5_000, 3)
-    fd = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference")
+    fd = fit_chain(x, y, [0.0, 0.0, 0.0], "finite-difference", GTOL)
     assert compare_to_published(fd, PROBLEM1[2], PROBLEM1_ENVELOPE[2], BOUND).recipe == {
         "x0_zeros": True,
         "finite_differences": True,
     }
-    an = fit_chain(x, y, [0.0, 0.0, 0.0], "analytic")
+    an = fit_chain(x, y, [0.0, 0.0, 0.0], "analytic", GTOL)
     assert an.nfev == an.njev
     assert not compare_to_published(an, PROBLEM1[2], PROBLEM1_ENVELOPE[2], BOUND).recipe[
         "finite_differences"
     ]
-    other = fit_chain(x, y, [0.1, 0.0, 0.0], "finite-difference")
+    other = fit_chain(x, y, [0.1, 0.0, 0.0], "finite-difference", GTOL)
     v = compare_to_published(other, PROBLEM1[2], PROBLEM1_ENVELOPE[2], BOUND)
     assert not v.recipe["x0_zeros"]
 
@@ -258,7 +268,8 @@ def test_group_end_points():
 def test_multistart_finds_the_lower_two_layer_minimum(published_data):
     x, y = published_data
     # A 100,000-row subsample keeps the test quick; the minima are the same to 3 digits.
-    r = multistart(x[:100_000], y[:100_000], start_design(2, 8, 3.0, 0), screen_rows=20_000)
+    starts = start_design(2, 8, 3.0, 0)
+    r = multistart(x[:100_000], y[:100_000], starts, GTOL, 20_000, POLISH_GTOL)
     funs = [m.fun for m in r.minima]
     assert funs == sorted(funs)
     best = r.best
@@ -279,8 +290,8 @@ def test_screened_multistart_finds_the_minima_of_the_full_one(depth):
     equal to 1e-9 relative (1e-15 absolute for the 1-layer truth, where the error is ~0)."""
     x, y = simulate(200_000, 3)
     starts = start_design(depth, 8, 3.0, 0)
-    fast = multistart(x, y, starts, screen_rows=20_000)
-    full = multistart(x, y, starts, screen_rows=None)
+    fast = multistart(x, y, starts, GTOL, 20_000, POLISH_GTOL)
+    full = multistart(x, y, starts, GTOL, None, POLISH_GTOL)
     assert full.screen_rows == 200_000
     assert len(fast.minima) == len(full.minima)
     assert [s.minimum for s in fast.starts] == [s.minimum for s in full.starts]
@@ -292,12 +303,12 @@ def test_screened_multistart_finds_the_minima_of_the_full_one(depth):
 
 def test_fit_chain_rejects_unknown_gradient():
     with pytest.raises(ValueError, match="gradient must be"):
-        fit_chain(np.zeros(3), np.zeros(3), [0.0, 0.0], "newton")  # type: ignore[arg-type]
+        fit_chain(np.zeros(3), np.zeros(3), [0.0, 0.0], "newton", GTOL)  # type: ignore[arg-type]
 
 
 def test_fit_depth_and_compare_explain_the_gap():
     x, y = simulate(20_000, 3)
-    fits = [fit_depth(x, y, d, points=8) for d in (2, 1)]
+    fits = [fit_depth(x, y, d, **fit_settings(points=8)) for d in (2, 1)]
     c = compare_depths(fits)
     assert [r.depth for r in c.rows] == [1, 2]
     assert c.one_layer_contains_truth is True
@@ -322,7 +333,7 @@ def test_fit_depth_and_compare_explain_the_gap():
 
 
 def test_one_layer_from_starts_when_the_truth_is_missed():
-    fit = fit_depth(*simulate(2_000, 3), 1, points=2)
+    fit = fit_depth(*simulate(2_000, 3), 1, **fit_settings(points=2))
     ms = fit.multistart
     # pretend every start stopped elsewhere
     ms = replace(ms, minima=[replace(m, weights=[2.0, 0.5]) for m in ms.minima])
@@ -337,7 +348,9 @@ def test_published_numbers_apply_to_published_data_only():
     assert problem1_published(20_000, 3, 2) is None
     assert problem1_published(1_000_000, 4, 1) is None
     x, y = simulate(2_000, 3)
-    rec = fit_depth(x, y, 1, points=2, published=PROBLEM1[1], envelope=PROBLEM1_ENVELOPE[1])
+    rec = fit_depth(
+        x, y, 1, **fit_settings(points=2), published=PROBLEM1[1], envelope=PROBLEM1_ENVELOPE[1]
+    )
     assert rec.vs_published.counts_equal.keys() == {"nit", "nfev", "njev"}
     fun = rec.published_reproduction.fun
     assert rec.vs_published.fun_rel_diff == pytest.approx(
@@ -347,6 +360,6 @@ def test_published_numbers_apply_to_published_data_only():
     bound = rec.vs_published.bound
     assert bound.gtol == 1e-5
     assert bound == stopping_bound(x, y, rec.published_reproduction.weights, 1e-5)
-    assert fit_depth(x, y, 1, points=2).vs_published is None
+    assert fit_depth(x, y, 1, **fit_settings(points=2)).vs_published is None
     with pytest.raises(ValueError, match="envelope"):
-        fit_depth(x, y, 1, points=2, published=PROBLEM1[1])
+        fit_depth(x, y, 1, **fit_settings(points=2), published=PROBLEM1[1])

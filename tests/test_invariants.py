@@ -9,16 +9,18 @@ past it is refused by both.
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
-from helpers import REPO
+from helpers import REPO, default_config
 
 from hw6lib.carddata import generate_card_data
 from hw6lib.config import load_schema, validate_config
 from hw6lib.device import DEVICES
 from hw6lib.errors import ConfigError
 from hw6lib.fit import start_design
+from hw6lib.holdout import check_split_sizes
 from hw6lib.preflight import check_config_relations
 from hw6lib.schedule import SCHEDULES, lr_factor
 from hw6lib.simulate import simulate
@@ -92,3 +94,87 @@ def test_epochs_within_training(last):
             check_config_relations(cfg)
         with pytest.raises(ValueError, match="outside"):
             lr_factor("cosine", last, 5)
+
+
+@pytest.mark.parametrize(
+    ("n_train", "n_valid", "key"),
+    [
+        (10, 1, "card.n_train"),
+        (0, 1, "card.n_train"),
+        (5, 5, "card.n_valid"),
+        (5, 0, "card.n_valid"),
+    ],
+)
+def test_split_sizes_are_bounded_in_one_place(n_train, n_valid, key):
+    """Preflight (stand-in rows) and the split job (rows read) refuse with the same line."""
+    rows = 10
+    with pytest.raises(ConfigError) as direct:
+        check_split_sizes(n_train, n_valid, rows, "card.synthetic_rows")
+    assert str(direct.value).startswith(f"config key {key}: ")
+    cfg = {"card": {"path": None, "synthetic_rows": rows, "n_train": n_train, "n_valid": n_valid}}
+    with pytest.raises(ConfigError) as preflight:
+        check_config_relations(cfg)
+    with pytest.raises(ConfigError) as job:
+        split_card(generate_card_data(rows, seed=0), n_train, n_valid)
+    assert str(preflight.value) == str(direct.value)
+    assert str(job.value) == str(direct.value).replace("card.synthetic_rows", "the data rows")
+    check_split_sizes(9, 8, rows)  # the largest sizes that fit
+
+
+#: Library defaults of parameters named like a config key that are not the config's value, and
+#: why: ``device="cpu"`` is torch's own default device, never the configured ``auto`` (the jobs
+#: pass ``mlp.device`` through hw6lib.mlp.cell.job_device); ``engine`` of a training record or
+#: its progress is the name of the engine that trained, not the setting; ``engine="auto"`` of the
+#: trainers (mlp/engine.py, mlp/cell.py) is left for the change that reshapes the trainers.
+SIGNATURE_DEFAULTS_ALLOWED = {
+    ("mlp/denormals.py", "flush_denormals", "device"),
+    ("mlp/engine.py", "train_models", "device"),
+    ("mlp/model.py", "init_params", "device"),
+    ("split.py", "CardSplit", "device"),
+    ("split.py", "load", "device"),
+    ("mlp/training.py", "TrainingResult", "engine"),
+    ("mlp/progress.py", "end_epoch", "engine"),
+    ("mlp/progress.py", "report_epoch", "engine"),
+    ("mlp/engine.py", "train_models", "engine"),
+    ("mlp/cell.py", "train_cell", "engine"),
+}
+
+
+def _config_keys(config, prefix=""):
+    for key, value in config.items():
+        if isinstance(value, dict):
+            yield from _config_keys(value, f"{prefix}{key}.")
+        else:
+            yield key
+
+
+def test_science_defaults_are_stated_once():
+    """A configured setting's default lives in the schema only: a library function's parameter
+    named after a config key takes the value (no default), defaults to ``None``, or shares one
+    named constant (e.g. ``hw6lib.schedule.CONSTANT``), never a literal of its own."""
+    keys = set(_config_keys(default_config()))
+    found = set()
+    for path in sorted((REPO / "src" / "hw6lib").rglob("*.py")):
+        module = path.relative_to(REPO / "src" / "hw6lib").as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                a = node.args
+                pos = a.posonlyargs + a.args
+                pairs = list(zip(pos[len(pos) - len(a.defaults) :], a.defaults, strict=True))
+                pairs += [(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d]
+                owner = node.name
+            elif isinstance(node, ast.ClassDef):
+                pairs = [
+                    (st.target, st.value)
+                    for st in node.body
+                    if isinstance(st, ast.AnnAssign) and st.value is not None
+                ]
+                owner = node.name
+            else:
+                continue
+            for arg, default in pairs:
+                name = arg.arg if isinstance(arg, ast.arg) else getattr(arg, "id", "")
+                literal = isinstance(default, ast.Constant) and default.value is not None
+                if name in keys and literal:
+                    found.add((module, owner, name))
+    assert found == SIGNATURE_DEFAULTS_ALLOWED

@@ -18,11 +18,13 @@ from hw6lib.mlp import (
     cell_device,
     forward_logits,
     init_params,
+    job_device,
     loss_and_grads,
     to_module,
     train_cell,
     train_models,
 )
+from hw6lib.split import CardSplit
 from hw6lib.standardize import fit_standardizer
 
 
@@ -132,7 +134,8 @@ def test_standardisation_fitted_on_training_rows_only() -> None:
     X_test = X[:300] * 1000.0 + 5.0  # wildly different test rows must not matter
     X_train = X.copy()
     X_train[-200:] += 1e4  # validation rows (the last 200) must not matter either
-    out = train_cell(X_train, y, X_test, y[:300], 200, SGDSettings.grid(4, [0.1], [0], 100, 1))
+    split = CardSplit(X_train, y, X_test, y[:300], n_valid=200)
+    out = train_cell(split, SGDSettings.grid(4, [0.1], [0], 100, 1))
     fit = X_train[:1000].astype(np.float64)
     np.testing.assert_allclose(out["standardizer"]["mean"], fit.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(out["standardizer"]["scale"], fit.std(axis=0), rtol=1e-12)
@@ -235,11 +238,7 @@ def test_shuffled_minibatch_momentum_matches_a_plain_torch_sgd_loop(data) -> Non
 def test_training_is_deterministic_on_cpu(data) -> None:
     X, y = data
     args = (
-        X[:2000],
-        y[:2000],
-        X[2000:],
-        y[2000:],
-        500,
+        CardSplit(X[:2000], y[:2000], X[2000:], y[2000:], n_valid=500),
         SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 3),
     )
     a = train_cell(*args)
@@ -329,6 +328,20 @@ def test_device_choice_logs_gpu_fallback(caplog) -> None:
         assert "training runs on the CPU" in caplog.text
         assert "no CUDA device available" in caplog.text
     assert cell_device("cpu").type == "cpu"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")
+def test_job_device_counts_the_gpus_the_job_was_given(caplog) -> None:
+    """A training job's device, from mlp.device and its resources (gpu count or gres string)."""
+    for resources in ({"gpu": 1}, {"gres": "gpu:a100:2"}):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="hw6"):
+            assert job_device("auto", resources).type == "cpu"
+        assert "training runs on the CPU" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="hw6"):
+        assert job_device("auto", {"gpu": 0, "gres": "tmpspace:10"}).type == "cpu"
+    assert "training runs on the CPU" not in caplog.text
 
 
 def test_input_width_is_the_feature_count() -> None:

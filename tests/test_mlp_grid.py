@@ -13,6 +13,7 @@ from torch import nn
 from hw6lib.mlp.grid import best_summary, grid_rows, heatmap_table
 from hw6lib.mlp.replication import published_test_loop, replicate_published
 from hw6lib.published import PROBLEM2_EPOCHS
+from hw6lib.split import CardSplit
 
 
 def _metrics(f1: float) -> dict:
@@ -139,7 +140,8 @@ def test_published_loss_is_cross_entropy_over_the_batch() -> None:
 
 def test_replication_records_printed_and_correct_metrics() -> None:
     X, y = synth_card(4000, seed=3)
-    out = replicate_published(X[:3000], y[:3000], X[3000:], y[3000:], seed=0)
+    split = CardSplit(X[:3000], y[:3000], X[3000:], y[3000:])
+    out = replicate_published(split, seed=0)
     assert len(out.epochs) == 10 and out.setup["hidden"] == 10
     for r in out.epochs:
         lb = r.last_batch
@@ -149,7 +151,7 @@ def test_replication_records_printed_and_correct_metrics() -> None:
     # the record carries the whole published series to compare with, one value per epoch
     assert out.published == {k: list(v) for k, v in PROBLEM2_EPOCHS.items()}
     assert all(len(v) == len(out.epochs) for v in out.published.values())
-    assert replicate_published(X[:3000], y[:3000], X[3000:], y[3000:], seed=0) == out
+    assert replicate_published(split, seed=0) == out
 
 
 # --- where the best configuration lies in the grid ----------------------------------------

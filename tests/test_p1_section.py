@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from helpers import REPO
+from helpers import REPO, default_config
 
 from hw6lib.fit import stopping_bound
 from hw6lib.gradcheck import check_gradients
@@ -29,6 +29,8 @@ from hw6lib.simulate import simulate
 @pytest.fixture(scope="module")
 def context() -> dict[str, Any]:
     x, y = simulate(5_000, 3)
+    p1 = default_config()["problem1"]
+    settings = {**p1["multistart"], "gtol": p1["gtol"], "points": 4, "screen_rows": 2_000}
     fits = [
         # as if the data were the published data
         replace(
@@ -41,14 +43,14 @@ def context() -> dict[str, Any]:
                 stopping_bound(x, y, f.published_reproduction.weights, 1e-5),
             ),
         )
-        for f in (fit_depth(x, y, d, points=4, screen_rows=2_000) for d in (1, 2))
+        for f in (fit_depth(x, y, d, **settings) for d in (1, 2))
     ]
     return {
         "config": {"problem1": {"seed": 3}},
         "p1": {
             "fits": fits,
             "compare": compare_depths(fits),
-            "gradcheck": check_gradients(x[:1000], y[:1000], [1, 2], 1, 0),
+            "gradcheck": check_gradients(x[:1000], y[:1000], [1, 2], 1, 0, p1["gradcheck"]["eps"]),
             "fig_fits": "",
             "fig_residuals": "",
         },

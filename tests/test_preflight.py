@@ -49,11 +49,11 @@ def test_card_file_validated_once_per_version(tmp_path):
     path = tmp_path / "card.csv"
     write_card_csv(generate_card_data(300, seed=1), path)
     cache = tmp_path / "cache" / "validated.json"
-    assert check_card_file(path, 200, cache) is True
-    assert check_card_file(path, 200, cache) is False  # remembered
-    assert check_card_file(path, 250, cache) is True  # another n_train: checked again
+    assert check_card_file(path, 200, cache, n_valid=20) is True
+    assert check_card_file(path, 200, cache, n_valid=20) is False  # remembered
+    assert check_card_file(path, 250, cache, n_valid=20) is True  # another n_train: checked again
     with pytest.raises(InputError, match="at least 301 are needed"):
-        check_card_file(path, 300, cache)
+        check_card_file(path, 300, cache, n_valid=20)
     # a changed file is read again, and its problem reported with line and column
     lines = path.read_text().splitlines()
     cells = lines[10].split(",")
@@ -62,4 +62,4 @@ def test_card_file_validated_once_per_version(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     os.utime(path, ns=(1, 1))
     with pytest.raises(InputError, match=r"line 11, column used_chip: value 7 is not 0 or 1"):
-        check_card_file(path, 200, cache)
+        check_card_file(path, 200, cache, n_valid=20)

@@ -18,13 +18,13 @@ from hw6lib.metrics import classification_metrics
 from hw6lib.mlp import SGDSettings, train_cell
 from hw6lib.mlp.grid import best_summary
 from hw6lib.scores import best_mlp_scores, best_seed, plot_pr_curves, pr_curve
-from hw6lib.split import split_card
+from hw6lib.split import CardSplit, split_card
 from hw6lib.tree import fit_tree
 
 
 def test_tree_scores_give_its_predictions() -> None:
     arrays, _ = split_card(generate_card_data(6000, seed=5), n_train=3000, n_valid=300)
-    record, _, scores = fit_tree(**arrays, seed=0)
+    record, _, scores = fit_tree(CardSplit(**arrays), seed=0)
     assert scores.shape == arrays["y_test"].shape
     assert ((scores >= 0) & (scores <= 1)).all()
     assert classification_metrics(arrays["y_test"], scores > 0.5).to_json() == record["test"]
@@ -46,9 +46,10 @@ def test_best_mlp_retrained_scores_like_the_grid() -> None:
     X, y = synth_card(4000, seed=2)
     X_test, y_test = synth_card(2000, seed=3)
     sgd = SGDSettings.grid(8, [0.1, 1.0], [0, 1], 100, 3, [0.0, 0.9], "cosine")
-    cell = train_cell(X, y, X_test, y_test, 800, sgd)
+    split = CardSplit(X, y, X_test, y_test, n_valid=800)
+    cell = train_cell(split, sgd)
     best = best_summary([cell], [1, 2]).best.to_json()  # fewer epochs than the schedule's 3
-    record, scores = best_mlp_scores(X, y, X_test, y_test, 800, best, schedule="cosine", horizon=3)
+    record, scores = best_mlp_scores(split, best, schedule="cosine", horizon=3)
     assert scores.dtype == np.float32 and scores.shape == (2000,)
     assert ((scores >= 0) & (scores <= 1)).all()
     keys = ("width", "lr", "batch_size", "epochs", "momentum")

@@ -10,7 +10,9 @@ import pytest
 
 from hw6lib.carddata import COLUMNS, FEATURES, file_sha256, generate_card_data, write_card_csv
 from hw6lib.errors import ConfigError, InputError
-from hw6lib.split import split_card, split_card_file
+from hw6lib.preflight import check_card_file
+from hw6lib.resultfiles import save_array
+from hw6lib.split import ARRAYS, CardSplit, split_card, split_card_file
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +105,71 @@ def test_split_card_file_needs_n_train_plus_one_rows(tmp_path: Path, frame: pd.D
 def test_split_card_file_rejects_unknown_kind(tmp_path: Path, frame: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="kind"):
         split_card_file(tmp_path / "x.csv", 10, 0, "fake")
+
+
+def test_card_split_loads_the_split_once_with_its_slice_and_standardiser(
+    tmp_path: Path, frame: pd.DataFrame
+) -> None:
+    """What the MLP derives from the split (fitting rows, validation slice, standardiser fitted
+    on the fitting rows only, standardised rows) comes from the one object, computed once."""
+    arrays, _ = split_card(frame, n_train=2000, n_valid=300)
+    files = {}
+    for name in ARRAYS:
+        files[name] = tmp_path / f"{name}.npy"
+        save_array(files[name], arrays[name])
+    split = CardSplit.load(files, n_valid=300, device="cpu")
+    for name in ARRAYS:
+        np.testing.assert_array_equal(getattr(split, name), arrays[name])
+    assert (split.n_train, split.n_test, split.device) == (2000, 1000, "cpu")
+    assert (split.fit, split.valid) == (slice(0, 1700), slice(1700, 2000))
+    fit_rows = arrays["X_train"][:1700].astype(np.float64)
+    np.testing.assert_allclose(split.standardizer.mean, fit_rows.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(split.standardizer.scale, fit_rows.std(axis=0), rtol=1e-12)
+    st = split.standardizer
+    np.testing.assert_array_equal(split.X_fit, st.transform(arrays["X_train"][:1700]))
+    np.testing.assert_array_equal(split.y_fit, arrays["y_train"][:1700])
+    X_valid, y_valid = split.evals["valid"]
+    np.testing.assert_array_equal(X_valid, st.transform(arrays["X_train"][1700:]))
+    np.testing.assert_array_equal(y_valid, arrays["y_train"][1700:])
+    np.testing.assert_array_equal(split.evals["test"][0], st.transform(arrays["X_test"]))
+    assert split.X_fit is split.X_fit and split.evals is split.evals  # computed once
+
+
+def test_card_split_without_n_valid_serves_the_tree_only(frame: pd.DataFrame) -> None:
+    arrays, _ = split_card(frame, n_train=2000, n_valid=300)
+    split = CardSplit(**arrays)  # the tree and the published run use every training row
+    assert split.n_train == 2000 and split.y_train.ndim == 1
+    with pytest.raises(ValueError, match=r"without card\.n_valid"):
+        _ = split.standardizer
+    with pytest.raises(ConfigError, match=r"^config key card\.n_valid: 2000 must be smaller"):
+        _ = CardSplit(**arrays, n_valid=2000).fit
+    with pytest.raises(ValueError, match="2000 train rows but 1999 train labels"):
+        CardSplit(arrays["X_train"], arrays["y_train"][1:], arrays["X_test"], arrays["y_test"])
+
+
+def test_card_split_load_names_a_damaged_array(tmp_path: Path, frame: pd.DataFrame) -> None:
+    arrays, _ = split_card(frame, n_train=2000, n_valid=300)
+    files = {name: tmp_path / f"{name}.npy" for name in ARRAYS}
+    for name in ARRAYS:
+        save_array(files[name], arrays[name])
+    files["X_test"].write_bytes(files["X_test"].read_bytes()[:200])
+    with pytest.raises(InputError, match=r"X_test\.npy: damaged result file"):
+        CardSplit.load(files, n_valid=300)
+
+
+def test_preflight_and_the_split_job_read_the_data_alike(tmp_path: Path) -> None:
+    """One reader (hw6lib.split.read_card_file): a file the pre-flight check refuses, the split
+    job refuses with the same line, and a file it accepts, the job splits."""
+    frame = generate_card_data(400, seed=3)
+    frame.loc[250:299, "fraud"] = 0  # no fraud case in the validation rows (250-299)
+    path = tmp_path / "card.csv"
+    write_card_csv(frame, path)
+    with pytest.raises(InputError) as before:
+        check_card_file(path, 300, tmp_path / "cache.json", n_valid=50)
+    with pytest.raises(InputError) as job:
+        split_card_file(path, 300, 50, "real")
+    assert str(before.value) == str(job.value)
+    assert "validation rows (lines 252-301" in str(job.value)
+    assert check_card_file(path, 300, tmp_path / "cache.json", n_valid=100)
+    arrays, _ = split_card_file(path, 300, 100, "real")
+    assert arrays["y_train"].shape == (300,)

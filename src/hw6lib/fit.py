@@ -169,8 +169,8 @@ def fit_chain(
     x: FloatArray,
     y: FloatArray,
     x0: ArrayLike,
-    gradient: Gradient = "analytic",
-    gtol: float = 1e-5,
+    gradient: Gradient,
+    gtol: float,
 ) -> Fit:
     """Minimise the mean squared error of a sigmoid chain with BFGS.
 
@@ -184,7 +184,8 @@ def fit_chain(
         ``"analytic"`` passes the backpropagated gradient (``jac=True``);
         ``"finite-difference"`` lets scipy difference the loss, as the published solution did.
     gtol : float
-        BFGS gradient-norm tolerance (scipy's default ``1e-5``).
+        BFGS gradient-norm tolerance (``problem1.gtol``; its default, scipy's ``1e-5``, is
+        stated in the config schema).
 
     Returns
     -------
@@ -391,7 +392,7 @@ def polish(
     w: ArrayLike,
     x_screen: FloatArray,
     y_screen: FloatArray,
-    gtol: float = 1e-8,
+    gtol: float,
 ) -> Polished:
     """Carry an end point of the subsample screen to the minimum on all rows.
 
@@ -460,9 +461,9 @@ def multistart(
     x: FloatArray,
     y: FloatArray,
     starts: ArrayLike,
-    gtol: float = 1e-5,
-    screen_rows: int | None = 50_000,
-    polish_gtol: float = 1e-8,
+    gtol: float,
+    screen_rows: int | None,
+    polish_gtol: float,
     weight_tol: float = 1e-2,
 ) -> Multistart:
     """Fit from many starts and list the distinct local minima found.
@@ -481,11 +482,12 @@ def multistart(
     starts : array_like, shape (S, L + 1)
         Starting points (:func:`start_design`).
     gtol : float
-        BFGS gradient tolerance of the screen.
+        BFGS gradient tolerance of the screen (``problem1.gtol``).
     screen_rows : int or None
-        Rows of the screen.
+        Rows of the screen (``problem1.multistart.screen_rows``).
     polish_gtol : float
-        BFGS gradient tolerance of the polish on all rows.
+        BFGS gradient tolerance of the polish on all rows
+        (``problem1.multistart.polish_gtol``).
     weight_tol : float
         Relative tolerance to merge end points into one minimum.
 

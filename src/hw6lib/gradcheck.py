@@ -249,7 +249,7 @@ def check_gradients(
     depths: Sequence[int],
     n_points: int,
     seed: int,
-    eps: float = 1e-6,
+    eps: float,
     scale: float = 2.0,
 ) -> GradientCheck:
     """Compare the analytic MSE gradient with central differences and autograd.
@@ -270,7 +270,7 @@ def check_gradients(
     seed : int
         Seed of the weight draws.
     eps : float
-        Finite-difference step.
+        Finite-difference step (``problem1.gradcheck.eps``).
     scale : float
         Standard deviation of the weight draws.
 

@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hw6lib.carddata import LABEL, load_card_csv
 from hw6lib.errors import ConfigError
-from hw6lib.holdout import check_n_valid
-from hw6lib.split import check_label_classes
+from hw6lib.holdout import check_split_sizes
+from hw6lib.split import read_card_file
 
 
 def check_config_relations(config: Mapping[str, Any]) -> None:
@@ -27,10 +26,10 @@ def check_config_relations(config: Mapping[str, Any]) -> None:
     Raises
     ------
     ConfigError
-        ``mlp.epochs`` above ``mlp.max_epochs``, ``card.n_valid`` out of
-        :func:`hw6lib.holdout.check_n_valid`'s bounds (``1 <= n_valid < n_train``),
-        ``card.n_train`` not below the stand-in's ``card.synthetic_rows``, a ``card.path``
-        that is missing, a directory or unreadable.
+        ``mlp.epochs`` above ``mlp.max_epochs``, ``card.n_train`` or ``card.n_valid`` out of
+        :func:`hw6lib.holdout.check_split_sizes`'s bounds (``1 <= n_valid < n_train`` and, for
+        the stand-in, ``n_train`` below ``card.synthetic_rows``), a ``card.path`` that is
+        missing, a directory or unreadable.
     """
     mlp = config.get("mlp")
     if mlp is not None and max(mlp["epochs"]) > mlp["max_epochs"]:
@@ -39,14 +38,11 @@ def check_config_relations(config: Mapping[str, Any]) -> None:
             f"({mlp['max_epochs']}); every reported epoch count must be trained"
         )
     card = config["card"]
-    check_n_valid(card["n_train"], card["n_valid"])
     path = card.get("path")
+    # the stand-in's rows are known now; a real file's are checked when it is read
+    rows = card["synthetic_rows"] if path is None else None
+    check_split_sizes(card["n_train"], card["n_valid"], rows, "card.synthetic_rows")
     if path is None:
-        if card["n_train"] >= card["synthetic_rows"]:
-            raise ConfigError(
-                f"config key card.n_train: {card['n_train']} must be smaller than "
-                f"card.synthetic_rows ({card['synthetic_rows']}) so that test rows remain"
-            )
         return
     p = Path(path)
     if p.is_dir():
@@ -64,13 +60,13 @@ def check_card_file(
     path: str | os.PathLike[str],
     n_train: int,
     cache: str | os.PathLike[str],
-    n_valid: int = 0,
+    n_valid: int,
 ) -> bool:
     """Validate a real card data file before any job starts, once per version of the file.
 
-    The file is read and checked with :func:`hw6lib.carddata.load_card_csv` (at least
-    ``n_train + 1`` rows), and its training rows must hold both classes and its validation rows
-    a fraud case (:func:`hw6lib.split.check_label_classes`). A file that passed is remembered
+    The file is read and checked by :func:`hw6lib.split.read_card_file`, the reader the
+    ``card_split`` job uses too (format, at least ``n_train + 1`` rows, both classes in the
+    training rows and a fraud case in the validation rows). A file that passed is remembered
     in ``cache`` by its absolute path, size and modification time, so later runs (and every
     cluster job, which re-reads the workflow) skip the read.
 
@@ -104,10 +100,7 @@ def check_card_file(
         known = set()
     if key in known:
         return False
-    frame = load_card_csv(
-        path, min_rows=n_train + 1, min_rows_reason=f"config key card.n_train = {n_train:,}, plus 1"
-    )
-    check_label_classes(frame[LABEL].to_numpy()[:n_train], n_valid, os.fspath(path))
+    read_card_file(path, n_train, n_valid)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(sorted(known | {key})[-20:]), encoding="utf-8")

@@ -219,12 +219,13 @@ def fit_depth(
     x: FloatArray,
     y: FloatArray,
     depth: int,
-    points: int = 16,
-    box: float = 3.0,
-    seed: int = 0,
-    gtol: float = 1e-5,
-    screen_rows: int | None = 50_000,
-    polish_gtol: float = 1e-8,
+    *,
+    points: int,
+    box: float,
+    seed: int,
+    gtol: float,
+    screen_rows: int | None,
+    polish_gtol: float,
     published: dict[str, Any] | None = None,
     envelope: dict[str, Any] | None = None,
 ) -> DepthFit:
@@ -239,6 +240,8 @@ def fit_depth(
     points, box, seed : int, float, int
         Multi-start design: zeros plus ``points`` scrambled Sobol points of
         ``[-box, box]^(depth+1)`` seeded by ``seed`` (:func:`hw6lib.fit.start_design`).
+        These and the tolerances below are the config's ``problem1.multistart`` and
+        ``problem1.gtol``, required: their defaults are stated once, in the config schema.
     gtol : float
         BFGS gradient tolerance of the published recipe, the analytic fit and the screen.
     screen_rows : int or None

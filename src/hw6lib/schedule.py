@@ -26,8 +26,13 @@ from __future__ import annotations
 
 import math
 
-#: Names of the schedules (the values ``mlp.schedule`` of the configuration schema allows).
-SCHEDULES: tuple[str, ...] = ("constant", "cosine", "step")
+#: The schedule that holds the base rate in every epoch: the library's default where a caller
+#: gives no schedule (tests, benchmarks). The pipeline always passes ``mlp.schedule``, whose
+#: default is stated once, in the configuration schema.
+CONSTANT: str = "constant"
+#: Names of the schedules (the values ``mlp.schedule`` of the configuration schema allows; the
+#: schema's enum lists them for validation and the README, and a test holds the two equal).
+SCHEDULES: tuple[str, ...] = (CONSTANT, "cosine", "step")
 #: Fractions of the run after which the ``step`` schedule divides the rate by ``1/STEP_GAMMA``.
 STEP_MILESTONES: tuple[float, ...] = (0.5, 0.75)
 #: Factor applied at each milestone of the ``step`` schedule.
@@ -67,3 +72,12 @@ def lr_factor(schedule: str, epoch: int, horizon: int) -> float:
         passed = sum(t >= max(1, math.floor(f * horizon)) for f in STEP_MILESTONES)
         return STEP_GAMMA**passed
     return 1.0
+
+
+def decays(schedule: str) -> bool:
+    """Say whether the rate falls over the run (every schedule but :data:`CONSTANT`).
+
+    With a decaying schedule, epoch ``k`` of a run over ``H > k`` epochs is not a ``k``-epoch
+    run: more epochs mean a new, longer run, not more of the same one.
+    """
+    return schedule != CONSTANT

@@ -30,13 +30,12 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from hw6lib.holdout import split_valid
 from hw6lib.metrics import classification_metrics
 from hw6lib.mlp import SGDSettings, forward_logits, train_models
 from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.plots import STYLE
 from hw6lib.resultfiles import Record
-from hw6lib.standardize import fit_standardizer
+from hw6lib.split import CardSplit
 
 #: A model predicts fraud when its probability is above this (the logit is positive).
 THRESHOLD = 0.5
@@ -68,15 +67,10 @@ def best_seed(best: Mapping[str, Any]) -> int:
 
 
 def best_mlp_scores(
-    X_train: ArrayLike,
-    y_train: ArrayLike,
-    X_test: ArrayLike,
-    y_test: ArrayLike,
-    n_valid: int,
+    split: CardSplit,
     best: Mapping[str, Any],
-    schedule: str = "constant",
+    schedule: str,
     horizon: int | None = None,
-    device: torch.device | str = "cpu",
     logger: logging.Logger | None = None,
 ) -> tuple[dict[str, Any], NDArray[np.float32]]:
     """Retrain the best MLP of the grid alone and score the test rows.
@@ -89,20 +83,15 @@ def best_mlp_scores(
 
     Parameters
     ----------
-    X_train, y_train : array_like
-        The training rows (the last ``n_valid`` are validation rows, not fitted).
-    X_test, y_test : array_like
-        The test rows.
-    n_valid : int
-        ``card.n_valid``.
+    split : hw6lib.split.CardSplit
+        The data, with ``n_valid`` (the model fits the rows before the validation slice,
+        standardised as in the grid) and the training device; its test rows are scored.
     best : mapping
         ``best`` of :func:`hw6lib.mlp.grid.best_summary`.
     schedule : str
         The grid's learning-rate schedule (``mlp.schedule``).
     horizon : int, optional
         Epochs the grid's schedule spans (``mlp.max_epochs``; default ``best["epochs"]``).
-    device : torch.device or str
-        Training device.
     logger : logging.Logger, optional
         Progress messages.
 
@@ -115,10 +104,6 @@ def best_mlp_scores(
     scores : numpy.ndarray of float32, shape (n_test,)
         Probability of fraud of every test row.
     """
-    X_train = np.asarray(X_train)
-    y_train = np.asarray(y_train).ravel()
-    fit, _ = split_valid(X_train.shape[0], n_valid)
-    st = fit_standardizer(X_train[fit])
     seed = best_seed(best)
     sgd = SGDSettings(
         width=int(best["width"]),
@@ -131,10 +116,11 @@ def best_mlp_scores(
         horizon=horizon,
     )
     # one model: the eager reference (no unchecked fast engine; see hw6lib.mlp.selfcheck)
-    X_fit = st.transform(X_train[fit])
-    out = train_models(X_fit, y_train[fit], {}, sgd, device, False, logger, engine="torch")
+    out = train_models(
+        split.X_fit, split.y_fit, {}, sgd, split.device, False, logger, engine="torch"
+    )
     params = {k: torch.from_numpy(v) for k, v in out.params.items()}
-    Xt = torch.from_numpy(st.transform(X_test))
+    Xt = torch.from_numpy(split.evals["test"][0])
     with torch.no_grad(), flush_denormals(Xt.device):
         parts = [
             torch.sigmoid(forward_logits(params, Xt[s : s + 65536]))[0]
@@ -150,7 +136,7 @@ def best_mlp_scores(
         "seed": seed,
         "threshold": THRESHOLD,
         "train_loss": [float(e["train_loss"]) for e in out.models[0]["epochs"]],
-        "test": classification_metrics(np.asarray(y_test).ravel(), scores > THRESHOLD).to_json(),
+        "test": classification_metrics(split.y_test, scores > THRESHOLD).to_json(),
     }
     return record, scores
 

@@ -4,11 +4,19 @@ Train = the first ``n_train`` rows, test = the rest (the split of the previous h
 shuffling). The last ``n_valid`` training rows form the validation slice that the MLP uses for
 model selection (:mod:`hw6lib.holdout` bounds its size); the decision tree trains on all
 ``n_train`` rows, as the homework says. Test rows are never used to choose anything.
+
+:func:`read_card_file` reads and checks the data (the one reader), :func:`split_card_file`
+splits it for the ``card_split`` rule, and :class:`CardSplit` is the split as every model's job
+loads it (:meth:`CardSplit.load`): the arrays, the validation slice, the fitting rows'
+standardiser and the job's device.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -16,7 +24,12 @@ import pandas as pd
 
 from hw6lib.carddata import COLUMNS, FEATURES, LABEL, describe_features, file_sha256, load_card_csv
 from hw6lib.errors import InputError
-from hw6lib.holdout import split_valid
+from hw6lib.holdout import check_split_sizes, split_valid
+from hw6lib.resultfiles import load_array
+from hw6lib.standardize import Standardizer, fit_standardizer
+
+#: The arrays of the split, by name: the outputs of the ``card_split`` rule.
+ARRAYS: tuple[str, ...] = ("X_train", "y_train", "X_test", "y_test")
 
 
 def split_card(
@@ -48,18 +61,13 @@ def split_card(
 
     Raises
     ------
-    InputError
-        When ``n_train`` does not fit the data (naming the config key).
     ConfigError
-        When ``n_valid`` is out of bounds (:func:`hw6lib.holdout.check_n_valid`).
+        When ``n_train`` or ``n_valid`` does not fit the data
+        (:func:`hw6lib.holdout.check_split_sizes`, naming the config key).
     """
     n = len(frame)
-    if not 1 <= n_train < n:
-        raise InputError(
-            f"config key card.n_train: {n_train:,} must be at least 1 and less than the "
-            f"{n:,} data rows (the test set needs at least one row)"
-        )
-    fit, valid = split_valid(n_train, n_valid)  # checks n_valid (check_n_valid)
+    check_split_sizes(n_train, n_valid, n, "the data rows")
+    fit, valid = split_valid(n_train, n_valid)
     X = frame.loc[:, list(FEATURES)].to_numpy(dtype=np.float32)
     y = frame[LABEL].to_numpy().astype(np.uint8)
     arrays = {
@@ -126,11 +134,8 @@ def split_card_file(
     """
     if kind not in {"real", "synthetic"}:
         raise ValueError(f"kind must be 'real' or 'synthetic', got {kind!r}")
-    frame = load_card_csv(
-        path, min_rows=n_train + 1, min_rows_reason=f"config key card.n_train = {n_train:,}, plus 1"
-    )
+    frame = read_card_file(path, n_train, n_valid)
     arrays, summary = split_card(frame, n_train, n_valid)
-    check_label_classes(arrays["y_train"], n_valid, os.fspath(path))
     summary["source"] = {
         "kind": kind,
         "path": os.fspath(path),
@@ -139,6 +144,40 @@ def split_card_file(
         "seed": seed if kind == "synthetic" else None,
     }
     return arrays, summary
+
+
+def read_card_file(path: str | os.PathLike[str], n_train: int, n_valid: int) -> pd.DataFrame:
+    """Read a card CSV and apply every check of its contents: the one reader of the data.
+
+    The pre-flight check (:func:`hw6lib.preflight.check_card_file`, once per version of a real
+    file, before any job) and the ``card_split`` job (:func:`split_card_file`) both read the
+    file through this function, so that they accept and refuse the same files with the same
+    messages.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    n_train, n_valid : int
+        ``card.n_train`` (the file must have at least ``n_train + 1`` rows) and ``card.n_valid``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The validated rows (:func:`hw6lib.carddata.load_card_csv`).
+
+    Raises
+    ------
+    InputError
+        The first problem in the file, in one line (file, line, column): its format and length
+        (:func:`~hw6lib.carddata.load_card_csv`), then the classes of its training and
+        validation rows (:func:`check_label_classes`).
+    """
+    frame = load_card_csv(
+        path, min_rows=n_train + 1, min_rows_reason=f"config key card.n_train = {n_train:,}, plus 1"
+    )
+    check_label_classes(frame[LABEL].to_numpy()[:n_train], n_valid, os.fspath(path))
+    return frame
 
 
 def check_label_classes(y_train: np.ndarray, n_valid: int, name: str) -> None:
@@ -183,3 +222,122 @@ def check_label_classes(y_train: np.ndarray, n_valid: int, name: str) -> None:
             f"card.n_valid = {n_valid:,} training rows) hold no fraud case, so validation F1 is "
             "undefined and no network can be chosen (raise card.n_valid)"
         )
+
+
+@dataclass(frozen=True, eq=False)
+class CardSplit:
+    """The split as a model's job sees it: train, validation slice, test, standardiser, device.
+
+    Loaded once per job (:meth:`load`) and handed whole to the decision tree
+    (:func:`hw6lib.tree.fit_tree`), the grid (:func:`hw6lib.mlp.cell.train_cell`), the best
+    model's scores (:func:`hw6lib.scores.best_mlp_scores`) and the replication of the
+    published run (:func:`hw6lib.mlp.replication.replicate_published`). What the MLP derives
+    from it (the fitting rows, the validation slice, the standardiser fitted on the fitting rows
+    only, the standardised rows) is computed here, once, on first use.
+
+    Attributes
+    ----------
+    X_train, y_train : numpy.ndarray
+        The first ``card.n_train`` rows of the file (features float32 ``(n, 7)``, labels 0/1,
+        1-d); the tree and the published run train on all of them.
+    X_test, y_test : numpy.ndarray
+        The remaining rows; scored, never used to choose anything.
+    n_valid : int or None
+        ``card.n_valid``: the last ``n_valid`` training rows are the MLP's validation slice
+        (:func:`hw6lib.holdout.split_valid`); ``None`` where no job of the MLP grid uses the
+        split (the tree, the published run), and then :attr:`fit` and what needs it refuse.
+    device : torch.device or str
+        Where the MLP trains (:func:`hw6lib.mlp.cell.job_device`); ``"cpu"`` for the tree.
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_valid: int | None = None
+    device: Any = "cpu"
+
+    def __post_init__(self) -> None:
+        """Hold the arrays as numpy arrays, labels 1-d; refuse mismatched lengths."""
+        for name in ("X_train", "X_test"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name)))
+        for name in ("y_train", "y_test"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name)).ravel())
+        for part in ("train", "test"):
+            X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
+            if X.shape[0] != y.shape[0]:
+                raise ValueError(f"{X.shape[0]} {part} rows but {y.shape[0]} {part} labels")
+
+    @classmethod
+    def load(
+        cls, files: Mapping[str, Any], n_valid: int | None = None, device: Any = "cpu"
+    ) -> CardSplit:
+        """Read the arrays the ``card_split`` rule wrote.
+
+        Parameters
+        ----------
+        files : mapping
+            Path of each array by name (``X_train``, ``y_train``, ``X_test``, ``y_test``), e.g.
+            a job's ``snakemake.input``.
+        n_valid : int, optional
+            ``card.n_valid``, for the jobs that train the MLP.
+        device : torch.device or str
+            The job's device (:func:`hw6lib.mlp.cell.job_device`).
+
+        Raises
+        ------
+        InputError
+            A damaged array file, in one line naming it (:func:`hw6lib.resultfiles.load_array`).
+        """
+        arrays = {name: load_array(files[name]) for name in ARRAYS}
+        return cls(**arrays, n_valid=n_valid, device=device)
+
+    @property
+    def n_train(self) -> int:
+        """Training rows, validation slice included."""
+        return int(self.X_train.shape[0])
+
+    @property
+    def n_test(self) -> int:
+        """Test rows."""
+        return int(self.X_test.shape[0])
+
+    @property
+    def fit(self) -> slice:
+        """The MLP's fitting rows: the training rows before the validation slice."""
+        return self._slices[0]
+
+    @property
+    def valid(self) -> slice:
+        """The validation slice: the last ``n_valid`` training rows."""
+        return self._slices[1]
+
+    @cached_property
+    def _slices(self) -> tuple[slice, slice]:
+        if self.n_valid is None:
+            raise ValueError("this split was loaded without card.n_valid: no validation slice")
+        return split_valid(self.n_train, self.n_valid)
+
+    @cached_property
+    def standardizer(self) -> Standardizer:
+        """Column means and deviations of the fitting rows only (never validation or test)."""
+        return fit_standardizer(self.X_train[self.fit])
+
+    @cached_property
+    def X_fit(self) -> np.ndarray:
+        """The fitting rows, standardised (float32)."""
+        return self.standardizer.transform(self.X_train[self.fit])
+
+    @property
+    def y_fit(self) -> np.ndarray:
+        """The fitting rows' labels."""
+        return self.y_train[self.fit]
+
+    @cached_property
+    def evals(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The rows scored after every epoch, standardised: ``valid`` and ``test``."""
+        st = self.standardizer
+        return {
+            "valid": (st.transform(self.X_train[self.valid]), self.y_train[self.valid]),
+            "test": (st.transform(self.X_test), self.y_test),
+        }

@@ -25,29 +25,23 @@ from hw6lib.carddata import FEATURES
 from hw6lib.metrics import classification_metrics
 from hw6lib.plots import STYLE
 from hw6lib.resultfiles import Record
+from hw6lib.split import CardSplit
 
 
 def fit_tree(
-    X_train: np.ndarray,
-    y_train: np.ndarray,
-    X_test: np.ndarray,
-    y_test: np.ndarray,
-    max_depth: int | None = None,
-    seed: int = 0,
-    text_depth: int = 0,
+    split: CardSplit, seed: int, max_depth: int | None = None, text_depth: int = 0
 ) -> tuple[dict[str, Any], float, np.ndarray]:
     """Fit a decision tree (scikit-learn's defaults) and score it on train and test rows.
 
     Parameters
     ----------
-    X_train, y_train : numpy.ndarray
-        Training features ``(n, 7)`` and 0/1 labels.
-    X_test, y_test : numpy.ndarray
-        Test features and labels; only scored, never used to choose anything.
+    split : hw6lib.split.CardSplit
+        The tree fits all training rows (validation slice included), features ``(n, 7)`` and
+        0/1 labels; the test rows are only scored, never used to choose anything.
+    seed : int
+        ``random_state`` of the tree (``tree.seed``; it breaks ties between equally good splits).
     max_depth : int or None
         Depth limit; ``None`` (scikit-learn's default) grows the tree until the leaves are pure.
-    seed : int
-        ``random_state`` of the tree (it breaks ties between equally good splits).
     text_depth : int
         When positive, the record holds the top ``text_depth`` levels of the tree as text
         (``sklearn.tree.export_text``).
@@ -64,6 +58,7 @@ def fit_tree(
         The tree's probability of fraud for every test row (the fraud share of its leaf), for
         precision-recall curves; it predicts fraud where this is above 1/2.
     """
+    X_train, y_train, X_test, y_test = split.X_train, split.y_train, split.X_test, split.y_test
     model = DecisionTreeClassifier(max_depth=max_depth, random_state=seed)
     start = time.perf_counter()
     model.fit(X_train, y_train)
@@ -90,12 +85,7 @@ def fit_tree(
 
 
 def depth_sweep(
-    X_train: np.ndarray,
-    y_train: np.ndarray,
-    X_test: np.ndarray,
-    y_test: np.ndarray,
-    max_depths: Sequence[int | None],
-    seed: int = 0,
+    split: CardSplit, max_depths: Sequence[int | None], seed: int
 ) -> tuple[list[dict[str, Any]], list[float]]:
     """:func:`fit_tree` at each depth limit (``None`` = unlimited), in the order given.
 
@@ -108,7 +98,7 @@ def depth_sweep(
     """
     records, seconds = [], []
     for d in max_depths:
-        rec, sec, _ = fit_tree(X_train, y_train, X_test, y_test, max_depth=d, seed=seed)
+        rec, sec, _ = fit_tree(split, max_depth=d, seed=seed)
         records.append(rec)
         seconds.append(sec)
     return records, seconds

@@ -11,15 +11,11 @@ with job_logging(snakemake.log[0]) as log:
     import torch
 
     from hw6lib.mlp.replication import replicate_published
-    from hw6lib.resultfiles import load_array, write_json
+    from hw6lib.resultfiles import write_json
+    from hw6lib.split import CardSplit
 
     torch.set_num_threads(snakemake.threads)
     result = replicate_published(
-        load_array(snakemake.input.X_train),
-        load_array(snakemake.input.y_train),
-        load_array(snakemake.input.X_test),
-        load_array(snakemake.input.y_test),
-        seed=snakemake.params.seed,
-        logger=log,
+        CardSplit.load(snakemake.input), seed=snakemake.params.seed, logger=log
     )
     write_json(snakemake.output.published, result)

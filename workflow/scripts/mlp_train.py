@@ -10,20 +10,16 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]) as log:
     import torch
 
-    from hw6lib.device import granted_gpus
     from hw6lib.gpulease import job_cuda_device
-    from hw6lib.mlp import SGDSettings, cell_device, train_cell
-    from hw6lib.resultfiles import load_array, write_json
+    from hw6lib.mlp import SGDSettings, job_device, train_cell
+    from hw6lib.resultfiles import write_json
+    from hw6lib.split import CardSplit
 
     torch.set_num_threads(snakemake.threads)
     p = snakemake.params
-    device = cell_device(
-        p.device,
-        granted_gpus(snakemake.resources.get("gpu", 0), snakemake.resources.get("gres", "")),
-        log,
-    )
     # with several GPUs, one no other job holds (hw6lib.gpulease)
-    with job_cuda_device(device, logger=log) as device:
+    with job_cuda_device(job_device(p.device, snakemake.resources, log), logger=log) as device:
+        split = CardSplit.load(snakemake.input, p.n_valid, device)
         sgd = SGDSettings.grid(
             width=int(snakemake.wildcards.width),
             learning_rates=p.learning_rates,
@@ -33,16 +29,5 @@ with job_logging(snakemake.log[0]) as log:
             momentums=p.momentums,
             schedule=p.schedule,
         )
-        result = train_cell(
-            load_array(snakemake.input.X_train),
-            load_array(snakemake.input.y_train),
-            load_array(snakemake.input.X_test),
-            load_array(snakemake.input.y_test),
-            n_valid=p.n_valid,
-            sgd=sgd,
-            device=device,
-            cuda_graph=p.cuda_graph,
-            logger=log,
-            engine=p.engine,
-        )
+        result = train_cell(split, sgd, cuda_graph=p.cuda_graph, logger=log, engine=p.engine)
         write_json(snakemake.output.cell, result)

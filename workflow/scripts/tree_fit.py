@@ -12,12 +12,14 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.resultfiles import load_array, save_array, write_json
+    from hw6lib.resultfiles import save_array, write_json
+    from hw6lib.split import CardSplit
     from hw6lib.tree import fit_tree
 
-    arrays = {k: load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")}
     record, seconds, scores = fit_tree(
-        **arrays, seed=snakemake.params.seed, text_depth=snakemake.params.text_depth
+        CardSplit.load(snakemake.input),
+        seed=snakemake.params.seed,
+        text_depth=snakemake.params.text_depth,
     )
     write_json(snakemake.output.metrics, record)
     save_array(snakemake.output.scores, scores)

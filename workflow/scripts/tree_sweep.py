@@ -8,12 +8,14 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.resultfiles import load_array, write_json
+    from hw6lib.resultfiles import write_json
+    from hw6lib.split import CardSplit
     from hw6lib.tree import depth_sweep, simplest_enough
 
-    arrays = {k: load_array(snakemake.input[k]) for k in ("X_train", "y_train", "X_test", "y_test")}
     p = snakemake.params
-    records, seconds = depth_sweep(**arrays, max_depths=p.max_depths, seed=p.seed)
+    records, seconds = depth_sweep(
+        CardSplit.load(snakemake.input), max_depths=p.max_depths, seed=p.seed
+    )
     write_json(
         snakemake.output.sweep,
         {"seed": p.seed, "trees": records, "enough": simplest_enough(records)},

@@ -16,8 +16,8 @@ Modules, from the model up:
 * :mod:`~hw6lib.mlp.fused`: the same training as one Triton kernel launch per epoch (GPU).
 * :mod:`~hw6lib.mlp.engines`: the trainers as data (fused, CUDA graph, eager), in the order tried.
 * :mod:`~hw6lib.mlp.selfcheck`: each fast engine checked against eager at run time; the choice.
-* :mod:`~hw6lib.mlp.cell`: one grid cell from the split arrays (:func:`train_cell`) and the
-  job's device.
+* :mod:`~hw6lib.mlp.cell`: one grid cell from the split (:func:`train_cell`) and the job's
+  device (:func:`job_device`).
 * :mod:`~hw6lib.mlp.grid`: the grid's summary (best configuration, edges, CSV).
 * :mod:`~hw6lib.mlp.plots`: its figures.
 * :mod:`~hw6lib.mlp.replication`: the published Problem 2 run, replicated with its defects.
@@ -26,10 +26,10 @@ The public names of ``model``, ``training``, ``progress``, ``engine`` and ``cell
 re-exported here; :mod:`~hw6lib.mlp.fused`, :mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.plots`
 and :mod:`~hw6lib.mlp.replication` are imported by name (they need Triton or matplotlib, or
 nothing of the trainer). The standardisation and the validation slice live with the data
-(:mod:`hw6lib.standardize`, :mod:`hw6lib.holdout`).
+(:class:`hw6lib.split.CardSplit`, from :mod:`hw6lib.standardize` and :mod:`hw6lib.holdout`).
 """
 
-from hw6lib.mlp.cell import cell_device, train_cell
+from hw6lib.mlp.cell import cell_device, job_device, train_cell
 from hw6lib.mlp.engine import train_models
 from hw6lib.mlp.model import (
     N_IN,
@@ -56,6 +56,7 @@ __all__ = [
     "evaluate",
     "forward_logits",
     "init_params",
+    "job_device",
     "loss_and_grads",
     "to_module",
     "train_cell",

@@ -1,37 +1,30 @@
-"""One cell of the grid (one width and batch size) from the split arrays, and its device.
+"""One cell of the grid (one width and batch size) from the split, and the job's device.
 
-The last ``n_valid`` training rows are the validation rows (:func:`hw6lib.holdout.split_valid`);
-the models are trained on the others, standardised with those rows' statistics only
-(:func:`hw6lib.standardize.fit_standardizer`); validation and test rows are scored after every
-epoch.
+The split (:class:`hw6lib.split.CardSplit`) holds the validation rows (the last ``n_valid``
+training rows), the fitting rows before them and their standardisation (those rows' statistics
+only); the models are trained on the fitting rows, and validation and test rows are scored after
+every epoch. :func:`job_device` is the device of a training job, from the config and the
+resources the job was given.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import torch
-from numpy.typing import ArrayLike
 
-from hw6lib.holdout import split_valid
 from hw6lib.mlp.engines import Engine, default_engines
 from hw6lib.mlp.selfcheck import choose_engine
 from hw6lib.mlp.training import SGDSettings
 from hw6lib.runlog import GPU_FALLBACK
-from hw6lib.standardize import fit_standardizer
+from hw6lib.split import CardSplit
 
 
 def train_cell(
-    X_train: ArrayLike,
-    y_train: ArrayLike,
-    X_test: ArrayLike,
-    y_test: ArrayLike,
-    n_valid: int,
+    split: CardSplit,
     sgd: SGDSettings,
-    device: torch.device | str = "cpu",
     cuda_graph: bool = True,
     logger: logging.Logger | None = None,
     engine: str = "auto",
@@ -46,16 +39,12 @@ def train_cell(
 
     Parameters
     ----------
-    X_train, y_train : array_like
-        The training rows and labels; the last ``n_valid`` are the validation rows.
-    X_test, y_test : array_like
-        The test rows and labels (scored every epoch, never used to choose).
-    n_valid : int
-        ``card.n_valid``.
+    split : hw6lib.split.CardSplit
+        The data, with ``n_valid`` (the models fit the rows before the validation slice,
+        standardised by those rows' statistics; validation and test rows are scored every
+        epoch, never used to fit) and the training device.
     sgd : SGDSettings
         The cell's models (:meth:`SGDSettings.grid`) and their training.
-    device : torch.device or str
-        Training device.
     cuda_graph : bool
         ``False`` leaves the CUDA-graph engine out of the default engines.
     logger : logging.Logger, optional
@@ -77,23 +66,15 @@ def train_cell(
         fraction of the job's work); no timings, so that equal configurations give equal files.
     """
     log = logger or logging.getLogger("hw6")
-    X_train = np.asarray(X_train)
-    fit, valid = split_valid(X_train.shape[0], n_valid)
-    y_train = np.asarray(y_train).ravel()
-    st = fit_standardizer(X_train[fit])
-    X_fit = st.transform(X_train[fit])
-    evals = {
-        "valid": (st.transform(X_train[valid]), y_train[valid]),
-        "test": (st.transform(X_test), np.asarray(y_test).ravel()),
-    }
+    X_fit, y_fit, evals = split.X_fit, split.y_fit, split.evals
     if engines is None:
         engines = [e for e in default_engines() if cuda_graph or e.name != "graph"]
-    device = torch.device(device)
+    device = torch.device(split.device)
     models, used = [], []
     for mu in sgd.momentums:
         run = sgd.with_momentum(mu)
-        choice = choose_engine(engines, X_fit, y_train[fit], run, device, engine, log)
-        out = choice.engine.train(X_fit, y_train[fit], evals, run, device, log)
+        choice = choose_engine(engines, X_fit, y_fit, run, device, engine, log)
+        out = choice.engine.train(X_fit, y_fit, evals, run, device, log)
         models += [{"momentum": float(mu), "engine": choice.engine.name, **m} for m in out.models]
         used.append({"momentum": float(mu), **choice.record()})
         log.info(
@@ -114,10 +95,10 @@ def train_cell(
         "momentums": [float(mu) for mu in sgd.momentums],
         "schedule": sgd.schedule,
         "epochs": int(sgd.epochs),
-        "n_fit": int(fit.stop),
-        "n_valid": int(n_valid),
-        "n_test": int(np.asarray(X_test).shape[0]),
-        "standardizer": st.to_dict(),
+        "n_fit": int(split.fit.stop),
+        "n_valid": int(split.n_valid),
+        "n_test": split.n_test,
+        "standardizer": split.standardizer.to_dict(),
         "models": models,
         "engines": used,
     }
@@ -157,3 +138,28 @@ def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) 
             "available" if torch.cuda.is_available() else "not available",
         )
     return dev
+
+
+def job_device(
+    name: str, resources: Mapping[str, Any], logger: logging.Logger | None = None
+) -> torch.device:
+    """Choose the device of a training job: :func:`cell_device` with the GPUs it was given.
+
+    Parameters
+    ----------
+    name : {"auto", "cpu", "cuda"}
+        ``mlp.device``.
+    resources : mapping
+        The job's resources (``snakemake.resources``): its ``gpu`` count or ``gres`` string
+        (:func:`hw6lib.device.granted_gpus`).
+    logger : logging.Logger, optional
+        Where to say which device was used and why.
+
+    Returns
+    -------
+    torch.device
+    """
+    from hw6lib.device import granted_gpus
+
+    gpus = granted_gpus(resources.get("gpu", 0), resources.get("gres", ""))
+    return cell_device(name, gpus, logger)

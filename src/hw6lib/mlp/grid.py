@@ -21,7 +21,7 @@ import numpy as np
 
 from hw6lib.mlp.progress import divergence_rule
 from hw6lib.resultfiles import Record, atomic_open
-from hw6lib.schedule import SCHEDULES, STEP_GAMMA, STEP_MILESTONES
+from hw6lib.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
 
 #: Metrics copied into the table, for each of "valid" and "test".
 METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
@@ -249,7 +249,7 @@ _FILE_SELECTION = (
 
 
 def _file_schedule_text(schedule: str) -> str:
-    if schedule == "constant":
+    if schedule == CONSTANT:
         return "a constant learning rate in every epoch"
     if schedule == "cosine":
         return (
@@ -427,7 +427,7 @@ class GridEdges(Record):
 
 
 def grid_edges(
-    summaries: Sequence[ConfigSummary], n_fit: int | None = None, schedule: str = "constant"
+    summaries: Sequence[ConfigSummary], n_fit: int | None = None, schedule: str = CONSTANT
 ) -> GridEdges:
     """Where the best configuration lies in the grid, dimension by dimension.
 
@@ -448,8 +448,9 @@ def grid_edges(
     n_fit : int, optional
         Training rows (closes the upper edge of the batch size at one full batch).
     schedule : str
-        The learning-rate schedule: with a decaying one, more epochs mean a new, longer run
-        (``new_run`` is true for the epochs), not more records read off the same run.
+        The learning-rate schedule: with a decaying one (:func:`hw6lib.schedule.decays`), more
+        epochs mean a new, longer run (``new_run`` is true for the epochs), not more records
+        read off the same run.
 
     Returns
     -------
@@ -500,7 +501,7 @@ def grid_edges(
                 below=below,
                 above=above,
                 above_diverged=int(above_div),
-                new_run=key == "epochs" and schedule != "constant",
+                new_run=key == "epochs" and decays(schedule),
             )
         )
     open_dims = [d.name for d in dims if d.kind == "open"]

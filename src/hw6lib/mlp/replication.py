@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from numpy.typing import ArrayLike
 from torch import nn
 
 from hw6lib.metrics import Metrics, classification_metrics, confusion_counts, metrics_from_counts
 from hw6lib.published import PROBLEM2_EPOCHS
 from hw6lib.resultfiles import Record
+from hw6lib.split import CardSplit
 
 #: The published hyper-parameters.
 PUBLISHED_SETUP: dict[str, Any] = {
@@ -148,22 +148,15 @@ class PublishedReplication(Record):
 
 
 def replicate_published(
-    X_train: ArrayLike,
-    y_train: ArrayLike,
-    X_test: ArrayLike,
-    y_test: ArrayLike,
-    seed: int = 0,
-    logger: logging.Logger | None = None,
+    split: CardSplit, seed: int, logger: logging.Logger | None = None
 ) -> PublishedReplication:
     """Train the published model the published way and score it as published and correctly.
 
     Parameters
     ----------
-    X_train, y_train : array_like
+    split : hw6lib.split.CardSplit
         All training rows, raw features, in file order (the published run used no validation
-        split and no scaling).
-    X_test, y_test : array_like
-        Test rows.
+        split and no scaling), and the test rows.
     seed : int
         Seed of the initial weights (the published code set none).
     logger : logging.Logger, optional
@@ -175,10 +168,10 @@ def replicate_published(
     """
     log = logger or logging.getLogger("hw6")
     setup = PUBLISHED_SETUP
-    Xtr = torch.from_numpy(np.ascontiguousarray(X_train, dtype=np.float32))
-    ytr = torch.from_numpy(np.asarray(y_train, dtype=np.float32).ravel())
-    Xte = torch.from_numpy(np.ascontiguousarray(X_test, dtype=np.float32))
-    yte = torch.from_numpy(np.asarray(y_test, dtype=np.float32).ravel())
+    Xtr = torch.from_numpy(np.ascontiguousarray(split.X_train, dtype=np.float32))
+    ytr = torch.from_numpy(np.asarray(split.y_train, dtype=np.float32).ravel())
+    Xte = torch.from_numpy(np.ascontiguousarray(split.X_test, dtype=np.float32))
+    yte = torch.from_numpy(np.asarray(split.y_test, dtype=np.float32).ravel())
     model = published_model(Xtr.shape[1], setup["hidden"], seed)
     loss_fn = nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=setup["lr"])

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 
-from hw6lib.schedule import lr_factor
+from hw6lib.schedule import CONSTANT, lr_factor
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ class SGDSettings:
         SGD momentum coefficients (0: plain SGD; ``torch.optim.SGD`` semantics).
     schedule : {"constant", "cosine", "step"}
         Learning-rate schedule (:func:`hw6lib.schedule.lr_factor`): every model's rate is its
-        ``learning_rates`` entry times the epoch's factor, set at the start of each epoch.
+        ``learning_rates`` entry times the epoch's factor, set at the start of each epoch
+        (default :data:`hw6lib.schedule.CONSTANT`; the pipeline passes ``mlp.schedule``).
     horizon : int or None
         Epochs the schedule spans (``None``: ``epochs``). Training the first ``epochs`` of a run
         scheduled over ``horizon`` epochs gives that run's models after ``epochs`` epochs.
@@ -63,7 +64,7 @@ class SGDSettings:
     batch_size: int
     epochs: int
     momentums: Sequence[float] = (0.0,)
-    schedule: str = "constant"
+    schedule: str = CONSTANT
     horizon: int | None = None
 
     def __post_init__(self) -> None:
@@ -93,7 +94,7 @@ class SGDSettings:
         batch_size: int,
         epochs: int,
         momentums: Sequence[float] = (0.0,),
-        schedule: str = "constant",
+        schedule: str = CONSTANT,
     ) -> SGDSettings:
         """Pair every learning rate with every seed: the models of one cell (seeds vary fastest).
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from hw6lib.htmltext import data
-from hw6lib.schedule import SCHEDULES, STEP_GAMMA, STEP_MILESTONES
+from hw6lib.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
 
 if TYPE_CHECKING:  # the records' types only: the wording needs none of their modules
     from hw6lib.mlp.grid import (
@@ -188,7 +188,7 @@ def schedule_text(schedule: str) -> str:
     ValueError
         For an unknown schedule.
     """
-    if schedule == "constant":
+    if schedule == CONSTANT:
         return "a constant learning rate in every epoch"
     if schedule == "cosine":
         return (
@@ -231,12 +231,12 @@ def grid_values(grid: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
 
 def schedule_clause(schedule: str) -> str:
     """Name the schedule after the best configuration (nothing when the rate is constant)."""
-    return "" if schedule == "constant" else f", {schedule} learning-rate schedule"
+    return "" if not decays(schedule) else f", {schedule} learning-rate schedule"
 
 
 def epochs_clause(schedule: str, max_epochs: int) -> str:
     """Why the epochs of the grid are not shorter runs, when the learning rate decays."""
-    if schedule == "constant":
+    if not decays(schedule):
         return ""
     return (
         f", whose learning rate decays over all {max_epochs}: the records of an earlier epoch "
