@@ -33,6 +33,7 @@ from hw6lib.holdout import split_valid
 from hw6lib.metrics import classification_metrics
 from hw6lib.mlp import SGDSettings, forward_logits, train_models
 from hw6lib.mlp.denormals import flush_denormals
+from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.plots import STYLE
 from hw6lib.standardize import fit_standardizer
 
@@ -127,6 +128,7 @@ def best_mlp_scores(
         momentums=[float(best.get("momentum", 0.0))],
         schedule=schedule,
         horizon=horizon,
+        depth=int(best.get("depth", DEFAULT_DEPTH)),
     )
     # one model: the eager reference (no unchecked fast engine; see hw6lib.mlp.selfcheck)
     X_fit = st.transform(X_train[fit])
@@ -140,6 +142,7 @@ def best_mlp_scores(
         ]
     scores = torch.cat(parts).numpy().astype(np.float32)
     record = {
+        **({"depth": best["depth"]} if "depth" in best else {}),
         "width": int(best["width"]),
         "lr": float(best["lr"]),
         "batch_size": int(best["batch_size"]),

@@ -32,6 +32,7 @@ with job_logging(snakemake.log[0]) as log:
             epochs=p.epochs,
             momentums=p.momentums,
             schedule=p.schedule,
+            depth=p.depth,
         )
         result = train_cell(
             load_array(snakemake.input.X_train),

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from hw6lib.holdout import split_valid
 from hw6lib.mlp.engines import Engine, default_engines
+from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.selfcheck import choose_engine
 from hw6lib.mlp.training import SGDSettings
 from hw6lib.runlog import GPU_FALLBACK
@@ -69,8 +70,9 @@ def train_cell(
     Returns
     -------
     dict
-        ``width``, ``batch_size``, ``momentums``, ``schedule``, ``epochs``, ``n_fit``,
-        ``n_valid``, ``n_test``, ``standardizer``, ``models`` (see
+        ``depth`` (only where it is not the homework's 2, so that the cells of the default grid
+        are as before), ``width``, ``batch_size``, ``momentums``, ``schedule``, ``epochs``,
+        ``n_fit``, ``n_valid``, ``n_test``, ``standardizer``, ``models`` (see
         :class:`hw6lib.mlp.training.TrainingResult`), each with its ``momentum`` and the
         ``engine`` that trained it, and ``engines``: per momentum the engine and its self-checks
         (:meth:`hw6lib.mlp.selfcheck.EngineChoice.record`: largest difference, cost as a
@@ -108,7 +110,9 @@ def train_cell(
             out.train_seconds,
             out.eval_seconds,
         )
+    depth = {"depth": sgd.depth} if sgd.depth != DEFAULT_DEPTH else {}
     return {
+        **depth,
         "width": int(sgd.width),
         "batch_size": int(sgd.batch_size),
         "momentums": [float(mu) for mu in sgd.momentums],

@@ -1,7 +1,8 @@
 """The MLP grid put together: one tidy table of every configuration, and the best one.
 
-A *configuration* is (width, learning rate, batch size, epochs, momentum); each is trained once
-per seed.
+A *configuration* is (width, learning rate, batch size, epochs, momentum), and the depth (hidden
+layers) where the grid varies it or it is not the homework's 2 (:func:`grid_key`); each is
+trained once per seed.
 The table has one row per (configuration, seed), with validation and test metrics read off the
 per-epoch records of the cell files (:func:`hw6lib.mlp.cell.train_cell`): the number of epochs is a
 grid dimension without retraining. The best configuration maximises the mean validation F1 over
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.progress import divergence_rule
 from hw6lib.resultfiles import atomic_open
 from hw6lib.schedule import describe_schedule
@@ -27,6 +29,20 @@ METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp
 #: Metrics summarised as mean and standard deviation over seeds.
 SUMMARY_METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1")
 KEY: tuple[str, ...] = ("width", "lr", "batch_size", "epochs", "momentum")
+
+
+def cell_depth(cell: dict[str, Any]) -> int:
+    """Return the hidden layers of a cell's models (its file names ``depth`` unless it is 2)."""
+    return int(cell.get("depth", DEFAULT_DEPTH))
+
+
+def grid_key(records: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """Return the keys of a configuration in ``records`` (rows or summaries).
+
+    :data:`KEY`, after ``depth`` where the records name it (:func:`grid_rows` does when a
+    cell's depth is not 2).
+    """
+    return ("depth", *KEY) if records and "depth" in records[0] else KEY
 
 
 def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[dict[str, Any]]:
@@ -42,11 +58,14 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
     Returns
     -------
     list of dict
-        Keys ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum``, ``seed``, ``diverged``,
+        Keys ``depth`` (only when some cell's depth is not 2, so that a grid of the homework's
+        network keeps its columns), ``width``, ``lr``, ``batch_size``, ``epochs``,
+        ``momentum``, ``seed``, ``diverged``,
         ``diverged_epoch``, ``train_loss`` and ``valid_<metric>`` / ``test_<metric>`` for every
         metric in :data:`METRICS` (``None`` once a model has diverged).
     """
     rows = []
+    with_depth = {cell_depth(c) for c in cells} - {DEFAULT_DEPTH} != set()
     for cell in cells:
         for e in epochs:
             if not 1 <= e <= cell["epochs"]:
@@ -54,7 +73,8 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
         for model in cell["models"]:
             for e in epochs:
                 rec = model["epochs"][e - 1]
-                row: dict[str, Any] = {
+                row: dict[str, Any] = {"depth": cell_depth(cell)} if with_depth else {}
+                row |= {
                     "width": cell["width"],
                     "lr": model["lr"],
                     "batch_size": cell["batch_size"],
@@ -69,7 +89,8 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
                     for k in METRICS:
                         row[f"{split}_{k}"] = None if rec[split] is None else rec[split][k]
                 rows.append(row)
-    rows.sort(key=lambda r: (*tuple(r[k] for k in KEY), r["seed"]))
+    key = grid_key(rows)
+    rows.sort(key=lambda r: (*tuple(r[k] for k in key), r["seed"]))
     return rows
 
 
@@ -91,16 +112,17 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        Sorted best first (ties: fewer epochs, narrower, larger batch, smaller lr, smaller
-        momentum).
+        Sorted best first (ties: fewer epochs, fewer hidden layers, narrower, larger batch,
+        smaller lr, smaller momentum).
     """
+    keys = grid_key(rows)
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
-        groups.setdefault(tuple(r[k] for k in KEY), []).append(r)
+        groups.setdefault(tuple(r[k] for k in keys), []).append(r)
     out = []
     for key, rs in groups.items():
         rs = sorted(rs, key=lambda r: r["seed"])
-        s: dict[str, Any] = dict(zip(KEY, key, strict=True))
+        s: dict[str, Any] = dict(zip(keys, key, strict=True))
         s["seeds"] = [r["seed"] for r in rs]
         s["n_diverged"] = sum(r["diverged"] for r in rs)
         s["score"] = float(np.mean([r["valid_f1"] or 0.0 for r in rs]))
@@ -112,6 +134,7 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         key=lambda s: (
             -s["score"],
             s["epochs"],
+            s.get("depth", DEFAULT_DEPTH),
             s["width"],
             -s["batch_size"],
             s["lr"],
@@ -152,10 +175,10 @@ def best_summary(
     """
     rows = grid_rows(cells, epochs)
     summaries = summarise(rows)
-    by_cell = {(c["width"], c["batch_size"]): c for c in cells}
+    by_cell = {(cell_depth(c), c["width"], c["batch_size"]): c for c in cells}
     leaders = []
     for s in summaries[:top]:
-        cell = by_cell[(s["width"], s["batch_size"])]
+        cell = by_cell[(s.get("depth", DEFAULT_DEPTH), s["width"], s["batch_size"])]
         models = [
             m for m in cell["models"] if m["lr"] == s["lr"] and m["momentum"] == s["momentum"]
         ]
@@ -171,14 +194,16 @@ def best_summary(
             curve.append(point)
         leaders.append({**s, "curve": curve})
     best = dict(leaders[0])
-    best["rows"] = [r for r in rows if all(r[k] == best[k] for k in KEY)]
+    best["rows"] = [r for r in rows if all(r[k] == best[k] for k in grid_key(rows))]
     n_models = sum(len(c["models"]) for c in cells)
     first = cells[0]
     return {
         "best": best,
         "top": leaders,
         "selection": "highest mean validation F1 over seeds (diverged seeds count as 0); "
-        "ties: fewer epochs, narrower, larger batch, smaller learning rate, smaller momentum",
+        "ties: fewer epochs, "
+        + ("fewer hidden layers, " if "depth" in best else "")
+        + "narrower, larger batch, smaller learning rate, smaller momentum",
         "n_configurations": len(summaries),
         "n_models": n_models,
         "n_diverged_models": sum(
@@ -198,7 +223,8 @@ def best_summary(
     }
 
 
-#: The grid's dimensions: key in the rows and name in the report.
+#: The grid's dimensions: key in the rows and name in the report (and ``("depth", "depth")``
+#: first where the rows name the depth: :func:`dimensions`).
 DIMENSIONS: tuple[tuple[str, str], ...] = (
     ("width", "width"),
     ("lr", "learning rate"),
@@ -208,17 +234,26 @@ DIMENSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def dimensions(best: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Return the grid's dimensions of a summary ``best``.
+
+    :data:`DIMENSIONS`, after the depth where ``best`` names it.
+    """
+    return (("depth", "depth"), *DIMENSIONS) if "depth" in best else DIMENSIONS
+
+
 def next_value(dimension: str, value: float, side: str, n_fit: int | None = None) -> float | None:
     """Return the value to try next beyond an edge of the grid (``None`` where the domain ends).
 
-    Widths, learning rates and batch sizes double (upwards) or halve (downwards); epochs double
+    Widths, learning rates and batch sizes double (upwards) or halve (downwards); the depth
+    gains or loses one hidden layer; epochs double
     (a run twice as long); momentum ``mu`` goes to ``(1 + mu) / 2`` upwards and to 0 (plain SGD)
-    downwards. The domain ends at width 1, batch size 1 or ``n_fit`` (one batch of all rows),
-    1 epoch and momentum 0.
+    downwards. The domain ends at width 1, depth 1, batch size 1 or ``n_fit`` (one batch of all
+    rows), 1 epoch and momentum 0.
 
     Parameters
     ----------
-    dimension : {"width", "lr", "batch_size", "epochs", "momentum"}
+    dimension : {"depth", "width", "lr", "batch_size", "epochs", "momentum"}
     value : float
         The edge value.
     side : {"low", "high"}
@@ -235,6 +270,10 @@ def next_value(dimension: str, value: float, side: str, n_fit: int | None = None
         return 0.0 if value > 0 else None
     if dimension == "lr":
         return value * 2.0 if up else value / 2.0
+    if dimension == "depth":
+        if up:
+            return int(value) + 1
+        return int(value) - 1 if value > 1 else None
     if dimension in ("width", "epochs"):
         if up:
             return int(value) * 2
@@ -286,8 +325,10 @@ def grid_edges(
     """
     best = summaries[0]
     dims = []
-    for key, name in DIMENSIONS:
-        line = [s for s in summaries if all(s[k] == best[k] for k, _ in DIMENSIONS if k != key)]
+    for key, name in dimensions(best):
+        line = [
+            s for s in summaries if all(s[k] == best[k] for k, _ in dimensions(best) if k != key)
+        ]
         tried = sorted({s[key] for s in line})
         i = tried.index(best[key])
         below = tried[i - 1] if i > 0 else None
@@ -350,7 +391,7 @@ def near_best(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
         ``sd`` (the best's validation-F1 standard deviation over seeds, 0 when unknown),
         ``threshold``, ``n`` (configurations at or above it, the best included),
         ``n_configurations`` and ``values``: per dimension, in the order of
-        :data:`DIMENSIONS`, its ``name`` and the sorted ``values`` those configurations take.
+        :func:`dimensions`, its ``name`` and the sorted ``values`` those configurations take.
     """
     best = summaries[0]
     sd = best["valid_f1"]["sd"] or 0.0
@@ -362,15 +403,19 @@ def near_best(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "n": len(near),
         "n_configurations": len(summaries),
         "values": [
-            {"name": name, "values": sorted({s[key] for s in near})} for key, name in DIMENSIONS
+            {"name": name, "values": sorted({s[key] for s in near})}
+            for key, name in dimensions(best)
         ],
     }
 
 
 def heatmap_table(
-    rows: Sequence[dict[str, Any]], epochs: int, metric: str = "valid_f1"
+    rows: Sequence[dict[str, Any]], epochs: int, metric: str = "valid_f1", depth: int | None = None
 ) -> dict[tuple[float, int], dict[str, Any]]:
     """Mean ``metric`` over seeds on a (learning rate x width) grid, one per (momentum, batch).
+
+    Of a grid over depths, the rows of ``depth`` only (default: the homework's 2, else the
+    smallest depth in ``rows``).
 
     Returns
     -------
@@ -380,6 +425,11 @@ def heatmap_table(
     """
     out: dict[tuple[float, int], dict[str, Any]] = {}
     sel = [r for r in rows if r["epochs"] == epochs]
+    if sel and "depth" in sel[0]:
+        depths = {r["depth"] for r in sel}
+        if depth is None:
+            depth = DEFAULT_DEPTH if DEFAULT_DEPTH in depths else min(depths)
+        sel = [r for r in sel if r["depth"] == depth]
     for mu, b in sorted({(r["momentum"], r["batch_size"]) for r in sel}):
         rb = [r for r in sel if r["batch_size"] == b and r["momentum"] == mu]
         lrs = sorted({r["lr"] for r in rb})
