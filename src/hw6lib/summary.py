@@ -118,6 +118,7 @@ def build_summary(
             "source": card["source"],
             "rows": {k: card["rows"][k] for k in ("train", "test")},
             "mlp": {
+                **({"depth": b["depth"]} if "depth" in b else {}),  # a grid over depths
                 "width": b["width"],
                 "lr": b["lr"],
                 "batch_size": b["batch_size"],

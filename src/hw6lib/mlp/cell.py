@@ -1,4 +1,4 @@
-"""One cell of the grid (one width and batch size) from the split arrays, and its device.
+"""One cell of the grid (one depth, width and batch size) from the split arrays, and its device.
 
 The last ``n_valid`` training rows are the validation rows (:func:`hw6lib.holdout.split_valid`);
 the models are trained on the others, standardised with those rows' statistics only

@@ -32,6 +32,7 @@ from hw6lib.narrative.mlp import (
     epochs_clause,
     grid_rows,
     near_sentence,
+    network_text,
     published_rows,
     retrained_sentence,
     schedule_clause,
@@ -68,6 +69,7 @@ def report_narrative(context: Mapping[str, Any]) -> dict[str, Any]:
             "depth_limits": [depth_limit(r["max_depth"]) for r in context["tree"]["sweep"]["trees"]]
         },
         "mlp": {
+            **network_text(context["config"]["mlp"]["depth"]),
             "epochs_clause": epochs_clause(
                 best["schedule"], context["config"]["mlp"]["max_epochs"]
             ),

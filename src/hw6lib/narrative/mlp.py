@@ -13,6 +13,47 @@ from markupsafe import Markup
 
 from hw6lib.htmltext import data
 
+#: Numbers of hidden layers in words.
+_COUNT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def network_text(depth: int | Sequence[int]) -> dict[str, str]:
+    """Name the network of the grid from its depth (``mlp.depth``: one or a list).
+
+    Parameters
+    ----------
+    depth : int or sequence of int
+        Hidden layers; a list when the grid varies it.
+
+    Returns
+    -------
+    dict
+        ``name`` ("two-ReLU-layer network", or "ReLU network of 1 or 3 hidden layers"),
+        ``short`` ("two-ReLU" or "ReLU", before "MLP"), ``tex`` (the layers as a formula, with
+        ``d`` for the depth when it varies) and ``depths_clause`` (the depths tried, for the
+        sentence on the grid; empty for one depth).
+    """
+    depths = sorted(depth) if isinstance(depth, Sequence) else [int(depth)]
+    linear, relu = r"\mathrm{Linear}", r"\mathrm{ReLU}"
+    if len(depths) == 1:
+        d = depths[0]
+        word = _COUNT_WORDS[d] if d < len(_COUNT_WORDS) else str(d)
+        layers = [f"{linear}(7,h)", relu, *[f"{linear}(h,h)", relu] * (d - 1), f"{linear}(h,1)"]
+        return {
+            "name": f"{word}-ReLU-layer network",
+            "short": f"{word}-ReLU",
+            "tex": r" \to ".join(layers),
+            "depths_clause": "",
+        }
+    tried = ", ".join(map(str, depths[:-1])) + f" or {depths[-1]}"
+    return {
+        "name": f"ReLU network of {tried} hidden layers",
+        "short": "ReLU",
+        "tex": rf"{linear}(7,h) \to {relu} \to ({linear}(h,h) \to {relu})^{{d-1}} "
+        rf"\to {linear}(h,1)",
+        "depths_clause": f"hidden layers d = {', '.join(map(str, depths))}; ",
+    }
+
 
 def edge_phrase(e: Mapping[str, Any]) -> Markup:
     """One dimension of :func:`hw6lib.mlp.grid.grid_edges` as a phrase.
@@ -212,7 +253,7 @@ def grid_rows(grid: Sequence[Mapping[str, Any]], best: Mapping[str, Any]) -> lis
     -------
     list of dict
     """
-    keys = ("width", "lr", "batch_size", "epochs", "momentum")
+    keys = ("depth",) * ("depth" in best) + ("width", "lr", "batch_size", "epochs", "momentum")
     return [{**r, "best": all(r[k] == best[k] for k in keys)} for r in grid]
 
 
