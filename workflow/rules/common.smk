@@ -101,7 +101,9 @@ HOMEWORK_DEPTH = load_schema(workflow.source_path("../schemas/config.schema.yaml
     "properties"
 ]["mlp"]["properties"]["depth"]["default"]
 MLP_CELL = (
-    "w{width}_b{batch}" if mlp_depths() == [HOMEWORK_DEPTH] else "d{layers}_w{width}_b{batch}"
+    "w{width}_b{batch}"
+    if mlp_depths() == [HOMEWORK_DEPTH]
+    else "d{layers}_w{width}_b{batch}"
 )
 
 
@@ -109,6 +111,7 @@ def mlp_cell_depth(wildcards):
     """The hidden layers of a training job's models: its ``layers`` wildcard, else the one
     configured depth."""
     return int(wildcards.get("layers", mlp_depths()[0]))
+
 
 # Where files go. Every file is named once, in the rule that writes it (results with
 # result_path, its log and benchmark with log_path and bench_path); every other rule takes it as
