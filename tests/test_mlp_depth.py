@@ -8,9 +8,11 @@ import hashlib
 import numpy as np
 import pytest
 import torch
+from helpers import REPO
 from synthcard import synth_card
 from torch import nn
 
+from hw6lib.config import load_schema
 from hw6lib.mlp import (
     SGDSettings,
     evaluate,
@@ -46,6 +48,9 @@ def data() -> tuple[np.ndarray, np.ndarray]:
 
 def test_the_shape_is_given_once_and_read_back_from_the_parameters() -> None:
     assert DEFAULT_DEPTH == 2 and PARAM_NAMES == param_names(3)
+    # the library's default is the schema's (which the workflow reads for the cell names)
+    schema = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    assert schema["properties"]["mlp"]["properties"]["depth"]["default"] == DEFAULT_DEPTH
     assert layer_sizes(16) == (7, 16, 16, 1)
     assert layer_sizes(5, 3) == (7, 5, 5, 5, 1) and layer_sizes(4, 1, n_in=3) == (3, 4, 1)
     with pytest.raises(ValueError, match="depth"):
