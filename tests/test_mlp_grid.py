@@ -255,8 +255,11 @@ def test_edge_domains_and_next_values() -> None:
     assert next_value("batch_size", 1, "low") is None
     assert next_value("epochs", 1, "low") is None and next_value("width", 1, "low") is None
     assert next_value("momentum", 0.5, "low") == 0.0
+    # the depth gains or loses one hidden layer, down to one
+    assert next_value("depth", 2, "high") == 3 and next_value("depth", 2, "low") == 1
+    assert next_value("depth", 1, "low") is None
     with pytest.raises(ValueError):
-        next_value("depth", 1, "high")
+        next_value("colour", 1, "high")
 
 
 def test_divergence_rule_in_words_follows_the_code() -> None:

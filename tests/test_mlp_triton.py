@@ -206,3 +206,31 @@ def test_wide_models_keep_the_torch_path(caplog) -> None:
     for width in (4, 16, 32, MAX_WIDTH):
         chunk, warps = launch_config(width)
         assert chunk >= 16 and chunk & (chunk - 1) == 0 and warps in (4, 8)
+
+
+def test_other_depths_keep_the_torch_path(caplog) -> None:
+    """The kernel is the fast path of two hidden layers: any other depth is refused in one line
+    before any attempt to compile, the fused engine says why, and the job falls back."""
+    import torch
+
+    from hw6lib.mlp import SGDSettings
+    from hw6lib.mlp.engines import EagerEngine, FusedEngine
+    from hw6lib.mlp.fused import train_models_fused, usable
+    from hw6lib.mlp.selfcheck import choose_engine
+    from hw6lib.mlp.training import DeviceRows
+
+    with caplog.at_level("INFO", logger="hw6"):
+        assert not usable("cpu", 16, depth=3)
+    assert "serves 2 hidden layers only, the model has 3; using the torch path" in caplog.text
+    X = np.random.default_rng(0).standard_normal((64, 7)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.uint8)
+    cpu = torch.device("cpu")
+    for depth in (1, 3):
+        sgd = SGDSettings(16, [0.1], [0], 32, 1, depth=depth)
+        caplog.clear()
+        with caplog.at_level("INFO", logger="hw6"):
+            choice = choose_engine([FusedEngine(cuda_only=False), EagerEngine()], X, y, sgd, cpu)
+        assert choice.engine.name == "eager"
+        assert f"serves 2 hidden layers only, the model has {depth}" in caplog.text
+        with pytest.raises(ValueError, match="serves 2 hidden layers only"):
+            train_models_fused(DeviceRows.load(X, y, {}, cpu), sgd)

@@ -148,7 +148,8 @@ def test_best_summary_file_keeps_its_layout_and_reads_back_as_the_record() -> No
 def test_best_json_keeps_the_words_the_report_prints(schedule: str) -> None:
     """best.json keeps its two sentences byte for byte; the report words them in narrative."""
     from hw6lib.mlp import grid
-    from hw6lib.narrative.mlp import SELECTION_TEXT, schedule_text
+    from hw6lib.narrative.mlp import schedule_text, selection_text
 
     assert grid._file_schedule_text(schedule) == schedule_text(schedule)
-    assert grid._FILE_SELECTION == SELECTION_TEXT
+    for with_depth in (False, True):
+        assert grid._file_selection(with_depth) == selection_text(with_depth)

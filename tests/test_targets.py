@@ -155,3 +155,26 @@ def test_engine_fallback_is_said_in_snakemakes_output(tmp_path: Path) -> None:
         "the eager reference and a slower engine trained (the cells' results are right; the "
         "log names the engine and the largest difference): logs/mlp/train_w8_b256.log"
     ]
+
+
+def test_cell_files_name_the_depth_only_when_it_is_not_the_homeworks(tmp_path: Path) -> None:
+    """``mlp.depth`` as a grid dimension: one training job per (depth, width, batch size), each
+    cell file named with its depth; the homework's depth alone keeps the names of before."""
+
+    def cells(depth) -> tuple[set[str], str]:
+        config = small_config()
+        if depth is not None:
+            config["mlp"] = {**config.get("mlp", {}), "depth": depth}
+        proc = _run(tmp_path, "-n", config=config)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        out = proc.stdout + proc.stderr
+        return set(re.findall(r"results/mlp/cells/(\S+)\.json", out)), out
+
+    config = small_config()
+    widths, batches = config["mlp"]["widths"], config["mlp"]["batch_sizes"]
+    plain = {f"w{w}_b{b}" for w in widths for b in batches}
+    assert cells(None)[0] == plain and cells(2)[0] == plain
+    assert cells([1, 3])[0] == {f"d{d}_{name}" for d in (1, 3) for name in plain}
+    names, out = cells(3)
+    assert names == {f"d3_{name}" for name in plain}
+    assert "layers=3" in out

@@ -11,11 +11,11 @@ Problem 2, a fraud classifier on ``card_transdata.csv``: :mod:`~hw6lib.carddata`
 stand-in and the validating loader), :mod:`~hw6lib.split` (the homework's train/test split),
 :mod:`~hw6lib.holdout` (the validation slice and its one bound), :mod:`~hw6lib.standardize` (the
 nets' feature scaling, fitted on their training rows), :mod:`~hw6lib.tree` (the decision-tree
-baseline), :mod:`~hw6lib.mlp` (the grid of two-ReLU-layer perceptrons trained with SGD, on the CPU
-or a GPU, the grid's table and figures, the replicated published run), :mod:`~hw6lib.schedule`
-(learning-rate schedules), :mod:`~hw6lib.metrics` (classification metrics), :mod:`~hw6lib.scores`
-(precision-recall curves of the best models) and :mod:`~hw6lib.verdict` (does the MLP beat the
-tree?).
+baseline), :mod:`~hw6lib.mlp` (the grid of ReLU perceptrons, two hidden layers by default, trained
+with SGD, on the CPU or a GPU, the grid's table and figures, the replicated published run),
+:mod:`~hw6lib.schedule` (learning-rate schedules), :mod:`~hw6lib.metrics` (classification
+metrics), :mod:`~hw6lib.scores` (precision-recall curves of the best models) and
+:mod:`~hw6lib.verdict` (does the MLP beat the tree?).
 
 Both: :mod:`~hw6lib.published` (the published solution's numbers), :mod:`~hw6lib.summary` (the
 answers, one record per question), :mod:`~hw6lib.narrative` (every sentence of the report that

@@ -161,6 +161,8 @@ def _type_text(schema: Mapping[str, Any]) -> str:
     """Say a key's type in words: ``integer``, ``list of number``, ``string or null``."""
     if schema.get("type") == "array":
         return f"list of {_type_text(schema.get('items', {}))}"
+    if any(sub.get("type") == "array" for sub in schema.get("anyOf", [])):
+        return " or ".join(_type_text(sub) for sub in schema["anyOf"])
     if "enum" in schema:
         return "one of " + ", ".join(f"`{v}`" for v in schema["enum"])
     types = sorted(_types(schema), key=lambda t: (t == "null", t))

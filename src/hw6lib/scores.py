@@ -33,6 +33,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve
 from hw6lib.metrics import classification_metrics
 from hw6lib.mlp import SGDSettings, forward_logits, train_models
 from hw6lib.mlp.denormals import flush_denormals
+from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.plots import STYLE
 from hw6lib.resultfiles import Record
 from hw6lib.split import CardSplit
@@ -114,6 +115,7 @@ def best_mlp_scores(
         momentums=[float(best.get("momentum", 0.0))],
         schedule=schedule,
         horizon=horizon,
+        depth=int(best.get("depth", DEFAULT_DEPTH)),
     )
     # one model: the eager reference (no unchecked fast engine; see hw6lib.mlp.selfcheck)
     out = train_models(
@@ -128,6 +130,7 @@ def best_mlp_scores(
         ]
     scores = torch.cat(parts).numpy().astype(np.float32)
     record = {
+        **({"depth": best["depth"]} if "depth" in best else {}),
         "width": int(best["width"]),
         "lr": float(best["lr"]),
         "batch_size": int(best["batch_size"]),

@@ -14,14 +14,14 @@ such fact once, from ``results/mlp/best.json``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hw6lib.gradcheck import GradientCheck, GradientClaims
 from hw6lib.mlp.grid import BestSummary, GridEdges, NearBest
 from hw6lib.mlp.replication import PublishedReplication
 from hw6lib.problem1 import DepthComparison, DepthFit, VsPublished
-from hw6lib.resultfiles import Record
+from hw6lib.resultfiles import OPTIONAL, Record
 from hw6lib.verdict import Verdict, mlp_vs_tree
 
 CONFUSION_KEYS = ("tp", "fp", "tn", "fn")
@@ -115,6 +115,7 @@ class MlpAnswer(Record):
     test F1's sd and the mean test confusion counts (:func:`mean_confusion`).
     """
 
+    depth: int | None = field(default=None, metadata=OPTIONAL, kw_only=True)
     width: int
     lr: float
     batch_size: int
@@ -247,6 +248,7 @@ def build_summary(
             source=card["source"],
             rows={k: card["rows"][k] for k in ("train", "test")},
             mlp=MlpAnswer(
+                depth=b.depth,  # named where the grid names it
                 width=b.width,
                 lr=b.lr,
                 batch_size=b.batch_size,

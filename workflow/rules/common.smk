@@ -87,6 +87,32 @@ CARD = config["card"]
 TREE = config["tree"]
 MLP = config["mlp"]
 
+
+def mlp_depths():
+    """The configured depths (hidden layers) of the MLP grid: ``mlp.depth``, one value or a
+    list of them."""
+    depth = MLP["depth"]
+    return list(depth) if isinstance(depth, list) else [depth]
+
+
+# The homework's depth, the schema's default of mlp.depth (hw6lib.mlp.model.DEFAULT_DEPTH): a
+# grid of it alone keeps the cell names w<width>_b<batch>; any other grid names the depth.
+HOMEWORK_DEPTH = load_schema(workflow.source_path("../schemas/config.schema.yaml"))[
+    "properties"
+]["mlp"]["properties"]["depth"]["default"]
+MLP_CELL = (
+    "w{width}_b{batch}"
+    if mlp_depths() == [HOMEWORK_DEPTH]
+    else "d{layers}_w{width}_b{batch}"
+)
+
+
+def mlp_cell_depth(wildcards):
+    """The hidden layers of a training job's models: its ``layers`` wildcard, else the one
+    configured depth."""
+    return int(wildcards.get("layers", mlp_depths()[0]))
+
+
 # Where files go. Every file is named once, in the rule that writes it (results with
 # result_path, its log and benchmark with log_path and bench_path); every other rule takes it as
 # rules.<name>.output.<key>, so that renaming a file is one edit.
@@ -124,6 +150,7 @@ def by_attempt(base):
 # patterns filled in with every combination of these (all_jobs).
 WILDCARD_VALUES = {
     "depth": P1["depths"],
+    "layers": mlp_depths(),
     "width": MLP["widths"],
     "batch": MLP["batch_sizes"],
 }

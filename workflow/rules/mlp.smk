@@ -1,5 +1,5 @@
-# Problem 2: the fraud MLP grid (one job per width x batch size, every learning rate and seed
-# trained at once), the collected table and the best configuration, the replicated published run,
+# Problem 2: the fraud MLP grid (one job per width x batch size, and per depth where the grid
+# varies it: MLP_CELL in common.smk; every learning rate and seed trained at once), the collected table and the best configuration, the replicated published run,
 # and the figures.
 
 
@@ -7,12 +7,13 @@ rule mlp_train:
     input:
         **SPLIT,
     output:
-        cell=result_path("mlp/cells/w{width}_b{batch}.json"),
+        cell=result_path(f"mlp/cells/{MLP_CELL}.json"),
     log:
-        log_path("mlp/train_w{width}_b{batch}"),
+        log_path(f"mlp/train_{MLP_CELL}"),
     benchmark:
-        bench_path("mlp/train_w{width}_b{batch}")
+        bench_path(f"mlp/train_{MLP_CELL}")
     wildcard_constraints:
+        layers=r"\d+",
         width=r"\d+",
         batch=r"\d+",
     threads: 1
@@ -24,6 +25,7 @@ rule mlp_train:
         versions=library_versions("mlp_train.py"),
         learning_rates=MLP["learning_rates"],
         seeds=MLP["seeds"],
+        depth=mlp_cell_depth,
         epochs=MLP["max_epochs"],
         momentums=MLP["momentums"],
         schedule=MLP["schedule"],

@@ -28,6 +28,7 @@ with job_logging(snakemake.log[0]) as log:
             epochs=p.epochs,
             momentums=p.momentums,
             schedule=p.schedule,
+            depth=p.depth,
         )
         result = train_cell(split, sgd, cuda_graph=p.cuda_graph, logger=log, engine=p.engine)
         write_json(snakemake.output.cell, result)

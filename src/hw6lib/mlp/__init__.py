@@ -1,9 +1,10 @@
-"""Problem 2: the fraud classifier, a two-ReLU-layer perceptron trained with SGD, many at once.
+"""Problem 2: the fraud classifier, a ReLU perceptron of ``mlp.depth`` hidden layers, and SGD.
 
-Modules, from the model up:
+Many models are trained at once. Modules, from the model up:
 
-* :mod:`~hw6lib.mlp.model`: parameters of ``M`` models at once, the forward pass, and the
-  hand-written forward and backward pass of training with its work buffers.
+* :mod:`~hw6lib.mlp.model`: the network's shape (:func:`layer_sizes`, given once), parameters
+  of ``M`` models at once, the forward pass, and the hand-written forward and backward pass of
+  training with its work buffers, each a loop over the layers.
 * :mod:`~hw6lib.mlp.training`: what a run takes and returns: :class:`SGDSettings`, the rows on
   the device and their orders, :class:`TrainingResult`.
 * :mod:`~hw6lib.mlp.progress`: what both trainers share during a run: the divergence rule,
@@ -13,7 +14,8 @@ Modules, from the model up:
   and scoring (:func:`~hw6lib.mlp.denormals.flush_denormals`).
 * :mod:`~hw6lib.mlp.cudagraph`: capture and replay of the steps as a CUDA graph.
 * :mod:`~hw6lib.mlp.engine`: :func:`train_models`, the training loop.
-* :mod:`~hw6lib.mlp.fused`: the same training as one Triton kernel launch per epoch (GPU).
+* :mod:`~hw6lib.mlp.fused`: the same training as one Triton kernel launch per epoch (GPU), the
+  specialised fast path of two hidden layers.
 * :mod:`~hw6lib.mlp.engines`: the trainers as data (fused, CUDA graph, eager), in the order tried.
 * :mod:`~hw6lib.mlp.selfcheck`: each fast engine checked against eager at run time; the choice.
 * :mod:`~hw6lib.mlp.cell`: one grid cell from the split (:func:`train_cell`) and the job's
@@ -32,18 +34,23 @@ nothing of the trainer). The standardisation and the validation slice live with 
 from hw6lib.mlp.cell import cell_device, job_device, train_cell
 from hw6lib.mlp.engine import train_models
 from hw6lib.mlp.model import (
+    DEFAULT_DEPTH,
     N_IN,
     PARAM_NAMES,
     Params,
     forward_logits,
     init_params,
+    layer_sizes,
     loss_and_grads,
+    n_layers,
+    param_names,
     to_module,
 )
 from hw6lib.mlp.progress import DIVERGENCE_FACTOR, TrainingProgress, divergence_rule, evaluate
 from hw6lib.mlp.training import SGDSettings, TrainingResult
 
 __all__ = [
+    "DEFAULT_DEPTH",
     "DIVERGENCE_FACTOR",
     "N_IN",
     "PARAM_NAMES",
@@ -57,7 +64,10 @@ __all__ = [
     "forward_logits",
     "init_params",
     "job_device",
+    "layer_sizes",
     "loss_and_grads",
+    "n_layers",
+    "param_names",
     "to_module",
     "train_cell",
     "train_models",

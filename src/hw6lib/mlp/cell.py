@@ -1,4 +1,4 @@
-"""One cell of the grid (one width and batch size) from the split, and the job's device.
+"""One cell of the grid (one depth, width and batch size) from the split, and the job's device.
 
 The split (:class:`hw6lib.split.CardSplit`) holds the validation rows (the last ``n_valid``
 training rows), the fitting rows before them and their standardisation (those rows' statistics
@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from hw6lib.mlp.engines import Engine, default_engines
+from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.selfcheck import choose_engine
 from hw6lib.mlp.training import SGDSettings
 from hw6lib.runlog import GPU_FALLBACK
@@ -58,8 +59,9 @@ def train_cell(
     Returns
     -------
     dict
-        ``width``, ``batch_size``, ``momentums``, ``schedule``, ``epochs``, ``n_fit``,
-        ``n_valid``, ``n_test``, ``standardizer``, ``models`` (see
+        ``depth`` (only where it is not the homework's 2, so that the cells of the default grid
+        are as before), ``width``, ``batch_size``, ``momentums``, ``schedule``, ``epochs``,
+        ``n_fit``, ``n_valid``, ``n_test``, ``standardizer``, ``models`` (see
         :class:`hw6lib.mlp.training.TrainingResult`), each with its ``momentum`` and the
         ``engine`` that trained it, and ``engines``: per momentum the engine and its self-checks
         (:meth:`hw6lib.mlp.selfcheck.EngineChoice.record`: largest difference, cost as a
@@ -89,7 +91,9 @@ def train_cell(
             out.train_seconds,
             out.eval_seconds,
         )
+    depth = {"depth": sgd.depth} if sgd.depth != DEFAULT_DEPTH else {}
     return {
+        **depth,
         "width": int(sgd.width),
         "batch_size": int(sgd.batch_size),
         "momentums": [float(mu) for mu in sgd.momentums],

@@ -22,7 +22,14 @@ from numpy.typing import ArrayLike
 
 from hw6lib.mlp.cudagraph import StepGraph, capture_steps
 from hw6lib.mlp.denormals import flush_denormals
-from hw6lib.mlp.model import init_params, param_views, stack_layers, step_buffers, unstack_layers
+from hw6lib.mlp.model import (
+    init_params,
+    layer_sizes,
+    param_views,
+    stack_layers,
+    step_buffers,
+    unstack_layers,
+)
 from hw6lib.mlp.progress import TrainingProgress
 from hw6lib.mlp.steps import TrainState, begin_epoch, train_epoch
 from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingResult
@@ -62,9 +69,9 @@ def train_models(
         Progress messages.
     engine : {"auto", "torch"}
         ``auto``: on a CUDA device where the fused kernel of :mod:`hw6lib.mlp.fused` runs
-        (Triton importable; no ``sgd.horizon`` beyond ``sgd.epochs``), train with it (same
-        semantics); ``torch``: the path below. On a CPU, subnormal floats are flushed to zero
-        while it runs (:func:`hw6lib.mlp.denormals.flush_denormals`).
+        (Triton importable, two hidden layers; no ``sgd.horizon`` beyond ``sgd.epochs``), train
+        with it (same semantics); ``torch``: the path below. On a CPU, subnormal floats are
+        flushed to zero while it runs (:func:`hw6lib.mlp.denormals.flush_denormals`).
     monitor : str, optional
         The eval set whose best F1 the log shows each epoch (default: the first).
     require_graph : bool
@@ -84,7 +91,7 @@ def train_models(
     if engine == "auto" and device.type == "cuda" and sgd.span == sgd.epochs:
         from hw6lib.mlp import fused
 
-        if fused.usable(device, sgd.width, sgd.momentum, log):
+        if fused.usable(device, sgd.width, sgd.momentum, log, sgd.depth):
             return fused.train_models_fused(rows, sgd, log, monitor)
     with flush_denormals(device):
         return _train_torch(rows, sgd, cuda_graph, log, monitor, require_graph)
@@ -147,7 +154,7 @@ def new_state(rows: DeviceRows, sgd: SGDSettings) -> TrainState:
     # features, 1 (the bias input), label: one gather fetches a row's x and y
     XY = torch.cat([X, torch.ones_like(y), y], dim=1)
     base_lr = torch.tensor(sgd.learning_rates, dtype=torch.float32, device=device).view(M, 1, 1)
-    stacked = stack_layers(init_params(sgd.width, sgd.seeds, p, device))
+    stacked = stack_layers(init_params(sgd.width, sgd.seeds, p, device, sgd.depth))
     momentum = sgd.momentum
     batch = min(sgd.batch_size, n)
     sizes = {batch, n % sgd.batch_size} - {0}
@@ -163,7 +170,7 @@ def new_state(rows: DeviceRows, sgd: SGDSettings) -> TrainState:
         XY=XY,
         umap=umap,
         momentum=float(momentum),
-        work={b: step_buffers(M, b, sgd.width, device) for b in sizes},
+        work={b: step_buffers(M, b, layer_sizes(sgd.width, sgd.depth, p), device) for b in sizes},
         blocks={},
     )
     begin_epoch(state)

@@ -4,7 +4,8 @@ An engine has a ``name``, says whether it can run here (:meth:`Engine.available`
 not) and trains (:meth:`Engine.train`, the arguments of
 :func:`hw6lib.mlp.engine.train_models`). :func:`default_engines` lists them fastest first:
 
-* ``fused``: one Triton kernel launch per epoch (:mod:`hw6lib.mlp.fused`), on CUDA;
+* ``fused``: one Triton kernel launch per epoch (:mod:`hw6lib.mlp.fused`), on CUDA, for the
+  homework's two hidden layers;
 * ``graph``: the torch steps replayed from a CUDA graph (:mod:`hw6lib.mlp.cudagraph`), on CUDA;
 * ``eager``: the torch steps launched one by one, on any device: the reference.
 
@@ -70,7 +71,8 @@ class FusedEngine:
         """Answer whether the fused kernel runs here.
 
         It needs CUDA (unless ``cuda_only`` is off), the schedule over the epochs trained, and
-        :func:`hw6lib.mlp.fused.usable` (Triton importable, the width fits, a probe runs).
+        :func:`hw6lib.mlp.fused.usable` (Triton importable, two hidden layers and the width
+        fit, a probe runs).
         """
         if self.cuda_only and device.type != "cuda":
             log.info("engine fused: needs a CUDA device, training device is %s", device)
@@ -80,7 +82,7 @@ class FusedEngine:
             return False
         from hw6lib.mlp import fused
 
-        return fused.usable(device, sgd.width, sgd.momentum, log)
+        return fused.usable(device, sgd.width, sgd.momentum, log, sgd.depth)
 
     def train(
         self,

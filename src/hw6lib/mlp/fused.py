@@ -41,7 +41,7 @@ from typing import Any
 
 import torch
 
-from hw6lib.mlp.model import N_IN, PARAM_NAMES, Params, init_params
+from hw6lib.mlp.model import N_IN, PARAM_NAMES, Params, init_params, n_layers
 from hw6lib.mlp.progress import TrainingProgress
 from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingResult
 from hw6lib.schedule import lr_factor
@@ -60,6 +60,29 @@ ROW: int = 8
 #: do not fit in registers (compiled for sm_90, h = 128 spills at every chunk size tried), so
 #: such widths keep the torch path.
 MAX_WIDTH: int = 64
+
+
+#: Hidden layers of the network the kernel is written for (the homework's two; its registers hold
+#: ``W1, b1, W2, b2, W3, b3``): the specialised fast path of that shape. Other depths keep the
+#: torch path, which loops over any number of layers.
+DEPTH: int = 2
+
+
+def ineligible(width: int, depth: int = DEPTH) -> str | None:
+    """Say in a few words why the kernel cannot train this shape (``None`` when it can).
+
+    Parameters
+    ----------
+    width : int
+        Units per hidden layer (at most :data:`MAX_WIDTH`).
+    depth : int
+        Hidden layers (exactly :data:`DEPTH`).
+    """
+    if depth != DEPTH:
+        return f"serves {DEPTH} hidden layers only, the model has {depth}"
+    if width > MAX_WIDTH:
+        return f"width {width} > {MAX_WIDTH}"
+    return None
 
 
 def launch_config(width: int) -> tuple[int, int]:
@@ -154,10 +177,13 @@ def usable(
     width: int,
     momentum: float = 0.0,
     logger: logging.Logger | None = None,
+    depth: int = DEPTH,
 ) -> bool:
-    """Whether the fused kernel compiles and runs on ``device`` for this width and momentum.
+    """Whether the fused kernel compiles and runs on ``device`` for this shape and momentum.
 
-    Widths above :data:`MAX_WIDTH` answer ``False``. Otherwise runs one tiny epoch (one model,
+    A shape the kernel does not serve (:func:`ineligible`: a depth other than :data:`DEPTH`, a
+    width above :data:`MAX_WIDTH`) answers ``False`` with one log line saying why. Otherwise
+    runs one tiny epoch (one model,
     a few rows); any failure (no Triton, no C compiler, ``Python.h`` or ``libcuda.so.1`` for
     Triton's launcher, a compiler or resource error on this GPU) is logged in one line and
     answers ``False``, so that the caller falls back to the torch path instead of failing the
@@ -168,8 +194,9 @@ def usable(
     if triton is None:
         log.info("fused MLP kernel: triton is not importable; using the torch path")
         return False
-    if width > MAX_WIDTH:
-        log.info("fused MLP kernel: width %d > %d; using the torch path", width, MAX_WIDTH)
+    why = ineligible(width, depth)
+    if why is not None:
+        log.info("fused MLP kernel: %s; using the torch path", why)
         return False
     try:
         device = torch.device(device)
@@ -418,6 +445,9 @@ def train_epoch(
     """
     if triton is None:  # pragma: no cover - depends on the environment
         raise RuntimeError("the fused trainer needs the triton package")
+    if n_layers(params) != DEPTH + 1:
+        depth = n_layers(params) - 1
+        raise ValueError(f"the fused kernel trains {DEPTH} hidden layers, got {depth}")
     M, p, h = params["W1"].shape
     _, n, row = xy.shape
     if p != N_IN or row != ROW or not xy.is_contiguous():
@@ -544,6 +574,9 @@ def train_models_fused(
     device = rows.X.device
     if sgd.span != sgd.epochs:
         raise ValueError(f"the fused kernel schedules over the {sgd.epochs} epochs it trains")
+    why = ineligible(sgd.width, sgd.depth)
+    if why is not None:
+        raise ValueError(f"the fused kernel {why}")
     xy = torch.cat([rows.X, rows.y], dim=1).contiguous()  # (n, 8)
     programs = _programs(sgd, device)
     params = init_params(sgd.width, sgd.seeds, rows.X.shape[1], device)

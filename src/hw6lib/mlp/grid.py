@@ -1,7 +1,8 @@
 """The MLP grid put together: one tidy table of every configuration, and the best one.
 
-A *configuration* is (width, learning rate, batch size, epochs, momentum); each is trained once
-per seed.
+A *configuration* is (width, learning rate, batch size, epochs, momentum), and the depth (hidden
+layers) where the grid varies it or it is not the homework's 2 (:func:`grid_key`); each is
+trained once per seed.
 The table has one row per (configuration, seed), with validation and test metrics read off the
 per-epoch records of the cell files (:func:`hw6lib.mlp.cell.train_cell`): the number of epochs is a
 grid dimension without retraining. The best configuration maximises the mean validation F1 over
@@ -14,13 +15,14 @@ import csv
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.progress import divergence_rule
-from hw6lib.resultfiles import Record, atomic_open
+from hw6lib.resultfiles import OPTIONAL, Record, atomic_open
 from hw6lib.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
 
 #: Metrics copied into the table, for each of "valid" and "test".
@@ -28,6 +30,20 @@ METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp
 #: Metrics summarised as mean and standard deviation over seeds.
 SUMMARY_METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1")
 KEY: tuple[str, ...] = ("width", "lr", "batch_size", "epochs", "momentum")
+
+
+def cell_depth(cell: dict[str, Any]) -> int:
+    """Return the hidden layers of a cell's models (its file names ``depth`` unless it is 2)."""
+    return int(cell.get("depth", DEFAULT_DEPTH))
+
+
+def grid_key(records: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """Return the keys of a configuration in ``records`` (rows or summaries).
+
+    :data:`KEY`, after ``depth`` where the records name it (:func:`grid_rows` does when a
+    cell's depth is not 2).
+    """
+    return ("depth", *KEY) if records and "depth" in records[0] else KEY
 
 
 def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[dict[str, Any]]:
@@ -43,11 +59,14 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
     Returns
     -------
     list of dict
-        Keys ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum``, ``seed``, ``diverged``,
+        Keys ``depth`` (only when some cell's depth is not 2, so that a grid of the homework's
+        network keeps its columns), ``width``, ``lr``, ``batch_size``, ``epochs``,
+        ``momentum``, ``seed``, ``diverged``,
         ``diverged_epoch``, ``train_loss`` and ``valid_<metric>`` / ``test_<metric>`` for every
         metric in :data:`METRICS` (``None`` once a model has diverged).
     """
     rows = []
+    with_depth = {cell_depth(c) for c in cells} - {DEFAULT_DEPTH} != set()
     for cell in cells:
         for e in epochs:
             if not 1 <= e <= cell["epochs"]:
@@ -55,7 +74,8 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
         for model in cell["models"]:
             for e in epochs:
                 rec = model["epochs"][e - 1]
-                row: dict[str, Any] = {
+                row: dict[str, Any] = {"depth": cell_depth(cell)} if with_depth else {}
+                row |= {
                     "width": cell["width"],
                     "lr": model["lr"],
                     "batch_size": cell["batch_size"],
@@ -70,7 +90,8 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
                     for k in METRICS:
                         row[f"{split}_{k}"] = None if rec[split] is None else rec[split][k]
                 rows.append(row)
-    rows.sort(key=lambda r: (*tuple(r[k] for k in KEY), r["seed"]))
+    key = grid_key(rows)
+    rows.sort(key=lambda r: (*tuple(r[k] for k in key), r["seed"]))
     return rows
 
 
@@ -101,12 +122,14 @@ def _mean_sd(values: Sequence[float | None]) -> MeanSd:
 class ConfigSummary(Record):
     """One configuration of the grid over its seeds (:func:`summarise`).
 
-    ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum`` name it (:data:`KEY`);
+    ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum`` name it (:data:`KEY`), and
+    ``depth`` where the grid names it (:func:`grid_key`; ``None`` otherwise: the homework's 2);
     ``seeds`` lists its seeds, ``n_diverged`` those that diverged; ``score`` is the selection
     score, the mean validation F1 with diverged seeds counted as 0; ``valid_<m>`` and
     ``test_<m>`` summarise every metric ``m`` of :data:`SUMMARY_METRICS` over the seeds.
     """
 
+    depth: int | None = field(default=None, metadata=OPTIONAL, kw_only=True)
     width: int
     lr: float
     batch_size: int
@@ -165,16 +188,17 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[ConfigSummary]:
     Returns
     -------
     list of ConfigSummary
-        Sorted best first (ties: fewer epochs, narrower, larger batch, smaller lr, smaller
-        momentum).
+        Sorted best first (ties: fewer epochs, fewer hidden layers, narrower, larger batch,
+        smaller lr, smaller momentum).
     """
+    keys = grid_key(rows)
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
-        groups.setdefault(tuple(r[k] for k in KEY), []).append(r)
+        groups.setdefault(tuple(r[k] for k in keys), []).append(r)
     out = []
     for key, rs in groups.items():
         rs = sorted(rs, key=lambda r: r["seed"])
-        s: dict[str, Any] = dict(zip(KEY, key, strict=True))
+        s: dict[str, Any] = dict(zip(keys, key, strict=True))
         s["seeds"] = [r["seed"] for r in rs]
         s["n_diverged"] = sum(r["diverged"] for r in rs)
         s["score"] = float(np.mean([r["valid_f1"] or 0.0 for r in rs]))
@@ -182,7 +206,17 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[ConfigSummary]:
             for k in SUMMARY_METRICS:
                 s[f"{split}_{k}"] = _mean_sd([r[f"{split}_{k}"] for r in rs])
         out.append(ConfigSummary(**s))
-    out.sort(key=lambda s: (-s.score, s.epochs, s.width, -s.batch_size, s.lr, s.momentum))
+    out.sort(
+        key=lambda s: (
+            -s.score,
+            s.epochs,
+            config_depth(s),
+            s.width,
+            -s.batch_size,
+            s.lr,
+            s.momentum,
+        )
+    )
     return out
 
 
@@ -242,10 +276,12 @@ class BestSummary(Record):
 # (SELECTION_TEXT, schedule_text), which this job must not import (a change of wording would
 # rerun the grid's summary and everything after it, not only the report); a test checks that
 # the two say the same.
-_FILE_SELECTION = (
-    "highest mean validation F1 over seeds (diverged seeds count as 0); "
-    "ties: fewer epochs, narrower, larger batch, smaller learning rate, smaller momentum"
-)
+def _file_selection(with_depth: bool) -> str:
+    return (
+        "highest mean validation F1 over seeds (diverged seeds count as 0); ties: fewer epochs, "
+        + ("fewer hidden layers, " if with_depth else "")
+        + "narrower, larger batch, smaller learning rate, smaller momentum"
+    )
 
 
 def _file_schedule_text(schedule: str) -> str:
@@ -285,10 +321,10 @@ def best_summary(
     """
     rows = grid_rows(cells, epochs)
     summaries = summarise(rows)
-    by_cell = {(c["width"], c["batch_size"]): c for c in cells}
+    by_cell = {(cell_depth(c), c["width"], c["batch_size"]): c for c in cells}
     leaders = []
     for s in summaries[:top]:
-        cell = by_cell[(s.width, s.batch_size)]
+        cell = by_cell[(config_depth(s), s.width, s.batch_size)]
         models = [m for m in cell["models"] if m["lr"] == s.lr and m["momentum"] == s.momentum]
         curve = []
         for e in range(1, cell["epochs"] + 1):
@@ -303,14 +339,14 @@ def best_summary(
         leaders.append(Leader.extend(s, curve=curve))
     lead = leaders[0]
     best = BestConfig.extend(
-        lead, rows=[r for r in rows if all(r[k] == getattr(lead, k) for k in KEY)]
+        lead, rows=[r for r in rows if all(r[k] == getattr(lead, k) for k in grid_key(rows))]
     )
     n_models = sum(len(c["models"]) for c in cells)
     first = cells[0]
     return BestSummary(
         best=best,
         top=leaders,
-        selection=_FILE_SELECTION,
+        selection=_file_selection(lead.depth is not None),
         n_configurations=len(summaries),
         n_models=n_models,
         n_diverged_models=sum(m["diverged_epoch"] is not None for c in cells for m in c["models"]),
@@ -328,7 +364,8 @@ def best_summary(
     )
 
 
-#: The grid's dimensions: key in the rows and name in the report.
+#: The grid's dimensions: key in the rows and name in the report (and ``("depth", "depth")``
+#: first where the rows name the depth: :func:`dimensions`).
 DIMENSIONS: tuple[tuple[str, str], ...] = (
     ("width", "width"),
     ("lr", "learning rate"),
@@ -338,17 +375,31 @@ DIMENSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def dimensions(best: ConfigSummary) -> tuple[tuple[str, str], ...]:
+    """Return the grid's dimensions of a summary ``best``.
+
+    :data:`DIMENSIONS`, after the depth where ``best`` names it.
+    """
+    return (("depth", "depth"), *DIMENSIONS) if best.depth is not None else DIMENSIONS
+
+
+def config_depth(summary: ConfigSummary) -> int:
+    """Return the hidden layers of a configuration (``depth``, or the homework's 2 if unnamed)."""
+    return DEFAULT_DEPTH if summary.depth is None else summary.depth
+
+
 def next_value(dimension: str, value: float, side: str, n_fit: int | None = None) -> float | None:
     """Return the value to try next beyond an edge of the grid (``None`` where the domain ends).
 
-    Widths, learning rates and batch sizes double (upwards) or halve (downwards); epochs double
+    Widths, learning rates and batch sizes double (upwards) or halve (downwards); the depth
+    gains or loses one hidden layer; epochs double
     (a run twice as long); momentum ``mu`` goes to ``(1 + mu) / 2`` upwards and to 0 (plain SGD)
-    downwards. The domain ends at width 1, batch size 1 or ``n_fit`` (one batch of all rows),
-    1 epoch and momentum 0.
+    downwards. The domain ends at width 1, depth 1, batch size 1 or ``n_fit`` (one batch of all
+    rows), 1 epoch and momentum 0.
 
     Parameters
     ----------
-    dimension : {"width", "lr", "batch_size", "epochs", "momentum"}
+    dimension : {"depth", "width", "lr", "batch_size", "epochs", "momentum"}
     value : float
         The edge value.
     side : {"low", "high"}
@@ -365,6 +416,10 @@ def next_value(dimension: str, value: float, side: str, n_fit: int | None = None
         return 0.0 if value > 0 else None
     if dimension == "lr":
         return value * 2.0 if up else value / 2.0
+    if dimension == "depth":
+        if up:
+            return int(value) + 1
+        return int(value) - 1 if value > 1 else None
     if dimension in ("width", "epochs"):
         if up:
             return int(value) * 2
@@ -458,11 +513,11 @@ def grid_edges(
     """
     best = summaries[0]
     dims = []
-    for key, name in DIMENSIONS:
+    for key, name in dimensions(best):
         line = [
             s
             for s in summaries
-            if all(getattr(s, k) == getattr(best, k) for k, _ in DIMENSIONS if k != key)
+            if all(getattr(s, k) == getattr(best, k) for k, _ in dimensions(best) if k != key)
         ]
         tried = sorted({getattr(s, key) for s in line})
         value = getattr(best, key)
@@ -567,15 +622,18 @@ def near_best(summaries: Sequence[ConfigSummary]) -> NearBest:
         n_configurations=len(summaries),
         values=[
             NearValues(name=name, values=sorted({getattr(s, key) for s in near}))
-            for key, name in DIMENSIONS
+            for key, name in dimensions(best)
         ],
     )
 
 
 def heatmap_table(
-    rows: Sequence[dict[str, Any]], epochs: int, metric: str = "valid_f1"
+    rows: Sequence[dict[str, Any]], epochs: int, metric: str = "valid_f1", depth: int | None = None
 ) -> dict[tuple[float, int], dict[str, Any]]:
     """Mean ``metric`` over seeds on a (learning rate x width) grid, one per (momentum, batch).
+
+    Of a grid over depths, the rows of ``depth`` only (default: the homework's 2, else the
+    smallest depth in ``rows``).
 
     Returns
     -------
@@ -585,6 +643,11 @@ def heatmap_table(
     """
     out: dict[tuple[float, int], dict[str, Any]] = {}
     sel = [r for r in rows if r["epochs"] == epochs]
+    if sel and "depth" in sel[0]:
+        depths = {r["depth"] for r in sel}
+        if depth is None:
+            depth = DEFAULT_DEPTH if DEFAULT_DEPTH in depths else min(depths)
+        sel = [r for r in sel if r["depth"] == depth]
     for mu, b in sorted({(r["momentum"], r["batch_size"]) for r in sel}):
         rb = [r for r in sel if r["batch_size"] == b and r["momentum"] == mu]
         lrs = sorted({r["lr"] for r in rb})

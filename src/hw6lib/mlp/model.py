@@ -1,7 +1,10 @@
 """The fraud classifier's model: many models' parameters at once, their forward and backward pass.
 
-The model is ``Linear(7, h) -> ReLU -> Linear(h, h) -> ReLU -> Linear(h, 1)``; it returns logits
-and is trained on ``BCEWithLogitsLoss`` (no sigmoid layer: the loss applies it, stably).
+The model is ``Linear(7, h) -> ReLU -> ... -> Linear(h, h) -> ReLU -> Linear(h, 1)`` with
+``depth`` hidden layers of ``h`` units (2 as the homework asks: ``mlp.depth``); its shape is
+given once, as the layer sizes ``(7, h, ..., h, 1)`` of :func:`layer_sizes`, and every function
+here loops over its ``L = depth + 1`` linear layers. It returns logits and is trained on
+``BCEWithLogitsLoss`` (no sigmoid layer: the loss applies it, stably).
 
 Many models are held as one: every parameter carries a leading *model* dimension ``M`` and
 the layers are batched matrix products (``torch.bmm``). The forward and backward passes of
@@ -13,14 +16,17 @@ replay (:mod:`hw6lib.mlp.cudagraph`). Training works feature-major (activations
 
 Conventions
 -----------
-* Weights are stored as ``(M, fan_in, fan_out)`` (the transpose of ``nn.Linear.weight``), biases
-  as ``(M, 1, fan_out)``; both are drawn as ``nn.Linear`` draws them,
-  ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, from ``numpy.random.default_rng([seed, 1])`` on the CPU,
-  so a seed gives the same initial model on every device.
+* The parameters are a dict ``W1, b1, ..., WL, bL`` (:func:`param_names`; :func:`n_layers`
+  reads ``L`` off it). Weights are stored as ``(M, fan_in, fan_out)`` (the transpose of
+  ``nn.Linear.weight``), biases as ``(M, 1, fan_out)``; both are drawn as ``nn.Linear`` draws
+  them, ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``, layer by layer (weights, then bias) from
+  ``numpy.random.default_rng([seed, 1])`` on the CPU, so a seed gives the same initial model on
+  every device.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,10 +40,58 @@ from torch import nn
 #: from there so that this package needs only numpy and torch, e.g. on a bare GPU machine).
 N_IN: int = 7
 
-#: Parameter names, in the order of the layers.
-PARAM_NAMES: tuple[str, ...] = ("W1", "b1", "W2", "b2", "W3", "b3")
+#: Hidden layers of the homework's network (the default of the config key ``mlp.depth``).
+DEFAULT_DEPTH: int = 2
 
 Params = dict[str, torch.Tensor]
+
+
+def layer_sizes(width: int, depth: int = DEFAULT_DEPTH, n_in: int = N_IN) -> tuple[int, ...]:
+    """Return the network's shape: units of the input, each hidden layer and the output.
+
+    Parameters
+    ----------
+    width : int
+        Units in each hidden layer.
+    depth : int
+        Number of hidden layers (at least 1).
+    n_in : int
+        Number of input features.
+
+    Returns
+    -------
+    tuple of int
+        ``(n_in, width, ..., width, 1)``, ``depth + 2`` entries.
+    """
+    if width < 1:
+        raise ValueError(f"width must be at least 1, got {width}")
+    if depth < 1:
+        raise ValueError(f"depth must be at least 1 hidden layer, got {depth}")
+    return (n_in, *[width] * depth, 1)
+
+
+def param_names(n: int) -> tuple[str, ...]:
+    """Parameter names of ``n`` linear layers, in the order of the layers: ``W1, b1, ..., bn``."""
+    return tuple(name for k in range(1, n + 1) for name in (f"W{k}", f"b{k}"))
+
+
+#: Parameter names of the homework's network (two hidden layers, three linear layers).
+PARAM_NAMES: tuple[str, ...] = param_names(DEFAULT_DEPTH + 1)
+
+
+def n_layers(params: dict[str, object]) -> int:
+    """Return ``L``, the number of linear layers of ``params``.
+
+    ``params`` holds ``W1, ..., WL`` (and biases), or ``A1, ..., AL``, the stacked form of
+    :func:`stack_layers`.
+    """
+    prefix = "W" if "W1" in params else "A"
+    n = 0
+    while f"{prefix}{n + 1}" in params:
+        n += 1
+    if n < 2:
+        raise ValueError(f"parameters need at least two linear layers, got keys {sorted(params)}")
+    return n
 
 
 def init_params(
@@ -45,30 +99,33 @@ def init_params(
     seeds: Sequence[int],
     n_in: int = N_IN,
     device: torch.device | str = "cpu",
+    depth: int = DEFAULT_DEPTH,
 ) -> Params:
     """Draw the initial parameters of ``len(seeds)`` models, each from its own seed.
 
     Parameters
     ----------
     width : int
-        Units in each of the two hidden layers.
+        Units in each hidden layer.
     seeds : sequence of int
         One seed per model; equal seeds give equal models.
     n_in : int
         Number of input features.
     device : torch.device or str
         Where the tensors live.
+    depth : int
+        Number of hidden layers.
 
     Returns
     -------
     dict
-        ``W1 (M, n_in, h)``, ``b1 (M, 1, h)``, ``W2 (M, h, h)``, ``b2 (M, 1, h)``,
-        ``W3 (M, h, 1)``, ``b3 (M, 1, 1)``, float32.
+        For layer ``k`` of :func:`layer_sizes` ``(n_in, h, ..., h, 1)``: ``Wk (M, fan_in,
+        fan_out)`` and ``bk (M, 1, fan_out)``, float32 (for depth 2: ``W1 (M, n_in, h)``,
+        ``b1 (M, 1, h)``, ``W2 (M, h, h)``, ``b2``, ``W3 (M, h, 1)``, ``b3 (M, 1, 1)``).
     """
-    if width < 1:
-        raise ValueError(f"width must be at least 1, got {width}")
-    shapes = [(n_in, width), (width, width), (width, 1)]
-    out: dict[str, list[NDArray[np.float32]]] = {k: [] for k in PARAM_NAMES}
+    sizes = layer_sizes(width, depth, n_in)
+    shapes = list(itertools.pairwise(sizes))
+    out: dict[str, list[NDArray[np.float32]]] = {k: [] for k in param_names(len(shapes))}
     for seed in seeds:
         rng = np.random.default_rng([int(seed), 1])
         for layer, (fan_in, fan_out) in enumerate(shapes, start=1):
@@ -90,7 +147,7 @@ def forward_logits(params: Params, X: torch.Tensor) -> torch.Tensor:
     Parameters
     ----------
     params : dict
-        As returned by :func:`init_params` (``M`` models).
+        As returned by :func:`init_params` (``M`` models, any depth).
     X : torch.Tensor, shape (n, p) or (M, n, p)
         The same rows for every model, or each model's own rows.
 
@@ -98,7 +155,9 @@ def forward_logits(params: Params, X: torch.Tensor) -> torch.Tensor:
     -------
     torch.Tensor, shape (M, n)
     """
-    W1, b1, W2, b2, W3, b3 = (params[k] for k in PARAM_NAMES)
+    L = n_layers(params)
+    W1, b1 = params["W1"], params["b1"]
+    WL, bL = params[f"W{L}"], params[f"b{L}"]
     M, p, h = W1.shape
     if X.dim() == 2:
         # feature-major, one column per row: the first layer of all models is one matrix
@@ -107,13 +166,16 @@ def forward_logits(params: Params, X: torch.Tensor) -> torch.Tensor:
         z1 = torch.addmm(
             b1.transpose(1, 2).reshape(M * h, 1), W1.transpose(1, 2).reshape(M * h, p), X.T
         )
-        a1 = z1.clamp_min_(0.0).view(M, h, n)
-        a2 = torch.baddbmm(b2.transpose(1, 2), W2.transpose(1, 2), a1).clamp_min_(0.0)
-        return torch.baddbmm(b3, W3.transpose(1, 2), a2).view(M, n)
-    a1 = torch.relu(torch.baddbmm(b1, X, W1))
-    a2 = torch.relu(torch.baddbmm(b2, a1, W2))
-    # the one output unit as a row-vector product, z3' = W3' a2' (BLAS is slow at (n, h) x (h, 1))
-    return torch.baddbmm(b3, W3.transpose(1, 2), a2.transpose(1, 2)).squeeze(1)
+        a = z1.clamp_min_(0.0).view(M, h, n)
+        for k in range(2, L):
+            W, b = params[f"W{k}"], params[f"b{k}"]
+            a = torch.baddbmm(b.transpose(1, 2), W.transpose(1, 2), a).clamp_min_(0.0)
+        return torch.baddbmm(bL, WL.transpose(1, 2), a).view(M, n)
+    a = X
+    for k in range(1, L):
+        a = torch.relu(torch.baddbmm(params[f"b{k}"], a, params[f"W{k}"]))
+    # the one output unit as a row-vector product, z' = WL' a' (BLAS is slow at (n, h) x (h, 1))
+    return torch.baddbmm(bL, WL.transpose(1, 2), a.transpose(1, 2)).squeeze(1)
 
 
 def to_module(params: Params, m: int) -> nn.Sequential:
@@ -122,13 +184,15 @@ def to_module(params: Params, m: int) -> nn.Sequential:
     Returns
     -------
     torch.nn.Sequential
-        ``Linear(p, h), ReLU, Linear(h, h), ReLU, Linear(h, 1)`` on the CPU, float32, returning
-        logits; train it with ``nn.BCEWithLogitsLoss``.
+        ``Linear(p, h), ReLU, ..., Linear(h, h), ReLU, Linear(h, 1)`` (one ``Linear`` per layer
+        of ``params``) on the CPU, float32, returning logits; train it with
+        ``nn.BCEWithLogitsLoss``.
     """
-    _, p, h = params["W1"].shape
-    net = nn.Sequential(nn.Linear(p, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 1))
+    L = n_layers(params)
+    linears = [nn.Linear(*params[f"W{k}"].shape[1:]) for k in range(1, L + 1)]
+    net = nn.Sequential(*[mod for lin in linears[:-1] for mod in (lin, nn.ReLU())], linears[-1])
     with torch.no_grad():
-        for layer, lin in zip((1, 2, 3), (net[0], net[2], net[4]), strict=True):
+        for layer, lin in enumerate(linears, start=1):
             lin.weight.copy_(params[f"W{layer}"][m].T.cpu())
             lin.bias.copy_(params[f"b{layer}"][m, 0].cpu())
     return net
@@ -140,113 +204,127 @@ class StepBuffers:
 
     Activations are stored ``(M, units, b)`` (one column per row of the batch) with a last
     row of ones, so a layer is one matrix product with its weights and bias stacked
-    (``[W; b]``, see :func:`stack_layers`). ``d3``, ``d2``, ``d1`` hold the errors of the three
-    layers times each model's learning rate (``lr_b = lr / b``), so ``[a; 1] d'`` is the step
-    itself.
+    (``[W; b]``, see :func:`stack_layers`). ``d[k - 1]`` holds the errors of layer ``k`` times
+    each model's learning rate (``lr_b = lr / b``), so ``[a; 1] d'`` is the step itself.
+    Every buffer is made once (:func:`step_buffers`), so a CUDA graph can capture the steps.
     """
 
-    a1: torch.Tensor  # (M, h + 1, b): relu(z1) and a row of ones
-    a2: torch.Tensor  # (M, h + 1, b): relu(z2) and a row of ones
-    z: torch.Tensor  # (M, h, b): z1, then z2 (contiguous: the CPU's batched product is faster)
-    z3: torch.Tensor  # (M, 1, b)
+    a: list[torch.Tensor]  # per hidden layer k: (M, h_k + 1, b), relu(z_k) and a row of ones
+    z: dict[int, torch.Tensor]  # (M, h, b) per hidden width: z_k before the relu (contiguous:
+    # the CPU's batched product is faster), shared by the hidden layers of one width
+    zL: torch.Tensor  # (M, 1, b): the output layer's logits
     t: torch.Tensor  # (M, 1, b), per-row loss
-    d3: torch.Tensor  # (M, 1, b)
-    d2: torch.Tensor  # (M, h, b)
-    d1: torch.Tensor  # (M, h, b)
+    d: list[torch.Tensor]  # per layer k: (M, units_k, b), its errors times lr / b
     lr_b: torch.Tensor  # (M, 1, 1)
-    v: dict[str, torch.Tensor]  # views made once: a1h, a2h (no ones row), d1t, d2t, d3t (d')
+    ah: list[torch.Tensor]  # views made once: a[k] without its row of ones
+    dt: list[torch.Tensor]  # views made once: d[k] transposed (d')
 
 
-def step_buffers(M: int, b: int, h: int, device: torch.device) -> StepBuffers:
-    """Allocate the buffers of ``M`` models of width ``h`` for mini-batches of ``b`` rows."""
+def step_buffers(M: int, b: int, sizes: Sequence[int], device: torch.device) -> StepBuffers:
+    """Allocate the buffers of ``M`` models of ``sizes`` (:func:`layer_sizes`) for ``b`` rows."""
 
     def e(*shape: int) -> torch.Tensor:
         return torch.empty(shape, dtype=torch.float32, device=device)
 
     ones = {"dtype": torch.float32, "device": device}
-    a1, a2 = torch.ones(M, h + 1, b, **ones), torch.ones(M, h + 1, b, **ones)
-    d3, d2, d1 = e(M, 1, b), e(M, h, b), e(M, h, b)
-    views = {
-        "a1h": a1[:, :h],
-        "a2h": a2[:, :h],
-        "d1t": d1.transpose(1, 2),
-        "d2t": d2.transpose(1, 2),
-        "d3t": d3.transpose(1, 2),
-    }
-    return StepBuffers(a1, a2, e(M, h, b), e(M, 1, b), e(M, 1, b), d3, d2, d1, e(M, 1, 1), views)
+    hidden = list(sizes[1:-1])
+    a = [torch.ones(M, h + 1, b, **ones) for h in hidden]
+    d = [e(M, units, b) for units in reversed(sizes[1:])][::-1]  # the output's first, as before
+    z = {h: e(M, h, b) for h in dict.fromkeys(hidden)}
+    return StepBuffers(
+        a=a,
+        z=z,
+        zL=e(M, 1, b),
+        t=e(M, 1, b),
+        d=d,
+        lr_b=e(M, 1, 1),
+        ah=[ak[:, :h] for ak, h in zip(a, hidden, strict=True)],
+        dt=[dk.transpose(1, 2) for dk in d],
+    )
 
 
 def param_views(stacked: Params) -> Params:
     """Make the views of the stacked parameters that the step reads (once: they share memory).
 
-    ``A1t``, ``A2t`` (``[W; b]'``), ``A3t`` (``[W3; b3]'``, ``(M, 1, h + 1)``), ``W2``
-    and ``W3`` (without the bias row), and the stacked tensors themselves.
+    ``Akt`` (``[Wk; bk]'``) for every layer (the last, ``(M, 1, h + 1)``, a view of
+    ``AL (M, h + 1, 1)``), ``Wk`` without the bias row for every layer but the first, and the
+    stacked tensors themselves.
     """
-    A1, A2, A3 = stacked["A1"], stacked["A2"], stacked["A3"]
-    M, h1, _ = A2.shape
-    return {
-        **stacked,
-        "A1t": A1.transpose(1, 2),
-        "A2t": A2.transpose(1, 2),
-        "A3t": A3.view(M, 1, h1),  # the same memory: A3 is (M, h + 1, 1)
-        "W2": A2[:, :-1],
-        "W3": A3[:, :-1],
-    }
+    L = n_layers(stacked)
+    AL = stacked[f"A{L}"]
+    M, h1, _ = AL.shape
+    views = {**stacked}
+    for k in range(1, L):
+        views[f"A{k}t"] = stacked[f"A{k}"].transpose(1, 2)
+    views[f"A{L}t"] = AL.view(M, 1, h1)  # the same memory: AL is (M, h + 1, 1)
+    for k in range(2, L + 1):
+        views[f"W{k}"] = stacked[f"A{k}"][:, :-1]
+    return views
 
 
 def forward_backward(pv: Params, xT: torch.Tensor, yT: torch.Tensor, w: StepBuffers) -> None:
     """Forward and backward pass of every model on its mini-batch, into the buffers ``w``.
 
-    Fills ``w.t`` with each row's ``BCEWithLogitsLoss`` and ``w.d3, w.d2, w.d1`` with the
-    errors (derivatives of the batch-mean loss by ``z3, z2, z1``) times each model's learning
+    Fills ``w.t`` with each row's ``BCEWithLogitsLoss`` and ``w.d`` with the errors
+    (derivatives of the batch-mean loss by ``z1, ..., zL``) times each model's learning
     rate (``w.lr_b`` holds ``lr / b``: the learning rate and the mean's ``1 / b``).
-    Written out (``b`` rows, ``s`` the logistic function): ``d3 = (s(z3) - y) / b``,
-    ``d2 = W3 d3 * 1[z2 > 0]``, ``d1 = W2 d2 * 1[z1 > 0]`` (feature-major: one column per
-    row); the gradient of ``[W_l; b_l]`` is ``[a_{l-1}; 1] d_l'``. No tensor is allocated (all
-    results go into ``w``), so the same kernels run for every batch.
+    Written out (``b`` rows, ``s`` the logistic function): ``dL = (s(zL) - y) / b``,
+    ``d_{L-1} = WL dL * 1[z_{L-1} > 0]`` (an outer product), then down the layers
+    ``d_k = W_{k+1} d_{k+1} * 1[z_k > 0]`` (feature-major: one column per row); the gradient
+    of ``[W_k; b_k]`` is ``[a_{k-1}; 1] d_k'``. No tensor is allocated (all results go into
+    ``w``), so the same kernels run for every batch.
 
-    The loss of a 0/1 label is ``softplus((1 - 2y) z3)`` (``softplus(z)`` for ``y = 0``,
+    The loss of a 0/1 label is ``softplus((1 - 2y) zL)`` (``softplus(z)`` for ``y = 0``,
     ``softplus(-z)`` for ``y = 1``), exact where ``softplus(z) - y z`` would cancel.
 
     Parameters
     ----------
     pv : dict
-        :func:`param_views` of ``A1 (M, p + 1, h)``, ``A2 (M, h + 1, h)``,
-        ``A3 (M, h + 1, 1)``: each layer's weights with its bias as last row (read only).
+        :func:`param_views` of ``A1 (M, p + 1, h)``, ..., ``AL (M, h + 1, 1)``: each layer's
+        weights with its bias as last row (read only).
     xT : torch.Tensor, shape (M, p + 1, b)
         Each model's mini-batch, one column per row, with a last row of ones.
     yT : torch.Tensor, shape (M, 1, b)
         Its 0/1 labels (float).
     w : StepBuffers
-        Buffers for this ``M`` and ``b``.
+        Buffers for this ``M``, ``b`` and shape.
     """
-    v = w.v
+    L = len(w.d)
     # z into a contiguous buffer, then relu into the rows above the ones: a product into the
-    # strided a1h runs model by model on a CPU, into a contiguous one as one batched call
-    torch.bmm(pv["A1t"], xT, out=w.z)
-    torch.clamp_min(w.z, 0.0, out=v["a1h"])
-    torch.bmm(pv["A2t"], w.a1, out=w.z)
-    torch.clamp_min(w.z, 0.0, out=v["a2h"])
-    torch.bmm(pv["A3t"], w.a2, out=w.z3)
-    torch.addcmul(w.z3, yT, w.z3, value=-2.0, out=w.t)  # (1 - 2y) z3
+    # strided a_k's rows runs model by model on a CPU, into a contiguous one as one batched call
+    inputs = xT
+    for k in range(1, L):
+        z = w.z[w.ah[k - 1].shape[1]]
+        torch.bmm(pv[f"A{k}t"], inputs, out=z)
+        torch.clamp_min(z, 0.0, out=w.ah[k - 1])
+        inputs = w.a[k - 1]
+    torch.bmm(pv[f"A{L}t"], inputs, out=w.zL)
+    torch.addcmul(w.zL, yT, w.zL, value=-2.0, out=w.t)  # (1 - 2y) zL
     torch.ops.aten.softplus.out(w.t, 1.0, 20.0, out=w.t)
-    torch.sigmoid(w.z3, out=w.d3)
-    w.d3.sub_(yT).mul_(w.lr_b)
-    torch.mul(pv["W3"], w.d3, out=w.d2)  # W3 d3 (an outer product)
-    torch.ops.aten.threshold_backward.grad_input(w.d2, v["a2h"], 0.0, grad_input=w.d2)
-    torch.bmm(pv["W2"], w.d2, out=w.d1)
-    torch.ops.aten.threshold_backward.grad_input(w.d1, v["a1h"], 0.0, grad_input=w.d1)
+    dL = w.d[L - 1]
+    torch.sigmoid(w.zL, out=dL)
+    dL.sub_(yT).mul_(w.lr_b)
+    torch.mul(pv[f"W{L}"], dL, out=w.d[L - 2])  # WL dL (an outer product)
+    for k in range(L - 1, 0, -1):  # layer k's errors, from layer k + 1's
+        if k < L - 1:
+            torch.bmm(pv[f"W{k + 1}"], w.d[k], out=w.d[k - 1])
+        torch.ops.aten.threshold_backward.grad_input(
+            w.d[k - 1], w.ah[k - 1], 0.0, grad_input=w.d[k - 1]
+        )
 
 
 def stack_layers(params: Params) -> Params:
-    """Each layer's weights with its bias as last row: ``A1``, ``A2``, ``A3`` (new tensors)."""
-    return {f"A{k}": torch.cat([params[f"W{k}"], params[f"b{k}"]], dim=1) for k in (1, 2, 3)}
+    """Each layer's weights with its bias as last row: ``A1, ..., AL`` (new tensors)."""
+    return {
+        f"A{k}": torch.cat([params[f"W{k}"], params[f"b{k}"]], dim=1)
+        for k in range(1, n_layers(params) + 1)
+    }
 
 
 def unstack_layers(stacked: Params) -> Params:
-    """``W1, b1, ..., b3`` as views of the stacked tensors (they share memory)."""
+    """``W1, b1, ..., bL`` as views of the stacked tensors (they share memory)."""
     out = {}
-    for k in (1, 2, 3):
+    for k in range(1, n_layers(stacked) + 1):
         A = stacked[f"A{k}"]
         out[f"W{k}"], out[f"b{k}"] = A[:, :-1], A[:, -1:]
     return out
@@ -258,6 +336,12 @@ def _transposed(xb: torch.Tensor) -> torch.Tensor:
     xT = torch.ones(M, p + 1, b, dtype=torch.float32, device=xb.device)
     xT[:, :p].copy_(xb.transpose(1, 2))
     return xT
+
+
+def shape_of(params: Params) -> tuple[int, ...]:
+    """Return the layer sizes of ``params`` (``(p, h, ..., h, 1)``, see :func:`layer_sizes`)."""
+    L = n_layers(params)
+    return (int(params["W1"].shape[1]), *(int(params[f"W{k}"].shape[2]) for k in range(1, L + 1)))
 
 
 def loss_and_grads(
@@ -273,7 +357,7 @@ def loss_and_grads(
     Parameters
     ----------
     params : dict
-        ``M`` models.
+        ``M`` models, any depth.
     xb : torch.Tensor, shape (M, B, p)
         Each model's mini-batch.
     yb : torch.Tensor, shape (M, B, 1)
@@ -287,14 +371,10 @@ def loss_and_grads(
         Gradients, shaped like ``params``.
     """
     M, B, _ = xb.shape
-    h = params["W2"].shape[1]
-    w = step_buffers(M, B, h, xb.device)
+    w = step_buffers(M, B, shape_of(params), xb.device)
     w.lr_b.fill_(1.0 / B)
     xT = _transposed(xb)
     forward_backward(param_views(stack_layers(params)), xT, yb.transpose(1, 2), w)
-    grads = {
-        "A1": torch.bmm(xT, w.d1.transpose(1, 2)),
-        "A2": torch.bmm(w.a1, w.d2.transpose(1, 2)),
-        "A3": torch.bmm(w.a2, w.d3.transpose(1, 2)),
-    }
+    inputs = [xT, *w.a]
+    grads = {f"A{k}": torch.bmm(inputs[k - 1], w.dt[k - 1]) for k in range(1, len(w.d) + 1)}
     return w.t.mean(dim=(1, 2)), unstack_layers(grads)

@@ -19,7 +19,8 @@ from hw6lib.plots import STYLE
 
 
 def _label(s: dict[str, Any]) -> str:
-    return f"h={s['width']}, lr={s['lr']:g}, batch={s['batch_size']}, mom.={s['momentum']:g}"
+    depth = f"depth={s['depth']}, " if "depth" in s else ""
+    return f"{depth}h={s['width']}, lr={s['lr']:g}, batch={s['batch_size']}, mom.={s['momentum']:g}"
 
 
 def plot_f1_heatmaps(rows: Sequence[dict[str, Any]], epochs: int) -> Figure:

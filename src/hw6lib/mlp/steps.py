@@ -24,12 +24,12 @@ class TrainState:
     Attributes
     ----------
     stacked : dict
-        ``A1, A2, A3``: the parameters, updated in place (see
+        ``A1, ..., AL``: the parameters, one per linear layer, updated in place (see
         :func:`hw6lib.mlp.model.forward_backward`).
     views : dict
         :func:`hw6lib.mlp.model.param_views` of ``stacked``.
     params : dict
-        ``W1, ..., b3``: views of ``stacked``.
+        ``W1, ..., bL``: views of ``stacked``.
     buffers : dict or None
         Momentum buffers like ``stacked``, in step units (``lr`` times ``torch.optim.SGD``'s).
     base_lr : torch.Tensor, shape (M, 1, 1)
@@ -93,8 +93,10 @@ def step(state: TrainState, xT: torch.Tensor, yT: torch.Tensor, t: torch.Tensor)
     w = state.work[xT.shape[2]]
     forward_backward(state.views, xT, yT, w)
     t.add_(w.t)
-    S, buf, v = state.stacked, state.buffers, w.v
-    for k, lhs, dt in (("A3", w.a2, v["d3t"]), ("A2", w.a1, v["d2t"]), ("A1", xT, v["d1t"])):
+    S, buf = state.stacked, state.buffers
+    inputs = [xT, *w.a]  # layer k's input: the batch, then the hidden activations
+    for layer in range(len(w.d), 0, -1):  # the last layer first
+        k, lhs, dt = f"A{layer}", inputs[layer - 1], w.dt[layer - 1]
         if buf is None:
             S[k].baddbmm_(lhs, dt, alpha=-1.0)
         else:

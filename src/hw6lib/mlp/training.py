@@ -23,12 +23,13 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 
+from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.schedule import CONSTANT, lr_factor
 
 
 @dataclass(frozen=True)
 class SGDSettings:
-    """Mini-batch SGD of a set of models of one width and batch size (a cell of the grid).
+    """Mini-batch SGD of a set of models of one shape and batch size (a cell of the grid).
 
     Model ``m`` has learning rate ``learning_rates[m]`` and seed ``seeds[m]``; every model is
     trained with each of ``momentums`` (:func:`hw6lib.mlp.cell.train_cell`), one momentum per
@@ -56,6 +57,9 @@ class SGDSettings:
     horizon : int or None
         Epochs the schedule spans (``None``: ``epochs``). Training the first ``epochs`` of a run
         scheduled over ``horizon`` epochs gives that run's models after ``epochs`` epochs.
+    depth : int
+        Hidden layers of ``width`` units each (``mlp.depth``; the network's layer sizes are
+        :func:`hw6lib.mlp.model.layer_sizes` of ``width`` and ``depth``).
     """
 
     width: int
@@ -66,6 +70,7 @@ class SGDSettings:
     momentums: Sequence[float] = (0.0,)
     schedule: str = CONSTANT
     horizon: int | None = None
+    depth: int = DEFAULT_DEPTH
 
     def __post_init__(self) -> None:
         """Store the sequences as tuples of numbers; refuse settings no trainer can run."""
@@ -79,6 +84,9 @@ class SGDSettings:
             )
         if not self.momentums:
             raise ValueError("momentums must not be empty")
+        object.__setattr__(self, "depth", int(self.depth))
+        if self.depth < 1:
+            raise ValueError(f"depth must be at least 1 hidden layer, got {self.depth}")
         if self.horizon is not None and self.horizon < self.epochs:
             raise ValueError(
                 f"horizon {self.horizon} is shorter than the {self.epochs} epochs trained"
@@ -95,6 +103,7 @@ class SGDSettings:
         epochs: int,
         momentums: Sequence[float] = (0.0,),
         schedule: str = CONSTANT,
+        depth: int = DEFAULT_DEPTH,
     ) -> SGDSettings:
         """Pair every learning rate with every seed: the models of one cell (seeds vary fastest).
 
@@ -105,7 +114,7 @@ class SGDSettings:
         """
         lrs = [float(lr) for lr in learning_rates for _ in seeds]
         sds = [int(s) for _ in learning_rates for s in seeds]
-        return cls(width, lrs, sds, batch_size, epochs, momentums, schedule)
+        return cls(width, lrs, sds, batch_size, epochs, momentums, schedule, depth=depth)
 
     @property
     def n_models(self) -> int:

@@ -31,17 +31,18 @@ from hw6lib.narrative.data import (
     tree_curve_sentence,
 )
 from hw6lib.narrative.mlp import (
-    SELECTION_TEXT,
     diverged_clause,
     edges_sentence,
     epochs_clause,
     grid_rows,
     grid_values,
     near_sentence,
+    network_text,
     published_rows,
     retrained_sentence,
     schedule_clause,
     schedule_text,
+    selection_text,
     verdict_sentence,
 )
 from hw6lib.narrative.problem1 import Problem1Narrative, by_depth, problem1_narrative
@@ -99,8 +100,9 @@ def report_narrative(context: Mapping[str, Any]) -> ReportNarrative:
             "depth_limits": [depth_limit(r["max_depth"]) for r in context["tree"]["sweep"]["trees"]]
         },
         mlp={
+            **network_text(grid_values(context["mlp"]["grid"])["depths"]),
             "schedule_text": schedule_text(best.schedule),
-            "selection": SELECTION_TEXT,
+            "selection": selection_text(best.best.depth is not None),
             "grid_values": grid_values(context["mlp"]["grid"]),
             "epochs_clause": epochs_clause(best.schedule, best.max_epochs),
             "diverged_clause": diverged_clause(best),

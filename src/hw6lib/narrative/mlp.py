@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from hw6lib.htmltext import data
+from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
 
 if TYPE_CHECKING:  # the records' types only: the wording needs none of their modules
@@ -26,6 +27,47 @@ if TYPE_CHECKING:  # the records' types only: the wording needs none of their mo
     )
     from hw6lib.mlp.replication import PublishedReplication
     from hw6lib.verdict import Verdict
+
+#: Numbers of hidden layers in words.
+_COUNT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def network_text(depth: int | Sequence[int]) -> dict[str, str]:
+    """Name the network of the grid from its depth (``mlp.depth``: one or a list).
+
+    Parameters
+    ----------
+    depth : int or sequence of int
+        Hidden layers; a list when the grid varies it.
+
+    Returns
+    -------
+    dict
+        ``name`` ("two-ReLU-layer network", or "ReLU network of 1 or 3 hidden layers"),
+        ``short`` ("two-ReLU" or "ReLU", before "MLP"), ``tex`` (the layers as a formula, with
+        ``d`` for the depth when it varies) and ``depths_clause`` (the depths tried, for the
+        sentence on the grid; empty for one depth).
+    """
+    depths = sorted(depth) if isinstance(depth, Sequence) else [int(depth)]
+    linear, relu = r"\mathrm{Linear}", r"\mathrm{ReLU}"
+    if len(depths) == 1:
+        d = depths[0]
+        word = _COUNT_WORDS[d] if d < len(_COUNT_WORDS) else str(d)
+        layers = [f"{linear}(7,h)", relu, *[f"{linear}(h,h)", relu] * (d - 1), f"{linear}(h,1)"]
+        return {
+            "name": f"{word}-ReLU-layer network",
+            "short": f"{word}-ReLU",
+            "tex": r" \to ".join(layers),
+            "depths_clause": "",
+        }
+    tried = ", ".join(map(str, depths[:-1])) + f" or {depths[-1]}"
+    return {
+        "name": f"ReLU network of {tried} hidden layers",
+        "short": "ReLU",
+        "tex": rf"{linear}(7,h) \to {relu} \to ({linear}(h,h) \to {relu})^{{d-1}} "
+        rf"\to {linear}(h,1)",
+        "depths_clause": f"hidden layers d = {', '.join(map(str, depths))}; ",
+    }
 
 
 def edge_phrase(e: EdgeDimension) -> Markup:
@@ -173,11 +215,16 @@ def verdict_sentence(vd: Verdict) -> Markup:
     return answer + Markup("\nThe tolerance is {}.").format(vd.tolerance_rule)
 
 
-#: How the grid's best configuration is chosen (:func:`hw6lib.mlp.grid.summarise` sorts so).
-SELECTION_TEXT = (
-    "highest mean validation F1 over seeds (diverged seeds count as 0); "
-    "ties: fewer epochs, narrower, larger batch, smaller learning rate, smaller momentum"
-)
+def selection_text(with_depth: bool) -> str:
+    """How the grid's best configuration is chosen (:func:`hw6lib.mlp.grid.summarise` sorts so).
+
+    ``with_depth``: the grid names the depth (it varies it, or it is not the homework's 2).
+    """
+    return (
+        "highest mean validation F1 over seeds (diverged seeds count as 0); ties: fewer epochs, "
+        + ("fewer hidden layers, " if with_depth else "")
+        + "narrower, larger batch, smaller learning rate, smaller momentum"
+    )
 
 
 def schedule_text(schedule: str) -> str:
@@ -215,9 +262,11 @@ def grid_values(grid: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     Returns
     -------
     dict
-        ``widths``, ``learning_rates``, ``batch_sizes``, ``momentums``, ``epochs`` and ``seeds``:
-        each the sorted distinct values of its column.
+        ``depths`` (:data:`~hw6lib.mlp.model.DEFAULT_DEPTH` where the rows do not name it),
+        ``widths``, ``learning_rates``, ``batch_sizes``, ``momentums``, ``epochs`` and
+        ``seeds``: each the sorted distinct values of its column.
     """
+    depths = sorted({int(r.get("depth", DEFAULT_DEPTH)) for r in grid})
     columns = {
         "widths": "width",
         "learning_rates": "lr",
@@ -226,7 +275,9 @@ def grid_values(grid: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
         "epochs": "epochs",
         "seeds": "seed",
     }
-    return {name: sorted({r[col] for r in grid}) for name, col in columns.items()}
+    return {"depths": depths} | {
+        name: sorted({r[col] for r in grid}) for name, col in columns.items()
+    }
 
 
 def schedule_clause(schedule: str) -> str:
@@ -279,7 +330,13 @@ def grid_rows(grid: Sequence[Mapping[str, Any]], best: ConfigSummary) -> list[di
     -------
     list of dict
     """
-    keys = ("width", "lr", "batch_size", "epochs", "momentum")
+    keys = ("depth",) * (best.depth is not None) + (
+        "width",
+        "lr",
+        "batch_size",
+        "epochs",
+        "momentum",
+    )
     return [{**r, "best": all(r[k] == getattr(best, k) for k in keys)} for r in grid]
 
 
