@@ -36,6 +36,7 @@ from hw6lib.mlp.model import (
     stack_layers,
     step_buffers,
 )
+from hw6lib.split import CardSplit
 from hw6lib.standardize import fit_standardizer
 
 
@@ -180,8 +181,8 @@ def test_other_depths_train_like_torch_sgd_on_an_nn_sequential(data, depth, mome
 
 def test_a_depth_three_cell_runs_through_train_cell_and_the_grid(data) -> None:
     X, y = data
-    args = (X[:2000], y[:2000], X[2000:], y[2000:], 500)
-    deep = train_cell(*args, SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 2, depth=3))
+    split = CardSplit(X[:2000], y[:2000], X[2000:], y[2000:], n_valid=500)
+    deep = train_cell(split, SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 2, depth=3))
     assert deep["depth"] == 3
     assert len(deep["models"]) == 4 and all(len(m["epochs"]) == 2 for m in deep["models"])
     assert {m["engine"] for m in deep["models"]} == {"eager"}
@@ -193,16 +194,16 @@ def test_a_depth_three_cell_runs_through_train_cell_and_the_grid(data) -> None:
         want = evaluate(init_params(8, [seed], depth=3), Xf, yf)[0]["loss"]
         assert m["initial_train_loss"] == pytest.approx(want, rel=1e-5)
     # a cell of the homework's depth names none (its file is as before) ...
-    plain = train_cell(*args, SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 2))
+    plain = train_cell(split, SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 2))
     assert "depth" not in plain
     assert "depth" not in grid_rows([plain], [1, 2])[0]
     # ... and a grid over depths makes the depth a dimension of the rows, the best and its edges
     rows = grid_rows([deep, plain], [1, 2])
     assert {r["depth"] for r in rows} == {2, 3} and next(iter(rows[0])) == "depth"
     summary = best_summary([deep, plain], [1, 2])
-    assert (
-        summary["best"]["depth"] in (2, 3) and summary["n_configurations"] == 8
-    )  # depth x lr x epochs
-    edges = {d["dimension"]: d for d in summary["edges"]["dimensions"]}
-    assert edges["depth"]["tried"] == [2, 3]
-    assert summary["near_best"]["values"][0]["name"] == "depth"
+    assert summary.best.depth in (2, 3) and summary.n_configurations == 8  # depth x lr x epochs
+    edges = {d.dimension: d for d in summary.edges.dimensions}
+    assert edges["depth"].tried == [2, 3]
+    assert summary.near_best.values[0].name == "depth"
+    # the best's record names its depth, and its file keeps the key first
+    assert next(iter(summary.best.to_json())) == "depth"

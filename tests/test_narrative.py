@@ -273,7 +273,7 @@ def test_schedule_and_divergence_clauses() -> None:
 def test_grid_rows_mark_the_chosen_configuration() -> None:
     key = {"width": 8, "lr": 0.1, "batch_size": 100, "epochs": 2, "momentum": 0.0}
     grid = [{**key, "seed": 0, "diverged": False}, {**key, "lr": 0.3, "seed": 0, "diverged": True}]
-    rows = nmlp.grid_rows(grid, SimpleNamespace(**key, seeds=[0]))
+    rows = nmlp.grid_rows(grid, SimpleNamespace(**key, depth=None, seeds=[0]))
     assert [r["best"] for r in rows] == [True, False]
     assert rows[1]["diverged"] is True
 
