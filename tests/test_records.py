@@ -196,3 +196,26 @@ def test_best_json_keeps_the_words_the_report_prints(schedule: str) -> None:
     assert grid._file_schedule_text(schedule) == schedule_text(schedule)
     for with_depth in (False, True):
         assert grid._file_selection(with_depth) == selection_text(with_depth)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pair(Record):
+    a: int
+    b: list[MeanSd]
+
+
+def test_report_inputs_named_as_records_are_read_into_them_at_the_boundary(
+    tmp_path, monkeypatch
+) -> None:
+    from hw6lib import report
+
+    monkeypatch.setitem(report.RECORDS, "x__pair", _Pair)
+    rec = _Pair(1, [MeanSd(0.5, None, 1)])
+    write_json(tmp_path / "p.json", rec)
+    one = report.load_inputs({"x__pair": str(tmp_path / "p.json")})
+    assert one["x__pair"] == rec
+    many = report.load_inputs({"x__pair": [tmp_path / "p.json", tmp_path / "p.json"]})
+    assert many["x__pair"] == [rec, rec]
+    # an input not named in RECORDS stays plain JSON
+    plain = report.load_inputs({"x__plain": tmp_path / "p.json"})
+    assert plain["x__plain"] == {"a": 1, "b": [{"mean": 0.5, "sd": None, "n": 1}]}
