@@ -69,7 +69,7 @@ def main() -> None:
                     "width": width,
                     "batch": batch,
                     "momentum": momentum,
-                    **choice.record(),
+                    **choice.record().to_json(),
                     "seconds": time.perf_counter() - t,
                 }
                 if dev.type == "cuda" and choice.engine.name == "fused":  # graph on its own too

@@ -109,13 +109,13 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
     )
     res["mlp"] = [
         {
-            "lr": m["lr"],
-            "seed": m["seed"],
-            "train_loss": [e["train_loss"] for e in m["epochs"]],
-            "valid_f1": [e["valid"]["f1"] if e["valid"] else None for e in m["epochs"]],
-            "test_f1": [e["test"]["f1"] if e["test"] else None for e in m["epochs"]],
+            "lr": m.lr,
+            "seed": m.seed,
+            "train_loss": [e["train_loss"] for e in m.epochs],
+            "valid_f1": [e["valid"]["f1"] if e["valid"] else None for e in m.epochs],
+            "test_f1": [e["test"]["f1"] if e["test"] else None for e in m.epochs],
         }
-        for m in cell["models"]
+        for m in cell.models
     ]
     out.write_text(json.dumps(res))
 

@@ -162,7 +162,7 @@ def run(out: Path) -> None:
     for name, engine in engines.items():
         with np.errstate(all="ignore"):
             choice = choose_engine([engine, EagerEngine()], X[:300], y[:300], sgd, "cpu")
-        res["selfcheck"][name] = choice.record()
+        res["selfcheck"][name] = choice.record().to_json()
     out.write_bytes(pickle.dumps(res))
 
 

@@ -79,8 +79,8 @@ def test_constant_column_is_centred_not_divided_by_zero(card) -> None:
     assert np.isfinite(Z).all() and (Z[:, 5] == 0).all() and (Z[:, 0] == 0).all()
     split = CardSplit(X[:2000], y[:2000], X[2000:], y[2000:], n_valid=400)
     cell = train_cell(split, SGDSettings.grid(4, [0.1], [0], 128, 2))
-    rec = cell["models"][0]["epochs"][-1]
-    assert cell["models"][0]["diverged_epoch"] is None
+    rec = cell.models[0].epochs[-1]
+    assert cell.models[0].diverged_epoch is None
     assert math.isfinite(rec["train_loss"]) and math.isfinite(rec["test"]["loss"])
 
 

@@ -185,15 +185,15 @@ def test_the_cell_records_the_engine_and_its_check(rows, caplog) -> None:
             logger=logging.getLogger("hw6.test_engines"),
             engines=[PerturbedUpdate(), Relabelled(name="graph"), EagerEngine()],
         )
-    assert [e["engine"] for e in cell["engines"]] == ["graph", "graph"]
-    assert [e["momentum"] for e in cell["engines"]] == [0.0, 0.9]
-    for e in cell["engines"]:
-        assert [(c["engine"], c["passed"]) for c in e["checks"]] == [
+    assert [e.engine for e in cell.engines] == ["graph", "graph"]
+    assert [e.momentum for e in cell.engines] == [0.0, 0.9]
+    for e in cell.engines:
+        assert [(c.engine, c.passed) for c in e.checks] == [
             ("fused", False),
             ("graph", True),
         ]
-        assert e["checks"][0]["max_diff"] > 10 * TOL_FLOOR
-    assert {m["engine"] for m in cell["models"]} == {"graph"}
+        assert e.checks[0].max_diff > 10 * TOL_FLOOR
+    assert {m.engine for m in cell.models} == {"graph"}
     assert "with engine graph" in caplog.text
 
 
@@ -201,7 +201,7 @@ def test_on_the_cpu_the_default_engines_train_eagerly_without_a_check(rows) -> N
     X, y = rows
     split = CardSplit(X[200:], y[200:], X[:200], y[:200], n_valid=100)
     cell = train_cell(split, replace(SGD, epochs=1))
-    assert cell["engines"] == [{"momentum": 0.0, "engine": "eager", "checks": []}]
+    assert cell.to_json()["engines"] == [{"momentum": 0.0, "engine": "eager", "checks": []}]
 
 
 def test_differences_never_hide_nan() -> None:
@@ -232,26 +232,28 @@ def test_the_end_of_a_run_names_the_jobs_that_fell_back(tmp_path) -> None:
 
 
 def test_provenance_gives_each_training_job_its_engine_and_check(tmp_path) -> None:
-    import json
-
+    from hw6lib.mlp.cell import Cell, CellEngine
+    from hw6lib.mlp.selfcheck import CheckRecord
     from hw6lib.provenance import collect_provenance
+    from hw6lib.resultfiles import write_json
 
     bench = tmp_path / "b.tsv"
     bench.write_text("s\tmax_rss\n1.5\t100\n")
-    check = {"engine": "fused", "passed": False, "max_diff": 0.2, "cost": 0.01}
-    good = {"engine": "graph", "passed": True, "max_diff": 3e-6, "cost": 0.02}
+    check = CheckRecord("fused", False, 0.2, 2.0, 100, 4, 2, 0.01, "model 0 differs")
+    good = CheckRecord("graph", True, 3e-6, 0.5, 100, 4, 2, 0.02)
     cells = {
         "w8_b100": [
-            {"momentum": 0.0, "engine": "graph", "checks": [check, good]},
-            {"momentum": 0.9, "engine": "graph", "checks": [check, good]},
+            CellEngine(momentum=0.0, engine="graph", checks=[check, good]),
+            CellEngine(momentum=0.9, engine="graph", checks=[check, good]),
         ],
-        "w16_b250": [{"momentum": 0.0, "engine": "eager", "checks": []}],
+        "w16_b250": [CellEngine(momentum=0.0, engine="eager", checks=[])],
     }
     paths = []
     for name, runs in cells.items():
         w, b = name[1:].split("_b")
         path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"width": int(w), "batch_size": int(b), "engines": runs}))
+        cell = Cell(int(w), int(b), [0.0], "cosine", 1, 8, 2, 3, {}, models=[], engines=runs)
+        write_json(path, cell)
         paths.append(path)
     labels = {"mlp_train_w8_b100": bench, "mlp_train_w16_b250": bench, "tree_fit": bench}
     pv = collect_provenance({}, tmp_path, labels, "9", cells=paths)

@@ -137,9 +137,9 @@ def test_standardisation_fitted_on_training_rows_only() -> None:
     split = CardSplit(X_train, y, X_test, y[:300], n_valid=200)
     out = train_cell(split, SGDSettings.grid(4, [0.1], [0], 100, 1))
     fit = X_train[:1000].astype(np.float64)
-    np.testing.assert_allclose(out["standardizer"]["mean"], fit.mean(axis=0), rtol=1e-12)
-    np.testing.assert_allclose(out["standardizer"]["scale"], fit.std(axis=0), rtol=1e-12)
-    assert out["n_fit"] == 1000 and out["n_valid"] == 200 and out["n_test"] == 300
+    np.testing.assert_allclose(out.standardizer["mean"], fit.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(out.standardizer["scale"], fit.std(axis=0), rtol=1e-12)
+    assert out.n_fit == 1000 and out.n_valid == 200 and out.n_test == 300
 
 
 def test_split_valid_is_the_tail() -> None:
@@ -244,8 +244,8 @@ def test_training_is_deterministic_on_cpu(data) -> None:
     a = train_cell(*args)
     b = train_cell(*args)
     assert a == b
-    assert len(a["models"]) == 4 and all(len(m["epochs"]) == 3 for m in a["models"])
-    rec = a["models"][0]["epochs"][2]
+    assert len(a.models) == 4 and all(len(m.epochs) == 3 for m in a.models)
+    rec = a.models[0].epochs[2]
     assert set(rec) == {"epoch", "train_loss", "diverged", "valid", "test"}
     assert {"loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn"} <= set(
         rec["test"]

@@ -183,19 +183,19 @@ def test_a_depth_three_cell_runs_through_train_cell_and_the_grid(data) -> None:
     X, y = data
     split = CardSplit(X[:2000], y[:2000], X[2000:], y[2000:], n_valid=500)
     deep = train_cell(split, SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 2, depth=3))
-    assert deep["depth"] == 3
-    assert len(deep["models"]) == 4 and all(len(m["epochs"]) == 2 for m in deep["models"])
-    assert {m["engine"] for m in deep["models"]} == {"eager"}
+    assert deep.depth == 3 and deep.to_json()["depth"] == 3
+    assert len(deep.models) == 4 and all(len(m.epochs) == 2 for m in deep.models)
+    assert {m.engine for m in deep.models} == {"eager"}
     # the cell trained three hidden layers: its models' initial loss is that of the depth-3 draw
     st = fit_standardizer(X[:1500])
     Xf = torch.from_numpy(st.transform(X[:1500]))
     yf = torch.from_numpy(y[:1500].astype(np.float32)).view(-1, 1)
-    for m, seed in zip(deep["models"][:2], (0, 1), strict=True):
+    for m, seed in zip(deep.models[:2], (0, 1), strict=True):
         want = evaluate(init_params(8, [seed], depth=3), Xf, yf)[0]["loss"]
-        assert m["initial_train_loss"] == pytest.approx(want, rel=1e-5)
+        assert m.initial_train_loss == pytest.approx(want, rel=1e-5)
     # a cell of the homework's depth names none (its file is as before) ...
     plain = train_cell(split, SGDSettings.grid(8, [0.05, 0.5], [0, 1], 50, 2))
-    assert "depth" not in plain
+    assert plain.depth is None and "depth" not in plain.to_json()
     assert "depth" not in grid_rows([plain], [1, 2])[0]
     # ... and a grid over depths makes the depth a dimension of the rows, the best and its edges
     rows = grid_rows([deep, plain], [1, 2])

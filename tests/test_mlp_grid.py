@@ -10,6 +10,7 @@ import torch
 from synthcard import synth_card
 from torch import nn
 
+from hw6lib.mlp.cell import Cell
 from hw6lib.mlp.grid import best_summary, grid_rows, heatmap_table
 from hw6lib.mlp.replication import published_test_loop, replicate_published
 from hw6lib.published import PROBLEM2_EPOCHS
@@ -27,7 +28,7 @@ def _metrics(f1: float) -> dict:
 
 def _cell(
     width: int, batch: int, models: list[tuple[float, int, list, list]], momentum: float = 0.0
-) -> dict:
+) -> Cell:
     out = []
     for lr, seed, valid, test in models:
         epochs = [
@@ -42,19 +43,31 @@ def _cell(
         ]
         div = next((e["epoch"] for e in epochs if e["diverged"]), None)
         out.append(
-            {"momentum": momentum, "lr": lr, "seed": seed, "diverged_epoch": div, "epochs": epochs}
+            {
+                "momentum": momentum,
+                "engine": "eager",
+                "lr": lr,
+                "seed": seed,
+                "diverged_epoch": div,
+                "initial_train_loss": 0.2,
+                "epochs": epochs,
+            }
         )
-    return {
-        "width": width,
-        "batch_size": batch,
-        "momentums": [momentum],
-        "schedule": "constant",
-        "epochs": len(models[0][2]),
-        "n_fit": 8,
-        "n_valid": 2,
-        "n_test": 3,
-        "models": out,
-    }
+    return Cell.from_json(
+        {
+            "width": width,
+            "batch_size": batch,
+            "momentums": [momentum],
+            "schedule": "constant",
+            "epochs": len(models[0][2]),
+            "n_fit": 8,
+            "n_valid": 2,
+            "n_test": 3,
+            "standardizer": {"mean": [0.0], "scale": [1.0]},
+            "models": out,
+            "engines": [],
+        }
+    )
 
 
 def test_best_is_chosen_on_validation_never_on_test() -> None:

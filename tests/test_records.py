@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from hw6lib.mlp.cell import Cell, CellEngine
 from hw6lib.mlp.grid import BestSummary, GridEdges, Leader, MeanSd, best_summary
+from hw6lib.mlp.selfcheck import CheckRecord
 from hw6lib.resultfiles import Record, read_json, write_json
 
 
@@ -72,7 +74,7 @@ def _metrics(f1: float) -> dict[str, Any]:
     }
 
 
-def _cell() -> dict[str, Any]:
+def _cell() -> Cell:
     models = []
     for lr, seed, f1 in [(0.1, 0, 0.8), (0.1, 1, 0.9), (1.0, 0, 0.5), (1.0, 1, 0.6)]:
         epochs = [
@@ -86,19 +88,60 @@ def _cell() -> dict[str, Any]:
             for e in (1, 2)
         ]
         models.append(
-            {"momentum": 0.0, "lr": lr, "seed": seed, "diverged_epoch": None, "epochs": epochs}
+            {
+                "momentum": 0.0,
+                "engine": "fused",
+                "lr": lr,
+                "seed": seed,
+                "diverged_epoch": None,
+                "initial_train_loss": 0.7,
+                "epochs": epochs,
+            }
         )
-    return {
-        "width": 4,
-        "batch_size": 10,
-        "momentums": [0.0],
-        "schedule": "cosine",
-        "epochs": 2,
-        "n_fit": 8,
-        "n_valid": 2,
-        "n_test": 3,
-        "models": models,
-    }
+    check = CheckRecord("fused", True, 1e-6, 0.1, 40, 4, 2, 0.01)
+    return Cell.from_json(
+        {
+            "width": 4,
+            "batch_size": 10,
+            "momentums": [0.0],
+            "schedule": "cosine",
+            "epochs": 2,
+            "n_fit": 8,
+            "n_valid": 2,
+            "n_test": 3,
+            "standardizer": {"mean": [0.0, 1.0], "scale": [1.0, 2.0]},
+            "models": models,
+            "engines": [CellEngine(momentum=0.0, engine="fused", checks=[check]).to_json()],
+        }
+    )
+
+
+#: The keys of a cell's file (results/mlp/cells/w*_b*.json), as the file has held them.
+CELL_KEYS = ["width", "batch_size", "momentums", "schedule", "epochs", "n_fit", "n_valid"]
+CELL_KEYS += ["n_test", "standardizer", "models", "engines"]
+CELL_MODEL_KEYS = ["momentum", "engine", "lr", "seed", "diverged_epoch", "initial_train_loss"]
+CELL_MODEL_KEYS += ["epochs"]
+CHECK_KEYS = ["engine", "passed", "max_diff", "tolerance_ratio", "rows", "models", "epochs"]
+CHECK_KEYS += ["cost", "error"]
+
+
+def test_cell_file_keeps_its_layout_and_reads_back_as_the_record(tmp_path) -> None:
+    cell = _cell()
+    d = cell.to_json()
+    assert list(d) == CELL_KEYS
+    assert all(list(m) == CELL_MODEL_KEYS for m in d["models"])
+    assert [list(e) for e in d["engines"]] == [["momentum", "engine", "checks"]]
+    assert list(d["engines"][0]["checks"][0]) == CHECK_KEYS
+    # the depth: first, and only where it is not the homework's 2
+    assert cell.depth is None and cell.hidden_layers == 2
+    deep = dataclasses.replace(cell, depth=3)
+    assert list(deep.to_json()) == ["depth", *CELL_KEYS] and deep.hidden_layers == 3
+    for rec in (cell, deep):
+        write_json(tmp_path / "cell.json", rec)
+        back = Cell.from_json(read_json(tmp_path / "cell.json"))
+        assert back == rec
+        assert isinstance(back.models[0], type(rec.models[0]))
+        assert isinstance(back.engines[0].checks[0], CheckRecord)
 
 
 #: The keys of results/mlp/best.json, as the file has held them.
@@ -153,3 +196,26 @@ def test_best_json_keeps_the_words_the_report_prints(schedule: str) -> None:
     assert grid._file_schedule_text(schedule) == schedule_text(schedule)
     for with_depth in (False, True):
         assert grid._file_selection(with_depth) == selection_text(with_depth)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pair(Record):
+    a: int
+    b: list[MeanSd]
+
+
+def test_report_inputs_named_as_records_are_read_into_them_at_the_boundary(
+    tmp_path, monkeypatch
+) -> None:
+    from hw6lib import report
+
+    monkeypatch.setitem(report.RECORDS, "x__pair", _Pair)
+    rec = _Pair(1, [MeanSd(0.5, None, 1)])
+    write_json(tmp_path / "p.json", rec)
+    one = report.load_inputs({"x__pair": str(tmp_path / "p.json")})
+    assert one["x__pair"] == rec
+    many = report.load_inputs({"x__pair": [tmp_path / "p.json", tmp_path / "p.json"]})
+    assert many["x__pair"] == [rec, rec]
+    # an input not named in RECORDS stays plain JSON
+    plain = report.load_inputs({"x__plain": tmp_path / "p.json"})
+    assert plain["x__plain"] == {"a": 1, "b": [{"mean": 0.5, "sd": None, "n": 1}]}

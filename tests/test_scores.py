@@ -60,16 +60,14 @@ def test_best_mlp_retrained_scores_like_the_grid() -> None:
     # agrees epoch by epoch to rounding; another seed, learning rate or schedule would not
     grid = next(
         m
-        for m in cell["models"]
-        if (m["seed"], m["lr"], m["momentum"]) == (record["seed"], best["lr"], best["momentum"])
+        for m in cell.models
+        if (m.seed, m.lr, m.momentum) == (record["seed"], best["lr"], best["momentum"])
     )
-    grid_loss = [e["train_loss"] for e in grid["epochs"][: best["epochs"]]]
+    grid_loss = [e["train_loss"] for e in grid.epochs[: best["epochs"]]]
     assert len(record["train_loss"]) == best["epochs"]
     np.testing.assert_allclose(record["train_loss"], grid_loss, rtol=1e-4)
     others = [
-        [e["train_loss"] for e in m["epochs"][: best["epochs"]]]
-        for m in cell["models"]
-        if m is not grid
+        [e["train_loss"] for e in m.epochs[: best["epochs"]]] for m in cell.models if m is not grid
     ]
     assert all(not np.allclose(record["train_loss"], o, rtol=1e-4) for o in others)
     assert record["test"] == classification_metrics(y_test, scores > 0.5).to_json()

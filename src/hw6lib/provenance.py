@@ -118,17 +118,18 @@ def cell_engines(cells: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str,
         ``check_cost`` (the checks' work as a fraction of the job's) and ``fallbacks`` (engines
         that failed their check, e.g. ``["fused"]``).
     """
+    from hw6lib.mlp.cell import Cell
+
     out = {}
     for path in cells:
-        cell = read_json(path)
-        runs = cell.get("engines", [])
-        checks = [c for r in runs for c in r.get("checks", [])]
-        passed = [c["max_diff"] for c in checks if c["passed"] and c["max_diff"] is not None]
-        out[f"mlp_train_w{cell['width']}_b{cell['batch_size']}"] = {
-            "engine": ", ".join(dict.fromkeys(r["engine"] for r in runs)) or None,
+        cell = Cell.from_json(read_json(path))
+        checks = [c for r in cell.engines for c in r.checks]
+        passed = [c.max_diff for c in checks if c.passed and c.max_diff is not None]
+        out[f"mlp_train_w{cell.width}_b{cell.batch_size}"] = {
+            "engine": ", ".join(dict.fromkeys(r.engine for r in cell.engines)) or None,
             "check_max_diff": max(passed) if passed else None,
-            "check_cost": sum(c["cost"] for c in checks) if checks else None,
-            "fallbacks": sorted({c["engine"] for c in checks if not c["passed"]}),
+            "check_cost": sum(c.cost for c in checks) if checks else None,
+            "fallbacks": sorted({c.engine for c in checks if not c.passed}),
         }
     return out
 

@@ -1,7 +1,8 @@
 """Rendering the HTML report from result files with Jinja2.
 
 The report reads only files under ``results/``: :func:`load_inputs` turns a mapping of names to
-paths into a context (JSON parsed, CSV as a list of rows, SVG inlined as markup),
+paths into a context (the files of :data:`RECORDS` as their records, other JSON parsed, CSV as a
+list of rows, SVG inlined as markup),
 :func:`build_context` adds what the report says about them (:mod:`hw6lib.narrative`: every choice
 between sentences is made there, the templates only format), and :func:`render_report` renders
 ``reports/templates/hw6.html.j2`` with autoescaping on. Every string from data or config is
@@ -16,7 +17,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import jinja2
 import yaml
@@ -28,7 +29,7 @@ from hw6lib.mlp.grid import BestSummary
 from hw6lib.mlp.replication import PublishedReplication
 from hw6lib.narrative import report_narrative
 from hw6lib.problem1 import DepthComparison, DepthFit
-from hw6lib.resultfiles import Record, atomic_open, read_json
+from hw6lib.resultfiles import JsonValue, Record, atomic_open, read_json
 from hw6lib.summary import Summary
 
 #: Inputs read as records (``section__key`` to the record type; a list of files gives a list of
@@ -42,8 +43,12 @@ RECORDS: dict[str, type[Record]] = {
     "summary": Summary,
 }
 
+#: What one file of the report's inputs becomes (:func:`load_inputs`): a record (:data:`RECORDS`),
+#: parsed JSON, a CSV or TSV file's rows, an SVG figure's markup, or text.
+ReportInput: TypeAlias = "Record | JsonValue | list[dict[str, str]] | Markup | str"
 
-def _load(path: Path) -> Any:
+
+def _load(path: Path) -> JsonValue | list[dict[str, str]] | Markup | str:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return read_json(path)
@@ -58,8 +63,10 @@ def _load(path: Path) -> Any:
     return path.read_text(encoding="utf-8")
 
 
-def load_inputs(inputs: Mapping[str, str | os.PathLike[str] | list[Any]]) -> dict[str, Any]:
-    """Load every named input of the report rule.
+def load_inputs(
+    inputs: Mapping[str, str | os.PathLike[str] | list[Any]],
+) -> dict[str, ReportInput | list[ReportInput]]:
+    """Load every named input of the report rule, the inputs of :data:`RECORDS` as records.
 
     Parameters
     ----------
@@ -69,14 +76,21 @@ def load_inputs(inputs: Mapping[str, str | os.PathLike[str] | list[Any]]) -> dic
     Returns
     -------
     dict
-        Name to parsed content (list of contents for a list of paths).
+        Name to content (:data:`ReportInput`; a list of them for a list of paths): the files
+        named in :data:`RECORDS` read into those records (``from_json``, once, here).
     """
-    out: dict[str, Any] = {}
+    out: dict[str, ReportInput | list[ReportInput]] = {}
     for name, value in inputs.items():
+        record = RECORDS.get(name)
+
+        def read(path: str | os.PathLike[str], record: type[Record] | None = record) -> ReportInput:
+            content = _load(Path(path))
+            return content if record is None else record.from_json(content)  # type: ignore[arg-type]
+
         if isinstance(value, list | tuple):
-            out[name] = [_load(Path(v)) for v in value]
+            out[name] = [read(v) for v in value]
         else:
-            out[name] = _load(Path(value))
+            out[name] = read(value)
     return out
 
 
@@ -140,7 +154,7 @@ def build_context(
 ) -> dict[str, Any]:
     """Build the template context: inputs named ``section__key`` become ``context[section][key]``.
 
-    The inputs named in :data:`RECORDS` are read as those records (``from_json``, once, here);
+    The inputs named in :data:`RECORDS` are those records (:func:`load_inputs`);
     ``context["narrative"]`` holds what the report says about them
     (:func:`hw6lib.narrative.report_narrative`).
 
@@ -164,10 +178,6 @@ def build_context(
         "run": {"configfiles": [], "differs": [], **(run or {})},
     }
     for name, value in load_inputs(inputs).items():
-        if name in RECORDS:
-            record = RECORDS[name]
-            is_list = isinstance(value, list)
-            value = [record.from_json(v) for v in value] if is_list else record.from_json(value)
         section, _, key = name.partition("__")
         if not key:
             context[section] = value

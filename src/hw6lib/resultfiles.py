@@ -27,11 +27,14 @@ import types
 import typing
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Self
+from typing import IO, Any, Self, TypeAlias
 
 import numpy as np
 
 from hw6lib.errors import InputError, OutputError
+
+#: A parsed JSON value (what :func:`read_json` returns for a file that is not read as a record).
+JsonValue: TypeAlias = "dict[str, JsonValue] | list[JsonValue] | str | int | float | bool | None"
 
 
 @contextlib.contextmanager

@@ -24,10 +24,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from hw6lib.config import flatten
-from hw6lib.resultfiles import read_json
+from hw6lib.resultfiles import JsonValue, read_json
 
 #: How far an answer of Problem 1 may move between two runs of one configuration on other CPUs.
 #: The answers are the best minima of the multi-start search, polished with the analytic gradient
@@ -74,7 +74,8 @@ class Run:
         return bool(self.summary and self.provenance)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> dict[str, JsonValue]:
+    """Read a run's JSON document as it is (a run of another commit may lay it out otherwise)."""
     return read_json(path) if path.is_file() else {}
 
 
@@ -98,7 +99,11 @@ def differing_keys(runs: Sequence[Run]) -> list[str]:
     return [k for k in keys if len({json.dumps(f.get(k), sort_keys=True) for f in flat}) > 1]
 
 
-def headline(run: Run) -> dict[str, Any]:
+#: The value of one answer of :func:`headline`: text, a number, weights, or ``None``.
+Answer: TypeAlias = "str | float | int | list[float] | None"
+
+
+def headline(run: Run) -> dict[str, Answer]:
     """Return the answers of a complete run, by name, in table order.
 
     ``data`` (kind and SHA-256), per depth of Problem 1 the best minimum's training error
@@ -108,7 +113,7 @@ def headline(run: Run) -> dict[str, Any]:
     the jobs (seconds) and the commit.
     """
     s, prov = run.summary, run.provenance
-    out: dict[str, Any] = {}
+    out: dict[str, Answer] = {}
     src = s["problem2"]["source"]
     out["data"] = f"{src['kind']} {src['sha256']}"
     for net in s["problem1"]["nets"]:

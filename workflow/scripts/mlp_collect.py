@@ -8,10 +8,11 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
+    from hw6lib.mlp.cell import Cell
     from hw6lib.mlp.grid import best_summary, grid_rows, write_grid_csv
     from hw6lib.resultfiles import read_json, write_json
 
-    cells = [read_json(f) for f in snakemake.input.cells]
+    cells = [Cell.from_json(read_json(f)) for f in snakemake.input.cells]
     rows = grid_rows(cells, snakemake.params.epochs)
     best = best_summary(cells, snakemake.params.epochs, snakemake.params.top)
     b = best.best

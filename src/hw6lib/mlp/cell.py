@@ -11,16 +11,81 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from hw6lib.mlp.engines import Engine, default_engines
 from hw6lib.mlp.model import DEFAULT_DEPTH
-from hw6lib.mlp.selfcheck import choose_engine
+from hw6lib.mlp.selfcheck import CheckRecord, choose_engine
 from hw6lib.mlp.training import SGDSettings
+from hw6lib.resultfiles import OPTIONAL, Record
 from hw6lib.runlog import GPU_FALLBACK
 from hw6lib.split import CardSplit
+
+
+@dataclass(frozen=True)
+class CellModel(Record):
+    """One model of a cell (:func:`train_cell`): its settings and its record of every epoch.
+
+    ``momentum``, ``lr`` and ``seed`` name it and ``engine`` is the engine that trained it;
+    ``diverged_epoch`` (``None`` if never), ``initial_train_loss`` and ``epochs`` (one dict per
+    epoch: ``epoch``, ``train_loss``, ``diverged`` and per eval set the metrics of
+    :func:`hw6lib.mlp.progress.evaluate`, ``None`` once diverged) are what
+    :class:`hw6lib.mlp.training.TrainingResult` reports of it.
+    """
+
+    momentum: float
+    engine: str
+    lr: float
+    seed: int
+    diverged_epoch: int | None
+    initial_train_loss: float | None
+    epochs: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CellEngine(Record):
+    """The engine that trained one momentum of a cell, and its self-checks.
+
+    :class:`hw6lib.mlp.selfcheck.EngineRecord` with the ``momentum`` first.
+    """
+
+    momentum: float
+    engine: str
+    checks: list[CheckRecord]
+
+
+@dataclass(frozen=True)
+class Cell(Record):
+    """A cell's result file (:func:`train_cell`): its settings, its rows, its models, its engines.
+
+    ``depth`` is the models' hidden layers where it is not the homework's 2 (``None`` otherwise,
+    so that the cells of the default grid are as before; :attr:`hidden_layers` is the number
+    either way); ``width``, ``batch_size``, ``momentums``, ``schedule`` and ``epochs`` are the
+    cell's settings; ``n_fit``, ``n_valid`` and ``n_test`` its rows; ``standardizer`` the fitting
+    rows' ``mean`` and ``scale``; ``models`` every model, ``engines`` per momentum the engine and
+    its self-checks. No timings, so that equal configurations give equal files.
+    """
+
+    depth: int | None = field(default=None, metadata=OPTIONAL, kw_only=True)
+    width: int
+    batch_size: int
+    momentums: list[float]
+    schedule: str
+    epochs: int
+    n_fit: int
+    n_valid: int
+    n_test: int
+    standardizer: dict[str, list[float]]
+    models: list[CellModel]
+    engines: list[CellEngine]
+
+    @property
+    def hidden_layers(self) -> int:
+        """The models' hidden layers (``depth``, or the homework's 2 where the file has none)."""
+        return DEFAULT_DEPTH if self.depth is None else self.depth
 
 
 def train_cell(
@@ -30,7 +95,7 @@ def train_cell(
     logger: logging.Logger | None = None,
     engine: str = "auto",
     engines: Sequence[Engine] | None = None,
-) -> dict[str, Any]:
+) -> Cell:
     """Every model of one (width, batch size) cell of the grid, with each of its momentums.
 
     The models of one momentum are trained together by one engine
@@ -58,14 +123,10 @@ def train_cell(
 
     Returns
     -------
-    dict
-        ``depth`` (only where it is not the homework's 2, so that the cells of the default grid
-        are as before), ``width``, ``batch_size``, ``momentums``, ``schedule``, ``epochs``,
-        ``n_fit``, ``n_valid``, ``n_test``, ``standardizer``, ``models`` (see
-        :class:`hw6lib.mlp.training.TrainingResult`), each with its ``momentum`` and the
-        ``engine`` that trained it, and ``engines``: per momentum the engine and its self-checks
-        (:meth:`hw6lib.mlp.selfcheck.EngineChoice.record`: largest difference, cost as a
-        fraction of the job's work); no timings, so that equal configurations give equal files.
+    Cell
+        Its models each with the ``momentum`` and the ``engine`` that trained it, and per
+        momentum the engine and its self-checks (:meth:`hw6lib.mlp.selfcheck.EngineChoice.record`:
+        largest difference, cost as a fraction of the job's work).
     """
     log = logger or logging.getLogger("hw6")
     X_fit, y_fit, evals = split.X_fit, split.y_fit, split.evals
@@ -77,8 +138,9 @@ def train_cell(
         run = sgd.with_momentum(mu)
         choice = choose_engine(engines, X_fit, y_fit, run, device, engine, log)
         out = choice.engine.train(X_fit, y_fit, evals, run, device, log)
-        models += [{"momentum": float(mu), "engine": choice.engine.name, **m} for m in out.models]
-        used.append({"momentum": float(mu), **choice.record()})
+        name = choice.engine.name
+        models += [CellModel(momentum=float(mu), engine=name, **m) for m in out.models]
+        used.append(CellEngine.extend(choice.record(), momentum=float(mu)))
         log.info(
             "cell w%d b%d momentum %g: %d models x %d epochs with engine %s, training %.1fs, "
             "scoring %.1fs",
@@ -91,21 +153,20 @@ def train_cell(
             out.train_seconds,
             out.eval_seconds,
         )
-    depth = {"depth": sgd.depth} if sgd.depth != DEFAULT_DEPTH else {}
-    return {
-        **depth,
-        "width": int(sgd.width),
-        "batch_size": int(sgd.batch_size),
-        "momentums": [float(mu) for mu in sgd.momentums],
-        "schedule": sgd.schedule,
-        "epochs": int(sgd.epochs),
-        "n_fit": int(split.fit.stop),
-        "n_valid": int(split.n_valid),
-        "n_test": split.n_test,
-        "standardizer": split.standardizer.to_dict(),
-        "models": models,
-        "engines": used,
-    }
+    return Cell(
+        depth=sgd.depth if sgd.depth != DEFAULT_DEPTH else None,
+        width=int(sgd.width),
+        batch_size=int(sgd.batch_size),
+        momentums=[float(mu) for mu in sgd.momentums],
+        schedule=sgd.schedule,
+        epochs=int(sgd.epochs),
+        n_fit=int(split.fit.stop),
+        n_valid=int(split.n_valid),
+        n_test=split.n_test,
+        standardizer=split.standardizer.to_dict(),
+        models=models,
+        engines=used,
+    )
 
 
 def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) -> torch.device:

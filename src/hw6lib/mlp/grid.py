@@ -16,7 +16,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from hw6lib.mlp.progress import divergence_rule
 from hw6lib.resultfiles import OPTIONAL, Record, atomic_open
 from hw6lib.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
 
+if TYPE_CHECKING:
+    from hw6lib.mlp.cell import Cell
+
 #: Metrics copied into the table, for each of "valid" and "test".
 METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
 #: Metrics summarised as mean and standard deviation over seeds.
@@ -32,9 +35,9 @@ SUMMARY_METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "
 KEY: tuple[str, ...] = ("width", "lr", "batch_size", "epochs", "momentum")
 
 
-def cell_depth(cell: dict[str, Any]) -> int:
+def cell_depth(cell: Cell) -> int:
     """Return the hidden layers of a cell's models (its file names ``depth`` unless it is 2)."""
-    return int(cell.get("depth", DEFAULT_DEPTH))
+    return cell.hidden_layers
 
 
 def grid_key(records: Sequence[dict[str, Any]]) -> tuple[str, ...]:
@@ -46,12 +49,12 @@ def grid_key(records: Sequence[dict[str, Any]]) -> tuple[str, ...]:
     return ("depth", *KEY) if records and "depth" in records[0] else KEY
 
 
-def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[dict[str, Any]]:
+def grid_rows(cells: Sequence[Cell], epochs: Sequence[int]) -> list[dict[str, Any]]:
     """One row per (width, lr, batch size, epochs, momentum, seed), sorted by those keys.
 
     Parameters
     ----------
-    cells : sequence of dict
+    cells : sequence of hw6lib.mlp.cell.Cell
         Cell results of :func:`hw6lib.mlp.cell.train_cell`.
     epochs : sequence of int
         Epoch counts to tabulate (each at most the epochs trained).
@@ -69,21 +72,21 @@ def grid_rows(cells: Sequence[dict[str, Any]], epochs: Sequence[int]) -> list[di
     with_depth = {cell_depth(c) for c in cells} - {DEFAULT_DEPTH} != set()
     for cell in cells:
         for e in epochs:
-            if not 1 <= e <= cell["epochs"]:
-                raise ValueError(f"epoch count {e} outside 1..{cell['epochs']} (cell trained)")
-        for model in cell["models"]:
+            if not 1 <= e <= cell.epochs:
+                raise ValueError(f"epoch count {e} outside 1..{cell.epochs} (cell trained)")
+        for model in cell.models:
             for e in epochs:
-                rec = model["epochs"][e - 1]
+                rec = model.epochs[e - 1]
                 row: dict[str, Any] = {"depth": cell_depth(cell)} if with_depth else {}
                 row |= {
-                    "width": cell["width"],
-                    "lr": model["lr"],
-                    "batch_size": cell["batch_size"],
+                    "width": cell.width,
+                    "lr": model.lr,
+                    "batch_size": cell.batch_size,
                     "epochs": e,
-                    "momentum": model["momentum"],
-                    "seed": model["seed"],
+                    "momentum": model.momentum,
+                    "seed": model.seed,
                     "diverged": bool(rec["diverged"]),
-                    "diverged_epoch": model["diverged_epoch"],
+                    "diverged_epoch": model.diverged_epoch,
                     "train_loss": rec["train_loss"],
                 }
                 for split in ("valid", "test"):
@@ -301,14 +304,12 @@ def _file_schedule_text(schedule: str) -> str:
     raise ValueError(f"unknown learning-rate schedule {schedule!r}; one of {SCHEDULES}")
 
 
-def best_summary(
-    cells: Sequence[dict[str, Any]], epochs: Sequence[int], top: int = 5
-) -> BestSummary:
+def best_summary(cells: Sequence[Cell], epochs: Sequence[int], top: int = 5) -> BestSummary:
     """Find the best configuration on validation F1, with its test metrics and learning curves.
 
     Parameters
     ----------
-    cells : sequence of dict
+    cells : sequence of hw6lib.mlp.cell.Cell
         Cell results of :func:`hw6lib.mlp.cell.train_cell`.
     epochs : sequence of int
         Epoch counts that are candidates for selection.
@@ -321,14 +322,14 @@ def best_summary(
     """
     rows = grid_rows(cells, epochs)
     summaries = summarise(rows)
-    by_cell = {(cell_depth(c), c["width"], c["batch_size"]): c for c in cells}
+    by_cell = {(cell_depth(c), c.width, c.batch_size): c for c in cells}
     leaders = []
     for s in summaries[:top]:
         cell = by_cell[(config_depth(s), s.width, s.batch_size)]
-        models = [m for m in cell["models"] if m["lr"] == s.lr and m["momentum"] == s.momentum]
+        models = [m for m in cell.models if m.lr == s.lr and m.momentum == s.momentum]
         curve = []
-        for e in range(1, cell["epochs"] + 1):
-            recs = [m["epochs"][e - 1] for m in models]
+        for e in range(1, cell.epochs + 1):
+            recs = [m.epochs[e - 1] for m in models]
             point: dict[str, Any] = {"epoch": e}
             point["train_loss"] = _mean_sd([r["train_loss"] for r in recs]).mean
             for split in ("valid", "test"):
@@ -341,7 +342,7 @@ def best_summary(
     best = BestConfig.extend(
         lead, rows=[r for r in rows if all(r[k] == getattr(lead, k) for k in grid_key(rows))]
     )
-    n_models = sum(len(c["models"]) for c in cells)
+    n_models = sum(len(c.models) for c in cells)
     first = cells[0]
     return BestSummary(
         best=best,
@@ -349,16 +350,16 @@ def best_summary(
         selection=_file_selection(lead.depth is not None),
         n_configurations=len(summaries),
         n_models=n_models,
-        n_diverged_models=sum(m["diverged_epoch"] is not None for c in cells for m in c["models"]),
+        n_diverged_models=sum(m.diverged_epoch is not None for c in cells for m in c.models),
         epochs_considered=[int(e) for e in epochs],
-        n_fit=first["n_fit"],
-        n_valid=first["n_valid"],
-        n_test=first["n_test"],
-        momentums=sorted({float(m["momentum"]) for c in cells for m in c["models"]}),
-        schedule=first["schedule"],
-        schedule_text=_file_schedule_text(first["schedule"]),
-        max_epochs=first["epochs"],
-        edges=grid_edges(summaries, first["n_fit"], first["schedule"]),
+        n_fit=first.n_fit,
+        n_valid=first.n_valid,
+        n_test=first.n_test,
+        momentums=sorted({float(m.momentum) for c in cells for m in c.models}),
+        schedule=first.schedule,
+        schedule_text=_file_schedule_text(first.schedule),
+        max_epochs=first.epochs,
+        edges=grid_edges(summaries, first.n_fit, first.schedule),
         near_best=near_best(summaries),
         divergence_rule=divergence_rule(),
     )

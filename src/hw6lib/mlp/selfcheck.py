@@ -30,8 +30,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -40,6 +39,7 @@ from numpy.typing import ArrayLike
 from hw6lib.errors import InputError
 from hw6lib.mlp.engines import ENGINE_SETTINGS, EagerEngine, Engine
 from hw6lib.mlp.training import SGDSettings, TrainingResult
+from hw6lib.resultfiles import Record
 from hw6lib.runlog import ENGINE_FALLBACK
 
 #: Rounding allowed per SGD step, relative: 16 float32 ulps (the interpreter's kernel differs
@@ -199,8 +199,8 @@ def check_settings(sgd: SGDSettings) -> SGDSettings:
 
 
 @dataclass
-class CheckRecord:
-    """What one engine's self-check found (a cell's record keeps it).
+class CheckRecord(Record):
+    """What one engine's self-check found (a cell's record keeps it; :meth:`Record.to_json`).
 
     Attributes
     ----------
@@ -345,9 +345,20 @@ class EngineChoice:
     engine: Engine
     checks: list[CheckRecord]
 
-    def record(self) -> dict[str, Any]:
-        """``engine`` (its name) and ``checks`` (as dicts), for the cell's result file."""
-        return {"engine": self.engine.name, "checks": [asdict(c) for c in self.checks]}
+    def record(self) -> EngineRecord:
+        """Return the chosen engine's name and the checks, for the cell's result file."""
+        return EngineRecord(engine=self.engine.name, checks=list(self.checks))
+
+
+@dataclass(frozen=True)
+class EngineRecord(Record):
+    """The engine that trained a run and the self-checks that chose it (:class:`EngineChoice`).
+
+    ``engine`` is the engine's name, ``checks`` every engine checked, in order.
+    """
+
+    engine: str
+    checks: list[CheckRecord]
 
 
 def choose_engine(
