@@ -26,7 +26,7 @@ CORES ?= 4
 CONFIG ?=
 GPUS ?=
 # GPUS=N: at most N jobs that train on a GPU at once, each on a GPU no other job holds
-# (hw6lib.gpulease); Snakemake counts the GPUs, the jobs lease one each.
+# (hw6lib.pipeline.gpulease); Snakemake counts the GPUs, the jobs lease one each.
 GPU_FLAGS = $(if $(GPUS),--resources gpu=$(GPUS) --set-resources mlp_train:gpu=1 mlp_best_scores:gpu=1)
 RUNS ?= runs
 config_name = $(basename $(notdir $1))

@@ -1,15 +1,16 @@
 """Card-like rows for the benchmarks: the pipeline's own stand-in generator and standardiser.
 
-Thin wrappers around :func:`hw6lib.carddata.generate_card_data` and
-:func:`hw6lib.standardize.fit_standardizer`, returning the arrays the trainers take.
+Thin wrappers around :func:`hw6lib.card.synthetic.generate_card_data` and
+:func:`hw6lib.card.standardize.fit_standardizer`, returning the arrays the trainers take.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hw6lib.carddata import FEATURES, LABEL, generate_card_data
-from hw6lib.standardize import fit_standardizer
+from hw6lib.card.csvfile import FEATURES, LABEL
+from hw6lib.card.standardize import fit_standardizer
+from hw6lib.card.synthetic import generate_card_data
 
 
 def card_like(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

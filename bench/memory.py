@@ -10,8 +10,8 @@ current folder). One row per job:
   first 15 s and every 30 s after that, so a short peak (or a job shorter than a sample) can
   be missed or under-reported;
 * ``peak_rss_mb``: the line ``peak memory: ... MB`` that every job writes at its end
-  (:func:`hw6lib.runlog.peak_rss_mb`, the kernel's exact high-water mark of the job's process),
-  for jobs with and without a benchmark file.
+  (:func:`hw6lib.pipeline.runlog.peak_rss_mb`, the kernel's exact high-water mark of the job's
+  process), for jobs with and without a benchmark file.
 
 The exit status is 1 when a job's peak (the larger of the two) exceeds ``--limit-mb``.
 """

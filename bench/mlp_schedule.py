@@ -25,10 +25,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cardlike import card_like
 
+from hw6lib.card.split import CardSplit
 from hw6lib.mlp import SGDSettings, train_cell
 from hw6lib.mlp.grid import grid_rows, summarise
-from hw6lib.schedule import SCHEDULES
-from hw6lib.split import CardSplit
+from hw6lib.mlp.schedule import SCHEDULES
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ in one process on the same data.
 
 Prints seconds (best of the repeats), the speed-up ratio and the two optima. The
 finite-difference loss is the published one-line expression; the analytic fit passes
-hw6lib.chain.mse_and_grad as jac=True. Not a test: timings vary with the machine.
+hw6lib.problem1.chain.mse_and_grad as jac=True. Not a test: timings vary with the machine.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import time
 import numpy as np
 from scipy.optimize import minimize
 
-from hw6lib.chain import mse_and_grad, sigmoid
-from hw6lib.simulate import simulate
+from hw6lib.problem1.chain import mse_and_grad, sigmoid
+from hw6lib.problem1.simulate import simulate
 
 
 def published_loss(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:

@@ -7,8 +7,8 @@ One process, one BLAS thread, the same data. For each depth it times
 * **before**: what ``p1_fit`` computed until the screened multi-start: the published recipe
   with the allocating textbook loss, the analytic fit from zeros, and BFGS (gtol 1e-5) on all
   rows from zeros and every sign pattern at magnitudes 0.5, 1, 2 (13 and 25 starts);
-* **after**: :func:`hw6lib.problem1.fit_depth` as the pipeline runs it (zeros plus a scrambled
-  Sobol design, BFGS screened on a subsample, distinct end points polished on all rows);
+* **after**: :func:`hw6lib.problem1.depths.fit_depth` as the pipeline runs it (zeros plus a
+  scrambled Sobol design, BFGS screened on a subsample, distinct end points polished on all rows);
 
 and, for the minima, runs on the new starts
 
@@ -38,12 +38,12 @@ import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
-from hw6lib.chain import mse_and_grad, sigmoid
-from hw6lib.config import load_schema, validate_config
-from hw6lib.fit import group_end_points, multistart, start_design
-from hw6lib.problem1 import fit_depth
+from hw6lib.pipeline.config import load_schema, validate_config
+from hw6lib.problem1.chain import mse_and_grad, sigmoid
+from hw6lib.problem1.depths import fit_depth
+from hw6lib.problem1.fit import group_end_points, multistart, start_design
+from hw6lib.problem1.simulate import simulate
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
-from hw6lib.simulate import simulate
 
 #: Problem 1's settings at the defaults the config schema states (stated nowhere else).
 P1 = validate_config(

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from hw6lib.resultfiles import load_array, save_array
+from hw6lib.pipeline.resultfiles import load_array, save_array
 
 #: Settings compared: name -> environment variables added to the machine's own.
 SETTINGS: dict[str, dict[str, str]] = {
@@ -69,13 +69,14 @@ def worker(out: Path, rows: int, mlp_rows: int) -> None:
     import torch
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
 
-    from hw6lib.carddata import file_sha256, generate_card_data, write_card_csv
-    from hw6lib.config import load_schema, validate_config
-    from hw6lib.fit import fit_chain
+    from hw6lib.card.csvfile import file_sha256
+    from hw6lib.card.split import CardSplit, split_card_file
+    from hw6lib.card.synthetic import generate_card_data, write_card_csv
+    from hw6lib.card.tree import fit_tree
     from hw6lib.mlp import SGDSettings, train_cell
-    from hw6lib.simulate import simulate
-    from hw6lib.split import CardSplit, split_card_file
-    from hw6lib.tree import fit_tree
+    from hw6lib.pipeline.config import load_schema, validate_config
+    from hw6lib.problem1.fit import fit_chain
+    from hw6lib.problem1.simulate import simulate
 
     torch.set_num_threads(1)
     schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"

@@ -41,7 +41,7 @@ def _data(n: int) -> tuple[np.ndarray, np.ndarray]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from synthcard import synth_card
 
-    from hw6lib.standardize import fit_standardizer
+    from hw6lib.card.standardize import fit_standardizer
 
     X, y = synth_card(n, seed=4)
     return fit_standardizer(X).transform(X), y

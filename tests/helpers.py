@@ -57,7 +57,7 @@ def default_config() -> dict[str, Any]:
     Tests that call the library's science functions take their settings from here, so that a
     default is stated once, in the schema (the library's signatures take the value).
     """
-    from hw6lib.config import load_schema, validate_config
+    from hw6lib.pipeline.config import load_schema, validate_config
 
     return validate_config({}, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
 

@@ -1,10 +1,11 @@
-"""Card-like arrays for the MLP tests, from :func:`hw6lib.carddata.generate_card_data`."""
+"""Card-like arrays for the MLP tests, from :func:`hw6lib.card.synthetic.generate_card_data`."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from hw6lib.carddata import FEATURES, LABEL, generate_card_data
+from hw6lib.card.csvfile import FEATURES, LABEL
+from hw6lib.card.synthetic import generate_card_data
 
 
 def synth_card(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

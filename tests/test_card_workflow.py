@@ -13,8 +13,9 @@ import pytest
 import yaml
 from helpers import SNAKEMAKE_ENV, small_config, snakemake_cmd
 
-from hw6lib.carddata import COLUMNS, FEATURES, generate_card_data
-from hw6lib.resultfiles import load_array, read_json
+from hw6lib.card.csvfile import COLUMNS, FEATURES
+from hw6lib.card.synthetic import generate_card_data
+from hw6lib.pipeline.resultfiles import load_array, read_json
 
 pytestmark = pytest.mark.workflow
 

@@ -9,16 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hw6lib.carddata import (
-    BINARY,
-    COLUMNS,
+from hw6lib.card.csvfile import BINARY, COLUMNS, describe_features, file_sha256, load_card_csv
+from hw6lib.card.synthetic import (
     FLAG_RATES,
     LOGNORMAL,
-    describe_features,
-    file_sha256,
     fraud_score,
     generate_card_data,
-    load_card_csv,
     write_card_csv,
 )
 from hw6lib.errors import InputError

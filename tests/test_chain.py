@@ -7,8 +7,16 @@ import pytest
 import torch
 from helpers import default_config
 
-from hw6lib.chain import forward, limits, mse, mse_and_grad, output_gradient, predict, sigmoid
-from hw6lib.gradcheck import autograd_gradient, central_difference, check_gradients
+from hw6lib.problem1.chain import (
+    forward,
+    limits,
+    mse,
+    mse_and_grad,
+    output_gradient,
+    predict,
+    sigmoid,
+)
+from hw6lib.problem1.gradcheck import autograd_gradient, central_difference, check_gradients
 
 #: The finite-difference step, as the config schema states its default.
 EPS = default_config()["problem1"]["gradcheck"]["eps"]
@@ -106,7 +114,7 @@ def test_check_gradients_claims_hold_for_the_recursion():
 
 def test_check_gradients_claims_catch_a_wrong_gradient(monkeypatch):
     """A gradient 1% off in dMSE/dw_0 fails both claims."""
-    import hw6lib.gradcheck as gc
+    import hw6lib.problem1.gradcheck as gc
 
     def wrong(w, x, y):
         loss, g = mse_and_grad(w, x, y)

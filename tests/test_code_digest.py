@@ -2,8 +2,8 @@
 part of.
 
 Each rule carries, as parameters, the digest of the hw6lib modules its script imports and the
-versions of the packages they import (:mod:`hw6lib.codedigest`); Snakemake's ``params`` rerun
-trigger then sees a library edit or an upgrade.
+versions of the packages they import (:mod:`hw6lib.pipeline.codedigest`); Snakemake's ``params``
+rerun trigger then sees a library edit or an upgrade.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from helpers import BIN, REPO, SNAKEMAKE_ENV, small_config
 
-from hw6lib.codedigest import (
+from hw6lib.pipeline.codedigest import (
     code_record,
     imported_names,
     module_closure,
@@ -79,10 +79,10 @@ def test_real_scripts_import_what_they_use():
     def modules(script: str) -> set[str]:
         return set(code_record(SCRIPTS / script).modules)
 
-    assert "hw6lib/tree.py" in modules("tree_fit.py")
-    assert "hw6lib/fit.py" in modules("p1_fit.py")
+    assert "hw6lib/card/tree.py" in modules("tree_fit.py")
+    assert "hw6lib/problem1/fit.py" in modules("p1_fit.py")
     for script in ("p1_simulate.py", "p1_fit.py", "p1_gradcheck.py", "p1_compare.py"):
-        assert "hw6lib/tree.py" not in modules(script), script
+        assert "hw6lib/card/tree.py" not in modules(script), script
     # every script has a record, and the rules pass it: one library_digest per script
     rules = "".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
     for script in SCRIPTS.glob("*.py"):
@@ -190,7 +190,7 @@ def test_editing_a_module_or_upgrading_a_package_reruns_exactly_its_jobs(tmp_pat
     assert not {j for j in sklearn if j.startswith(("p1_", "card_"))} and "mlp_train" not in sklearn
     assert _jobs(run("-n")) == set()
 
-    tree = copy / "src" / "hw6lib" / "tree.py"
+    tree = copy / "src" / "hw6lib" / "card" / "tree.py"
     original = tree.read_text()
     tree.write_text(original + "\n# an edit\n")
     # the tree jobs and what reads their results; nothing of Problem 1, the data or the MLP
@@ -208,8 +208,8 @@ def test_editing_a_module_or_upgrading_a_package_reruns_exactly_its_jobs(tmp_pat
     tree.write_text(original)
     assert _jobs(run("-n")) == set()
 
-    (copy / "src" / "hw6lib" / "simulate.py").write_text(
-        (copy / "src" / "hw6lib" / "simulate.py").read_text() + "\n# an edit\n"
+    (copy / "src" / "hw6lib" / "problem1" / "simulate.py").write_text(
+        (copy / "src" / "hw6lib" / "problem1" / "simulate.py").read_text() + "\n# an edit\n"
     )
     jobs = _jobs(run("-n"))
     assert "p1_simulate" in jobs

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hw6lib.config import load_schema, validate_config
 from hw6lib.errors import ConfigError
+from hw6lib.pipeline.config import load_schema, validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
@@ -113,7 +113,7 @@ def test_coercion_does_not_modify_the_input():
 
 def test_config_readme_is_generated_from_the_schema():
     """config/README.md is tools/config_readme.py's output for the current schema."""
-    from hw6lib.config import schema_markdown
+    from hw6lib.pipeline.configdoc import schema_markdown
 
     text = (REPO / "config" / "README.md").read_text(encoding="utf-8")
     assert text == schema_markdown(SCHEMA), "run: .venv/bin/python tools/config_readme.py"

@@ -17,13 +17,14 @@ import numpy as np
 import pytest
 from helpers import small_config, snakemake_runner
 
-from hw6lib.carddata import COLUMNS, generate_card_data
+from hw6lib.card.csvfile import COLUMNS
+from hw6lib.card.split import CardSplit, check_label_classes
+from hw6lib.card.standardize import fit_standardizer
+from hw6lib.card.synthetic import generate_card_data
 from hw6lib.errors import InputError
 from hw6lib.mlp import DIVERGENCE_FACTOR, SGDSettings, train_cell, train_models
-from hw6lib.resultfiles import read_json, write_json
-from hw6lib.runlog import job_logging, peak_rss_mb
-from hw6lib.split import CardSplit, check_label_classes
-from hw6lib.standardize import fit_standardizer
+from hw6lib.pipeline.resultfiles import read_json, write_json
+from hw6lib.pipeline.runlog import job_logging, peak_rss_mb
 
 
 @pytest.fixture(scope="module")

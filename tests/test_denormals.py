@@ -6,9 +6,9 @@ import numpy as np
 import torch
 from synthcard import synth_card
 
+from hw6lib.card.standardize import fit_standardizer
 from hw6lib.mlp import SGDSettings, engine, evaluate, init_params, progress, train_models
 from hw6lib.mlp.denormals import flush_denormals, flushing
-from hw6lib.standardize import fit_standardizer
 
 TINY = 1e-39  # a subnormal float32
 

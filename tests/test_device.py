@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hw6lib.device import granted_gpus
+from hw6lib.pipeline.device import granted_gpus
 
 
 @pytest.mark.parametrize(

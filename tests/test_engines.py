@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 
+from hw6lib.card.split import CardSplit
 from hw6lib.errors import InputError
 from hw6lib.mlp import SGDSettings, train_cell
 from hw6lib.mlp.engines import EagerEngine, GraphEngine
@@ -27,8 +28,7 @@ from hw6lib.mlp.selfcheck import (
     model_difference,
     param_tolerance,
 )
-from hw6lib.runlog import ENGINE_FALLBACK, gpu_fallbacks
-from hw6lib.split import CardSplit
+from hw6lib.pipeline.runlog import ENGINE_FALLBACK, gpu_fallbacks
 
 pytestmark = pytest.mark.selfcheck
 
@@ -39,7 +39,7 @@ CPU = torch.device("cpu")
 def rows() -> tuple[np.ndarray, np.ndarray]:
     from synthcard import synth_card
 
-    from hw6lib.standardize import fit_standardizer
+    from hw6lib.card.standardize import fit_standardizer
 
     X, y = synth_card(1200, seed=5)
     return fit_standardizer(X).transform(X).astype(np.float32), y
@@ -234,8 +234,8 @@ def test_the_end_of_a_run_names_the_jobs_that_fell_back(tmp_path) -> None:
 def test_provenance_gives_each_training_job_its_engine_and_check(tmp_path) -> None:
     from hw6lib.mlp.cell import Cell, CellEngine
     from hw6lib.mlp.selfcheck import CheckRecord
-    from hw6lib.provenance import collect_provenance
-    from hw6lib.resultfiles import write_json
+    from hw6lib.pipeline.provenance import collect_provenance
+    from hw6lib.pipeline.resultfiles import write_json
 
     bench = tmp_path / "b.tsv"
     bench.write_text("s\tmax_rss\n1.5\t100\n")

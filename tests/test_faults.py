@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 from helpers import snakemake_runner
 
-from hw6lib import resultfiles
 from hw6lib.errors import InputError, OutputError
-from hw6lib.resultfiles import load_array, read_json, save_array, write_json
-from hw6lib.runlog import INTERRUPTED, NEVER_LOGGED, complete_failed_logs, job_logging
+from hw6lib.pipeline import resultfiles
+from hw6lib.pipeline.resultfiles import load_array, read_json, save_array, write_json
+from hw6lib.pipeline.runlog import INTERRUPTED, NEVER_LOGGED, complete_failed_logs, job_logging
 
 # ----------------------------------------------------------------------------------------------
 # A full disk (a stand-in: the operating system's ENOSPC raised inside the atomic writer)
@@ -220,7 +220,7 @@ def test_scripts_open_their_log_before_importing_the_science(script: Path) -> No
     before = [ast.unparse(node) for node in body[:first] if not isinstance(node, ast.Expr)]
     assert before == [
         "from typing import TYPE_CHECKING",
-        "from hw6lib.runlog import job_logging",
+        "from hw6lib.pipeline.runlog import job_logging",
         "if TYPE_CHECKING:\n    from snakemake.script import snakemake",
     ]
     assert ast.unparse(body[first].items[0].context_expr).startswith("job_logging(")
@@ -340,8 +340,9 @@ def test_full_disk_in_a_real_run(tmp_path: Path) -> None:
 def test_no_fixed_temporary_names() -> None:
     """Runs in two directories at once cannot collide on a temporary file: the workflow and the
     library name none in a shared folder (``/tmp``, the system's temporary folder); every
-    temporary is made by ``tempfile`` beside its result (:func:`hw6lib.resultfiles.atomic_open`)
-    or carries the process id (the preflight cache, under the run's own ``.snakemake/``)."""
+    temporary is made by ``tempfile`` beside its result
+    (:func:`hw6lib.pipeline.resultfiles.atomic_open`) or carries the process id (the preflight
+    cache, under the run's own ``.snakemake/``)."""
     root = Path(__file__).resolve().parents[1]
     sources = [*(root / "src" / "hw6lib").rglob("*.py"), *(root / "workflow").rglob("*.py")]
     sources += [*(root / "workflow").rglob("*.smk"), root / "Snakefile"]

@@ -3,7 +3,7 @@
 Every assertion holds on any x86-64 CPU: the published recipe's path moves with the BLAS kernels
 and the SIMD width, so its counts are not asserted (only the recipe, ``nfev = (L + 2) njev``), and
 its end point is checked against the bound that BFGS's stopping rule puts on its distance from the
-minimum (:func:`hw6lib.fit.stopping_bound`), never against end points seen on some CPUs.
+minimum (:func:`hw6lib.problem1.fit.stopping_bound`), never against end points seen on some CPUs.
 """
 
 from __future__ import annotations
@@ -14,8 +14,14 @@ import numpy as np
 import pytest
 from helpers import default_config
 
-from hw6lib.chain import mse_and_grad
-from hw6lib.fit import (
+from hw6lib.problem1.chain import mse_and_grad
+from hw6lib.problem1.depths import (
+    compare_depths,
+    compare_to_published,
+    fit_depth,
+    one_layer_from_starts,
+)
+from hw6lib.problem1.fit import (
     Fit,
     StoppingBound,
     fit_chain,
@@ -25,14 +31,8 @@ from hw6lib.fit import (
     start_design,
     stopping_bound,
 )
-from hw6lib.problem1 import (
-    compare_depths,
-    compare_to_published,
-    fit_depth,
-    one_layer_from_starts,
-)
+from hw6lib.problem1.simulate import simulate
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
-from hw6lib.simulate import simulate
 
 #: Problem 1's settings as the config schema states their defaults (stated nowhere else).
 P1 = default_config()["problem1"]
@@ -154,10 +154,10 @@ def test_stopping_bound_holds_for_other_paths_and_catches_a_looser_stop(publishe
 
 
 def test_stopping_bound_rejects_a_point_that_is_no_minimum(monkeypatch):
-    import hw6lib.fit
+    import hw6lib.problem1.fit
 
     x, y = simulate(2_000, 3)
-    monkeypatch.setattr(hw6lib.fit, "hessian", lambda w, x, y: -np.eye(len(w)))
+    monkeypatch.setattr(hw6lib.problem1.fit, "hessian", lambda w, x, y: -np.eye(len(w)))
     with pytest.raises(ValueError, match="not positive definite"):
         stopping_bound(x, y, [1.0, 1.0], 1e-5)
 

@@ -1,4 +1,4 @@
-"""Several GPUs on one workstation: each training job leases its own (hw6lib.gpulease).
+"""Several GPUs on one workstation: each training job leases its own (hw6lib.pipeline.gpulease).
 
 No GPU is needed: the devices are stand-in names; the leases are the real lock files. The
 concurrent holders are separate processes that signal through files (no race with the clock).
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from hw6lib.gpulease import job_cuda_device, lease_device
+from hw6lib.pipeline.gpulease import job_cuda_device, lease_device
 
 HERE = Path(__file__).parent
 REPO = HERE.parent
@@ -25,7 +25,7 @@ REPO = HERE.parent
 HOLDER = """
 import logging, sys, time
 from pathlib import Path
-from hw6lib.gpulease import lease_device
+from hw6lib.pipeline.gpulease import lease_device
 folder, n, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
 logging.basicConfig(filename=out.with_suffix(".log"), level=logging.INFO)
 with lease_device(folder, [f"gpu{i}" for i in range(n)], poll_seconds=0.05) as i:

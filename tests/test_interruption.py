@@ -8,8 +8,8 @@ while the first runs is refused by Snakemake's lock and changes nothing.
 
 The signal is sent on an event the run itself signals, never after a guess at how long a job
 takes: one training cell is held at its start by the test-only hook of
-:func:`hw6lib.runlog.hold_for_tests` (it writes a marker and waits), so that when the signal
-arrives that job is certainly running and its result certainly unwritten, on any machine.
+:func:`hw6lib.pipeline.runlog.hold_for_tests` (it writes a marker and waits), so that when the
+signal arrives that job is certainly running and its result certainly unwritten, on any machine.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pytest
 import yaml
 from helpers import SNAKEMAKE_ENV, small_config, snakemake_cmd, snakemake_runner
 
-from hw6lib.runlog import HOLD_DIR_ENV, HOLD_MATCH_ENV, INTERRUPTED, NEVER_LOGGED
+from hw6lib.pipeline.runlog import HOLD_DIR_ENV, HOLD_MATCH_ENV, INTERRUPTED, NEVER_LOGGED
 
 pytestmark = pytest.mark.workflow
 

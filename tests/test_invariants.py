@@ -15,16 +15,16 @@ import re
 import pytest
 from helpers import REPO, default_config
 
-from hw6lib.carddata import generate_card_data
-from hw6lib.config import load_schema, validate_config
-from hw6lib.device import DEVICES
+from hw6lib.card.holdout import check_split_sizes
+from hw6lib.card.split import split_card
+from hw6lib.card.synthetic import generate_card_data
 from hw6lib.errors import ConfigError
-from hw6lib.fit import start_design
-from hw6lib.holdout import check_split_sizes
-from hw6lib.preflight import check_config_relations
-from hw6lib.schedule import SCHEDULES, lr_factor
-from hw6lib.simulate import simulate
-from hw6lib.split import split_card
+from hw6lib.mlp.schedule import SCHEDULES, lr_factor
+from hw6lib.pipeline.config import load_schema, validate_config
+from hw6lib.pipeline.device import DEVICES
+from hw6lib.pipeline.preflight import check_config_relations
+from hw6lib.problem1.fit import start_design
+from hw6lib.problem1.simulate import simulate
 
 SCHEMA = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
 PROPS = SCHEMA["properties"]
@@ -151,7 +151,7 @@ def _config_keys(config, prefix=""):
 def test_science_defaults_are_stated_once():
     """A configured setting's default lives in the schema only: a library function's parameter
     named after a config key takes the value (no default), defaults to ``None``, or shares one
-    named constant (e.g. ``hw6lib.schedule.CONSTANT``), never a literal of its own."""
+    named constant (e.g. ``hw6lib.mlp.schedule.CONSTANT``), never a literal of its own."""
     keys = set(_config_keys(default_config()))
     found = set()
     for path in sorted((REPO / "src" / "hw6lib").rglob("*.py")):

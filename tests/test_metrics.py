@@ -1,4 +1,4 @@
-"""hw6lib.metrics against scikit-learn, including absent classes."""
+"""hw6lib.card.metrics against scikit-learn, including absent classes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sklearn.metrics import (
     recall_score,
 )
 
-from hw6lib.metrics import (
+from hw6lib.card.metrics import (
     Metrics,
     classification_metrics,
     confusion_counts,

@@ -10,8 +10,10 @@ import torch
 from synthcard import synth_card
 from torch import nn
 
+from hw6lib.card.holdout import check_n_valid, split_valid
+from hw6lib.card.split import CardSplit
+from hw6lib.card.standardize import fit_standardizer
 from hw6lib.errors import ConfigError, InputError
-from hw6lib.holdout import check_n_valid, split_valid
 from hw6lib.mlp import (
     SGDSettings,
     TrainingResult,
@@ -24,8 +26,6 @@ from hw6lib.mlp import (
     train_cell,
     train_models,
 )
-from hw6lib.split import CardSplit
-from hw6lib.standardize import fit_standardizer
 
 
 @pytest.fixture(scope="module")
@@ -345,7 +345,7 @@ def test_job_device_counts_the_gpus_the_job_was_given(caplog) -> None:
 
 
 def test_input_width_is_the_feature_count() -> None:
-    from hw6lib.carddata import FEATURES
+    from hw6lib.card.csvfile import FEATURES
     from hw6lib.mlp import N_IN
 
     assert len(FEATURES) == N_IN

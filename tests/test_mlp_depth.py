@@ -12,7 +12,8 @@ from helpers import REPO
 from synthcard import synth_card
 from torch import nn
 
-from hw6lib.config import load_schema
+from hw6lib.card.split import CardSplit
+from hw6lib.card.standardize import fit_standardizer
 from hw6lib.mlp import (
     SGDSettings,
     evaluate,
@@ -36,8 +37,7 @@ from hw6lib.mlp.model import (
     stack_layers,
     step_buffers,
 )
-from hw6lib.split import CardSplit
-from hw6lib.standardize import fit_standardizer
+from hw6lib.pipeline.config import load_schema
 
 
 @pytest.fixture(scope="module")

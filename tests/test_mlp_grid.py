@@ -10,11 +10,11 @@ import torch
 from synthcard import synth_card
 from torch import nn
 
+from hw6lib.card.split import CardSplit
 from hw6lib.mlp.cell import Cell
 from hw6lib.mlp.grid import best_summary, grid_rows, heatmap_table
 from hw6lib.mlp.replication import published_test_loop, replicate_published
 from hw6lib.published import PROBLEM2_EPOCHS
-from hw6lib.split import CardSplit
 
 
 def _metrics(f1: float) -> dict:
@@ -327,7 +327,7 @@ def _top_entry(epochs: int, lr: float) -> dict:
 
 
 def test_learning_curves_draw_a_run_once_whatever_its_epoch_counts() -> None:
-    from hw6lib.mlp.plots import plot_learning_curves
+    from hw6lib.mlp.gridfigures import plot_learning_curves
 
     top = [_top_entry(3, 0.1), _top_entry(2, 0.1), _top_entry(3, 1.0)]
     fig = plot_learning_curves({"top": top})
@@ -340,7 +340,7 @@ def test_learning_curves_draw_a_run_once_whatever_its_epoch_counts() -> None:
 
 
 def test_heatmap_titles_are_one_row_of_batch_sizes() -> None:
-    from hw6lib.mlp.plots import plot_f1_heatmaps
+    from hw6lib.mlp.gridfigures import plot_f1_heatmaps
 
     rows = [
         {

@@ -1,4 +1,4 @@
-"""The report's sentence choices (hw6lib.narrative), each branch on a small record.
+"""The report's sentence choices (hw6lib.report.narrative), each branch on a small record.
 
 The templates only print what these functions return; a test here pins which sentence each
 value of a result gives. The rendered report is compared with the result files in
@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-from hw6lib.gradcheck import GradientClaims
-from hw6lib.htmltext import count, data, data_weights, num
 from hw6lib.mlp.grid import CurvePoint, EdgeDimension, GridEdges, NearBest
-from hw6lib.narrative import data as ndata
-from hw6lib.narrative import mlp as nmlp
-from hw6lib.narrative import problem1 as np1
-from hw6lib.narrative import provenance as nprov
-from hw6lib.verdict import mlp_vs_tree
+from hw6lib.problem1.gradcheck import GradientClaims
+from hw6lib.report.htmltext import count_with_noun, data_element, data_weights, format_number
+from hw6lib.report.narrative import card as ndata
+from hw6lib.report.narrative import mlp as nmlp
+from hw6lib.report.narrative import problem1 as np1
+from hw6lib.report.narrative import runinfo as nprov
+from hw6lib.report.verdict import mlp_vs_tree
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "reports" / "templates"
 
@@ -39,12 +39,12 @@ def text(m: Markup | str) -> str:
 
 
 def test_count_and_data() -> None:
-    assert count(1, "seed") == "1 seed"
-    assert count(3, "epoch") == "3 epochs"
-    assert count(0, "epoch") == "0 epochs"
-    assert data(0.123456, 4, "f") == '<data value="0.123456">0.1235</data>'
+    assert count_with_noun(1, "seed") == "1 seed"
+    assert count_with_noun(3, "epoch") == "3 epochs"
+    assert count_with_noun(0, "epoch") == "0 epochs"
+    assert data_element(0.123456, 4, "f") == '<data value="0.123456">0.1235</data>'
     assert text(data_weights([1.0, 0.5])) == "(1, 0.5)"
-    assert num(None) == "—"
+    assert format_number(None) == "—"
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -86,8 +86,8 @@ def test_feature_rows_log_moments_only_for_continuous_columns() -> None:
     here from the data (log moments for the log-normal columns only, means per split)."""
     import numpy as np
 
-    from hw6lib.carddata import generate_card_data
-    from hw6lib.split import split_card
+    from hw6lib.card.split import split_card
+    from hw6lib.card.synthetic import generate_card_data
 
     frame = generate_card_data(3_000, seed=2)
     _, s = split_card(frame, n_train=2_000, n_valid=200)
@@ -273,7 +273,7 @@ def test_schedule_and_divergence_clauses() -> None:
 def test_grid_rows_mark_the_chosen_configuration() -> None:
     key = {"width": 8, "lr": 0.1, "batch_size": 100, "epochs": 2, "momentum": 0.0}
     grid = [{**key, "seed": 0, "diverged": False}, {**key, "lr": 0.3, "seed": 0, "diverged": True}]
-    rows = nmlp.grid_rows(grid, SimpleNamespace(**key, depth=None, seeds=[0]))
+    rows = nmlp.mark_chosen_rows(grid, SimpleNamespace(**key, depth=None, seeds=[0]))
     assert [r["best"] for r in rows] == [True, False]
     assert rows[1]["diverged"] is True
 

@@ -2,8 +2,8 @@
 
 The section is rendered alone (no Snakemake) from fits of a small data set, with the computed
 decisions (count verdict, gradient-check claims, the 1-layer answer) set to each of their values;
-the sentences are chosen by :func:`hw6lib.narrative.problem1.problem1_narrative` (each branch is
-also tested on small records in test_narrative.py).
+the sentences are chosen by :func:`hw6lib.report.narrative.problem1.problem1_narrative` (each branch
+is also tested on small records in test_narrative.py).
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 from helpers import REPO, default_config
 
-from hw6lib.fit import stopping_bound
-from hw6lib.gradcheck import check_gradients
-from hw6lib.narrative.problem1 import problem1_narrative
-from hw6lib.problem1 import VsPublished, compare_depths, compare_to_published, fit_depth
+from hw6lib.problem1.depths import VsPublished, compare_depths, compare_to_published, fit_depth
+from hw6lib.problem1.fit import stopping_bound
+from hw6lib.problem1.gradcheck import check_gradients
+from hw6lib.problem1.simulate import simulate
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
-from hw6lib.report import make_environment, num
-from hw6lib.simulate import simulate
+from hw6lib.report.narrative.problem1 import problem1_narrative
+from hw6lib.report.render import format_number, make_environment
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +79,15 @@ def test_no_typed_orders_of_magnitude(context):
     assert "and it does" not in text
 
     def stated(vs: VsPublished) -> list[str]:
-        b, above = num(vs.bound.fun_rel, 1, "e"), num(vs.fun_above_minimum, 2, "e")
+        b, above = (
+            format_number(vs.bound.fun_rel, 1, "e"),
+            format_number(vs.fun_above_minimum, 2, "e"),
+        )
         return [
             f"up to {b} (relative) above the minimum",
             f"lie {above} and ",
             f"(relative), within {b}:",
-            f"training error {num(vs.minimum.fun, 10)} at",
+            f"training error {format_number(vs.minimum.fun, 10)} at",
         ]
 
     for s in stated(context["p1"]["fits"][1].vs_published):
@@ -132,7 +135,7 @@ def test_gradient_check_sentences_follow_the_claims(context):
     assert c.autograd_within_rounding and c.fd_within_bound
     text = render(context)
     assert "agrees with autograd up to rounding" in text
-    assert num(c.autograd_max_rel, 2, "e") in text
+    assert format_number(c.autograd_max_rel, 2, "e") in text
     ctx = copy.deepcopy(context)
     wrong = replace(c, autograd_within_rounding=False, fd_within_bound=False)
     ctx["p1"]["gradcheck"] = replace(ctx["p1"]["gradcheck"], claims=wrong)

@@ -1,4 +1,5 @@
-"""Records (hw6lib.resultfiles.Record): typed in the library, the same JSON in the files."""
+"""Records (hw6lib.pipeline.resultfiles.Record): typed in the library, the same JSON in the
+files."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from hw6lib.mlp.cell import Cell, CellEngine
 from hw6lib.mlp.grid import BestSummary, GridEdges, Leader, MeanSd, best_summary
 from hw6lib.mlp.selfcheck import CheckRecord
-from hw6lib.resultfiles import Record, read_json, write_json
+from hw6lib.pipeline.resultfiles import Record, read_json, write_json
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,7 +192,7 @@ def test_best_summary_file_keeps_its_layout_and_reads_back_as_the_record() -> No
 def test_best_json_keeps_the_words_the_report_prints(schedule: str) -> None:
     """best.json keeps its two sentences byte for byte; the report words them in narrative."""
     from hw6lib.mlp import grid
-    from hw6lib.narrative.mlp import schedule_text, selection_text
+    from hw6lib.report.narrative.mlp import schedule_text, selection_text
 
     assert grid._file_schedule_text(schedule) == schedule_text(schedule)
     for with_depth in (False, True):
@@ -207,7 +208,7 @@ class _Pair(Record):
 def test_report_inputs_named_as_records_are_read_into_them_at_the_boundary(
     tmp_path, monkeypatch
 ) -> None:
-    from hw6lib import report
+    from hw6lib.report.render import render as report
 
     monkeypatch.setitem(report.RECORDS, "x__pair", _Pair)
     rec = _Pair(1, [MeanSd(0.5, None, 1)])

@@ -57,7 +57,7 @@ def test_summary_numbers_equal_the_result_files(page, pipeline_run):
     import math
     import statistics
 
-    from hw6lib.report import num
+    from hw6lib.report.render import format_number
 
     res = pipeline_run / "results"
 
@@ -120,7 +120,9 @@ def test_summary_numbers_equal_the_result_files(page, pipeline_run):
     for raw, shown in values:
         x = float(raw)
         assert any(math.isclose(x, k, rel_tol=0, abs_tol=0) or x == -k for k in known), raw
-        assert shown in {num(x, d, s) for d in range(1, 8) for s in ("g", "e", "f", "%")}, shown
+        assert shown in {
+            format_number(x, d, s) for d in range(1, 8) for s in ("g", "e", "f", "%")
+        }, shown
     # the headline numbers are there
     assert repr(summary["problem1"]["nets"][1]["best_mse"]) in section
     assert repr(summary["problem2"]["mlp"]["test_f1"]) in section

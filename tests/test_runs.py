@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from helpers import REPO, SMALL_CONFIG, small_config, tool
 
-from hw6lib.config import config_differences, flatten
-from hw6lib.runs import (
+from hw6lib.pipeline.config import config_differences, flatten
+from hw6lib.report.runs import (
     FUN_REL,
     WEIGHTS_REL,
     Run,

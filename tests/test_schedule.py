@@ -12,10 +12,10 @@ import torch
 from synthcard import synth_card
 from torch import nn
 
+from hw6lib.card.standardize import fit_standardizer
 from hw6lib.mlp import SGDSettings, init_params, to_module, train_models
-from hw6lib.narrative.mlp import schedule_text
-from hw6lib.schedule import SCHEDULES, lr_factor
-from hw6lib.standardize import fit_standardizer
+from hw6lib.mlp.schedule import SCHEDULES, lr_factor
+from hw6lib.report.narrative.mlp import schedule_text
 
 
 @pytest.mark.parametrize("horizon", [1, 2, 5, 12, 20])

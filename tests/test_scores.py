@@ -13,13 +13,14 @@ from matplotlib.figure import Figure
 from sklearn.metrics import average_precision_score
 from synthcard import synth_card
 
-from hw6lib.carddata import FEATURES, generate_card_data
-from hw6lib.metrics import classification_metrics
+from hw6lib.card.csvfile import FEATURES
+from hw6lib.card.metrics import classification_metrics
+from hw6lib.card.split import CardSplit, split_card
+from hw6lib.card.synthetic import generate_card_data
+from hw6lib.card.tree import fit_tree
 from hw6lib.mlp import SGDSettings, train_cell
 from hw6lib.mlp.grid import best_summary
-from hw6lib.scores import best_mlp_scores, best_seed, plot_pr_curves, pr_curve
-from hw6lib.split import CardSplit, split_card
-from hw6lib.tree import fit_tree
+from hw6lib.mlp.scores import best_mlp_scores, best_seed, plot_pr_curves, pr_curve
 
 
 def test_tree_scores_give_its_predictions() -> None:

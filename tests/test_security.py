@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from hw6lib.config import load_schema
-from hw6lib.resultfiles import load_array
+from hw6lib.pipeline.config import load_schema
+from hw6lib.pipeline.resultfiles import load_array
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [

@@ -126,9 +126,9 @@ PROBE = """\
 import os
 from typing import TYPE_CHECKING
 
-from hw6lib.device import resolve_device
-from hw6lib.resultfiles import write_json
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.device import resolve_device
+from hw6lib.pipeline.resultfiles import write_json
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hw6lib.carddata import COLUMNS, FEATURES, file_sha256, generate_card_data, write_card_csv
+from hw6lib.card.csvfile import COLUMNS, FEATURES, file_sha256
+from hw6lib.card.split import ARRAYS, CardSplit, split_card, split_card_file
+from hw6lib.card.synthetic import generate_card_data, write_card_csv
 from hw6lib.errors import ConfigError, InputError
-from hw6lib.preflight import check_card_file
-from hw6lib.resultfiles import save_array
-from hw6lib.split import ARRAYS, CardSplit, split_card, split_card_file
+from hw6lib.pipeline.preflight import check_card_file
+from hw6lib.pipeline.resultfiles import save_array
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def test_summary_rates_and_means(frame: pd.DataFrame) -> None:
 
 
 def test_zero_validation_rows_are_refused(frame: pd.DataFrame) -> None:
-    """The network is chosen on the validation rows: there must be one (hw6lib.holdout)."""
+    """The network is chosen on the validation rows: there must be one (hw6lib.card.holdout)."""
     with pytest.raises(ConfigError, match=r"^config key card\.n_valid: 0 must be smaller"):
         split_card(frame, n_train=2000, n_valid=0)
 
@@ -158,7 +159,7 @@ def test_card_split_load_names_a_damaged_array(tmp_path: Path, frame: pd.DataFra
 
 
 def test_preflight_and_the_split_job_read_the_data_alike(tmp_path: Path) -> None:
-    """One reader (hw6lib.split.read_card_file): a file the pre-flight check refuses, the split
+    """One reader (hw6lib.card.split.read_card_file): a file the pre-flight check refuses, the split
     job refuses with the same line, and a file it accepts, the job splits."""
     frame = generate_card_data(400, seed=3)
     frame.loc[250:299, "fraud"] = 0  # no fraud case in the validation rows (250-299)

@@ -137,9 +137,9 @@ def test_gpu_job_without_cuda_is_said_in_snakemakes_output(tmp_path: Path) -> No
 
 def test_engine_fallback_is_said_in_snakemakes_output(tmp_path: Path) -> None:
     """A training job whose fast GPU engine failed its self-check (its log says so, with
-    hw6lib.runlog.ENGINE_FALLBACK): Snakemake's own stderr names the job's log at the end of
-    the run. No GPU here, so the job's log is written as a GPU job's would be."""
-    from hw6lib.runlog import ENGINE_FALLBACK
+    hw6lib.pipeline.runlog.ENGINE_FALLBACK): Snakemake's own stderr names the job's log at the end
+    of the run. No GPU here, so the job's log is written as a GPU job's would be."""
+    from hw6lib.pipeline.runlog import ENGINE_FALLBACK
 
     logs = tmp_path / "logs/mlp"
     logs.mkdir(parents=True)

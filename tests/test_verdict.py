@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hw6lib.verdict import mlp_vs_tree
+from hw6lib.report.verdict import mlp_vs_tree
 
 
 def test_gap_larger_than_the_spread_decides() -> None:
@@ -48,7 +48,7 @@ def test_diverged_seeds_and_single_seeds() -> None:
 )
 def test_the_report_states_the_computed_outcome(f1, tree, start) -> None:
     """The sentence both report sections print states the outcome mlp_vs_tree chose."""
-    from hw6lib.narrative.mlp import verdict_sentence
+    from hw6lib.report.narrative.mlp import verdict_sentence
 
     html = verdict_sentence(mlp_vs_tree(f1, tree))
     assert html.startswith(start)

@@ -13,7 +13,7 @@ prints each differing file (or one present in one run only) and exits 1 if there
 the runs agree. ``--results-only`` leaves the report out. The test suite uses
 :func:`compare_runs` (tests/test_determinism.py).
 
-Two more modes read the numbers (:mod:`hw6lib.runs`)::
+Two more modes read the numbers (:mod:`hw6lib.report.runs`)::
 
     python tools/compare_runs.py --numbers OLD NEW      # every number of results/summary.json
                                                         # that differs: old, new, change
@@ -36,8 +36,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hw6lib.resultfiles import atomic_open
-from hw6lib.runs import (
+from hw6lib.pipeline.resultfiles import atomic_open
+from hw6lib.report.runs import (
     Run,
     differing_keys,
     envelope_verdict,
@@ -127,7 +127,7 @@ def _fmt(value: Any, full: bool = False) -> str:
     return text
 
 
-#: Row labels of the answers (hw6lib.runs.headline's keys).
+#: Row labels of the answers (hw6lib.report.runs.headline's keys).
 LABELS = {
     "data": "data, SHA-256",
     "tree.test_f1": "tree: test F1",

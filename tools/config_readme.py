@@ -5,7 +5,8 @@
 
 from pathlib import Path
 
-from hw6lib.config import load_schema, schema_markdown
+from hw6lib.pipeline.config import load_schema
+from hw6lib.pipeline.configdoc import schema_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -35,8 +35,8 @@ PROBLEM1: dict[int, dict[str, Any]] = {
 #: either way allowed). These are the spread *seen*, reported beside the counts, not a law: another
 #: CPU may take another path. What holds on any CPU is the recipe (``nfev = (L + 2) njev`` from
 #: zeros) and the end point's distance from the minimum, bounded by the stopping rule
-#: (:func:`hw6lib.fit.stopping_bound`). ``weights_digits``: significant digits of the printed
-#: weights (their rounding is added to the bound when they are compared).
+#: (:func:`hw6lib.problem1.fit.stopping_bound`). ``weights_digits``: significant digits of the
+#: printed weights (their rounding is added to the bound when they are compared).
 PROBLEM1_ENVELOPE: dict[int, dict[str, Any]] = {
     1: {"nit": (9, 11), "nfev": (30, 36), "njev": (10, 12), "weights_digits": 4},
     2: {"nit": (48, 51), "nfev": (244, 252), "njev": (61, 63), "weights_digits": 4},

@@ -7,10 +7,14 @@ import sys
 from importlib import metadata
 
 import yaml
-from hw6lib.codedigest import code_record, package_versions, third_party_modules
-from hw6lib.config import config_differences, load_schema, validate_config
-from hw6lib.preflight import check_card_file, check_config_relations
-from hw6lib.runlog import complete_failed_logs
+from hw6lib.pipeline.codedigest import (
+    code_record,
+    package_versions,
+    third_party_modules,
+)
+from hw6lib.pipeline.config import config_differences, load_schema, validate_config
+from hw6lib.pipeline.preflight import check_card_file, check_config_relations
+from hw6lib.pipeline.runlog import complete_failed_logs
 from hw6lib.errors import ConfigError, InputError
 from snakemake.exceptions import WorkflowError
 from snakemake.io import apply_wildcards
@@ -291,7 +295,7 @@ def warn_gpu_fallbacks():
     """Say in Snakemake's own output when a GPU job trained on the CPU, or with a slower
     engine than it could have because a fast one failed its self-check (its log says why).
     """
-    from hw6lib.runlog import ENGINE_FALLBACK, gpu_fallbacks
+    from hw6lib.pipeline.runlog import ENGINE_FALLBACK, gpu_fallbacks
 
     logs = gpu_fallbacks(all_jobs(rules.mlp_train.log[0]))
     if logs:

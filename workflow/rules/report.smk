@@ -74,7 +74,7 @@ rule provenance:
         "../scripts/provenance.py"
 
 
-# Every file the report reads, named section__key (hw6lib.report's context).
+# Every file the report reads, named section__key (hw6lib.report.render's context).
 rule report:
     input:
         p1__fits=P1_FITS,

@@ -2,14 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.resultfiles import save_array, write_json
-    from hw6lib.split import split_card_file
+    from hw6lib.card.split import split_card_file
+    from hw6lib.pipeline.resultfiles import save_array, write_json
 
     p = snakemake.params
     arrays, summary = split_card_file(snakemake.input.csv, p.n_train, p.n_valid, p.kind, p.seed)

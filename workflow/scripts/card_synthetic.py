@@ -2,13 +2,13 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.carddata import generate_card_data, write_card_csv
+    from hw6lib.card.synthetic import generate_card_data, write_card_csv
 
     rows, seed = snakemake.params.rows, snakemake.params.seed
     frame = generate_card_data(rows, seed)

@@ -2,13 +2,13 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.plots import plot_confusion, save_figure
-    from hw6lib.resultfiles import read_json
+    from hw6lib.pipeline.resultfiles import read_json
+    from hw6lib.report.figures import plot_confusion, save_figure
 
     save_figure(plot_confusion(read_json(snakemake.input.summary)), snakemake.output.figure)

@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]) as log:
     from hw6lib.mlp.cell import Cell
     from hw6lib.mlp.grid import best_summary, grid_rows, write_grid_csv
-    from hw6lib.resultfiles import read_json, write_json
+    from hw6lib.pipeline.resultfiles import read_json, write_json
 
     cells = [Cell.from_json(read_json(f)) for f in snakemake.input.cells]
     rows = grid_rows(cells, snakemake.params.epochs)

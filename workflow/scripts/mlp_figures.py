@@ -2,15 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.mlp.plots import mlp_figures
-    from hw6lib.plots import save_figure
-    from hw6lib.resultfiles import read_json
+    from hw6lib.mlp.gridfigures import mlp_figures
+    from hw6lib.pipeline.resultfiles import read_json
+    from hw6lib.report.figures import save_figure
 
     figures = mlp_figures(
         read_json(snakemake.input.grid),

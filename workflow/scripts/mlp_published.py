@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -10,9 +10,9 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]) as log:
     import torch
 
+    from hw6lib.card.split import CardSplit
     from hw6lib.mlp.replication import replicate_published
-    from hw6lib.resultfiles import write_json
-    from hw6lib.split import CardSplit
+    from hw6lib.pipeline.resultfiles import write_json
 
     torch.set_num_threads(snakemake.threads)
     result = replicate_published(

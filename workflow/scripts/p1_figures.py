@@ -2,14 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.plots import problem1_figures, save_figure
-    from hw6lib.resultfiles import read_json
+    from hw6lib.pipeline.resultfiles import read_json
+    from hw6lib.report.figures import problem1_figures, save_figure
 
     figures = problem1_figures([read_json(f) for f in snakemake.input.fits])
     for name, fig in figures.items():

@@ -2,15 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.problem1 import fit_depth
+    from hw6lib.pipeline.resultfiles import load_array, write_json
+    from hw6lib.problem1.depths import fit_depth
     from hw6lib.published import PROBLEM1_ENVELOPE, problem1_published
-    from hw6lib.resultfiles import load_array, write_json
 
     data = load_array(snakemake.input.data)
     depth = int(snakemake.wildcards.depth)

@@ -2,14 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.gradcheck import check_gradients
-    from hw6lib.resultfiles import load_array, write_json
+    from hw6lib.pipeline.resultfiles import load_array, write_json
+    from hw6lib.problem1.gradcheck import check_gradients
 
     p = snakemake.params
     data = load_array(snakemake.input.data, mmap=True)[: p.rows]

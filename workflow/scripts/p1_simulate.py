@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]) as log:
     import numpy as np
 
-    from hw6lib.resultfiles import save_array
-    from hw6lib.simulate import simulate
+    from hw6lib.pipeline.resultfiles import save_array
+    from hw6lib.problem1.simulate import simulate
 
     n, seed = snakemake.params.n, snakemake.params.seed
     x, y = simulate(n, seed)

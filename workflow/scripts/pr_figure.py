@@ -2,15 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.plots import save_figure
-    from hw6lib.resultfiles import load_array, read_json, write_json
-    from hw6lib.scores import plot_pr_curves, pr_curve
+    from hw6lib.mlp.scores import plot_pr_curves, pr_curve
+    from hw6lib.pipeline.resultfiles import load_array, read_json, write_json
+    from hw6lib.report.figures import save_figure
 
     y = load_array(snakemake.input.y_test)
     mlp = read_json(snakemake.input.mlp_model)

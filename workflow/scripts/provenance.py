@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]):
     import snakemake as smk
 
-    from hw6lib.provenance import collect_provenance
-    from hw6lib.resultfiles import write_json
+    from hw6lib.pipeline.provenance import collect_provenance
+    from hw6lib.pipeline.resultfiles import write_json
 
     info = collect_provenance(
         snakemake.config,

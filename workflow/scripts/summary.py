@@ -2,18 +2,18 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.gradcheck import GradientCheck
     from hw6lib.mlp.grid import BestSummary
     from hw6lib.mlp.replication import PublishedReplication
-    from hw6lib.problem1 import DepthComparison, DepthFit
-    from hw6lib.resultfiles import read_json, write_json
-    from hw6lib.summary import build_summary
+    from hw6lib.pipeline.resultfiles import read_json, write_json
+    from hw6lib.problem1.depths import DepthComparison, DepthFit
+    from hw6lib.problem1.gradcheck import GradientCheck
+    from hw6lib.report.summary import build_summary
 
     i = snakemake.input
     summary = build_summary(

@@ -2,14 +2,14 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.plots import save_figure
-    from hw6lib.resultfiles import read_json
-    from hw6lib.tree import plot_depth_sweep
+    from hw6lib.card.tree import plot_depth_sweep
+    from hw6lib.pipeline.resultfiles import read_json
+    from hw6lib.report.figures import save_figure
 
     save_figure(plot_depth_sweep(read_json(snakemake.input.sweep)["trees"]), snakemake.output.fig)

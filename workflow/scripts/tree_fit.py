@@ -6,15 +6,15 @@ precision-recall curve.
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.resultfiles import save_array, write_json
-    from hw6lib.split import CardSplit
-    from hw6lib.tree import fit_tree
+    from hw6lib.card.split import CardSplit
+    from hw6lib.card.tree import fit_tree
+    from hw6lib.pipeline.resultfiles import save_array, write_json
 
     record, seconds, scores = fit_tree(
         CardSplit.load(snakemake.input),

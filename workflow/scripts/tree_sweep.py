@@ -2,15 +2,15 @@
 
 from typing import TYPE_CHECKING
 
-from hw6lib.runlog import job_logging
+from hw6lib.pipeline.runlog import job_logging
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.resultfiles import write_json
-    from hw6lib.split import CardSplit
-    from hw6lib.tree import depth_sweep, simplest_enough
+    from hw6lib.card.split import CardSplit
+    from hw6lib.card.tree import depth_sweep, simplest_enough
+    from hw6lib.pipeline.resultfiles import write_json
 
     p = snakemake.params
     records, seconds = depth_sweep(

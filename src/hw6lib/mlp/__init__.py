@@ -21,14 +21,18 @@ Many models are trained at once. Modules, from the model up:
 * :mod:`~hw6lib.mlp.cell`: one grid cell from the split (:func:`train_cell`) and the job's
   device (:func:`job_device`).
 * :mod:`~hw6lib.mlp.grid`: the grid's summary (best configuration, edges, CSV).
-* :mod:`~hw6lib.mlp.plots`: its figures.
+* :mod:`~hw6lib.mlp.gridfigures`: its figures.
 * :mod:`~hw6lib.mlp.replication`: the published Problem 2 run, replicated with its defects.
+* :mod:`~hw6lib.mlp.schedule`: the learning-rate schedules over the epochs.
+* :mod:`~hw6lib.mlp.scores`: the best models' and the tree's scores on the test rows, and their
+  precision-recall curves.
 
 The public names of ``model``, ``training``, ``progress``, ``engine`` and ``cell`` are
-re-exported here; :mod:`~hw6lib.mlp.fused`, :mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.plots`
+re-exported here; :mod:`~hw6lib.mlp.fused`, :mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.gridfigures`
 and :mod:`~hw6lib.mlp.replication` are imported by name (they need Triton or matplotlib, or
 nothing of the trainer). The standardisation and the validation slice live with the data
-(:class:`hw6lib.split.CardSplit`, from :mod:`hw6lib.standardize` and :mod:`hw6lib.holdout`).
+(:class:`hw6lib.card.split.CardSplit`, from :mod:`hw6lib.card.standardize` and
+:mod:`hw6lib.card.holdout`).
 """
 
 from hw6lib.mlp.cell import cell_device, job_device, train_cell

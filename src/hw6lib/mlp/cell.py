@@ -1,6 +1,6 @@
 """One cell of the grid (one depth, width and batch size) from the split, and the job's device.
 
-The split (:class:`hw6lib.split.CardSplit`) holds the validation rows (the last ``n_valid``
+The split (:class:`hw6lib.card.split.CardSplit`) holds the validation rows (the last ``n_valid``
 training rows), the fitting rows before them and their standardisation (those rows' statistics
 only); the models are trained on the fitting rows, and validation and test rows are scored after
 every epoch. :func:`job_device` is the device of a training job, from the config and the
@@ -16,13 +16,13 @@ from typing import Any
 
 import torch
 
+from hw6lib.card.split import CardSplit
 from hw6lib.mlp.engines import Engine, default_engines
 from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.selfcheck import CheckRecord, choose_engine
 from hw6lib.mlp.training import SGDSettings
-from hw6lib.resultfiles import OPTIONAL, Record
-from hw6lib.runlog import GPU_FALLBACK
-from hw6lib.split import CardSplit
+from hw6lib.pipeline.resultfiles import OPTIONAL, Record
+from hw6lib.pipeline.runlog import GPU_FALLBACK
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def train_cell(
 
     Parameters
     ----------
-    split : hw6lib.split.CardSplit
+    split : hw6lib.card.split.CardSplit
         The data, with ``n_valid`` (the models fit the rows before the validation slice,
         standardised by those rows' statistics; validation and test rows are scored every
         epoch, never used to fit) and the training device.
@@ -175,7 +175,7 @@ def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) 
     Parameters
     ----------
     name : {"auto", "cpu", "cuda"}
-        ``mlp.device`` from the config (see :func:`hw6lib.device.resolve_device`).
+        ``mlp.device`` from the config (see :func:`hw6lib.pipeline.device.resolve_device`).
     gpus : int
         GPUs the job was given (Snakemake's ``gpu`` resource, set by a GPU profile).
     logger : logging.Logger, optional
@@ -190,7 +190,7 @@ def cell_device(name: str, gpus: int = 0, logger: logging.Logger | None = None) 
     hw6lib.errors.InputError
         For ``cuda`` without a CUDA device, or an unknown name.
     """
-    from hw6lib.device import resolve_device
+    from hw6lib.pipeline.device import resolve_device
 
     log = logger or logging.getLogger("hw6")
     dev = resolve_device(name, log)
@@ -216,7 +216,7 @@ def job_device(
         ``mlp.device``.
     resources : mapping
         The job's resources (``snakemake.resources``): its ``gpu`` count or ``gres`` string
-        (:func:`hw6lib.device.granted_gpus`).
+        (:func:`hw6lib.pipeline.device.granted_gpus`).
     logger : logging.Logger, optional
         Where to say which device was used and why.
 
@@ -224,7 +224,7 @@ def job_device(
     -------
     torch.device
     """
-    from hw6lib.device import granted_gpus
+    from hw6lib.pipeline.device import granted_gpus
 
     gpus = granted_gpus(resources.get("gpu", 0), resources.get("gres", ""))
     return cell_device(name, gpus, logger)

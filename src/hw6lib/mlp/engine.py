@@ -31,9 +31,9 @@ from hw6lib.mlp.model import (
     unstack_layers,
 )
 from hw6lib.mlp.progress import TrainingProgress
+from hw6lib.mlp.schedule import lr_factor
 from hw6lib.mlp.steps import TrainState, begin_epoch, train_epoch
 from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingResult
-from hw6lib.schedule import lr_factor
 
 
 def train_models(

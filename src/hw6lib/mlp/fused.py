@@ -43,8 +43,8 @@ import torch
 
 from hw6lib.mlp.model import N_IN, PARAM_NAMES, Params, init_params, n_layers
 from hw6lib.mlp.progress import TrainingProgress
+from hw6lib.mlp.schedule import lr_factor
 from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingResult
-from hw6lib.schedule import lr_factor
 
 try:  # the CUDA build of torch ships Triton; the CPU build does not
     import triton

@@ -22,8 +22,8 @@ import numpy as np
 
 from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.progress import divergence_rule
-from hw6lib.resultfiles import OPTIONAL, Record, atomic_open
-from hw6lib.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
+from hw6lib.mlp.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
+from hw6lib.pipeline.resultfiles import OPTIONAL, Record, atomic_open
 
 if TYPE_CHECKING:
     from hw6lib.mlp.cell import Cell
@@ -235,7 +235,7 @@ class BestSummary(Record):
         The leading configurations, best first, each with its learning curve.
     selection : str
         How the best was chosen, in words (kept in the file as it was; the report words it
-        with :data:`hw6lib.narrative.mlp.SELECTION_TEXT`).
+        with :data:`hw6lib.report.narrative.mlp.SELECTION_TEXT`).
     n_configurations, n_models, n_diverged_models : int
     epochs_considered : list of int
         The epoch counts that were candidates.
@@ -244,7 +244,7 @@ class BestSummary(Record):
     momentums : list of float
     schedule : str
         The learning-rate schedule (and ``schedule_text``, in words, kept in the file as it
-        was; the report words it with :func:`hw6lib.narrative.mlp.schedule_text`).
+        was; the report words it with :func:`hw6lib.report.narrative.mlp.schedule_text`).
     max_epochs : int
         The epochs trained.
     edges : GridEdges
@@ -275,7 +275,7 @@ class BestSummary(Record):
 
 
 # The two sentences results/mlp/best.json has always held, kept there so that the file stays
-# byte-identical. The report does not read them: its wording is hw6lib.narrative.mlp's
+# byte-identical. The report does not read them: its wording is hw6lib.report.narrative.mlp's
 # (SELECTION_TEXT, schedule_text), which this job must not import (a change of wording would
 # rerun the grid's summary and everything after it, not only the report); a test checks that
 # the two say the same.
@@ -504,7 +504,7 @@ def grid_edges(
     n_fit : int, optional
         Training rows (closes the upper edge of the batch size at one full batch).
     schedule : str
-        The learning-rate schedule: with a decaying one (:func:`hw6lib.schedule.decays`), more
+        The learning-rate schedule: with a decaying one (:func:`hw6lib.mlp.schedule.decays`), more
         epochs mean a new, longer run (``new_run`` is true for the epochs), not more records
         read off the same run.
 

@@ -36,7 +36,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-#: Number of input features (the 7 columns of :data:`hw6lib.carddata.FEATURES`; not imported
+#: Number of input features (the 7 columns of :data:`hw6lib.card.csvfile.FEATURES`; not imported
 #: from there so that this package needs only numpy and torch, e.g. on a bare GPU machine).
 N_IN: int = 7
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from hw6lib.metrics import metrics_from_counts
+from hw6lib.card.metrics import metrics_from_counts
 from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.mlp.model import Params, forward_logits
 from hw6lib.mlp.training import DeviceRows, SGDSettings
@@ -65,7 +65,7 @@ def evaluate(
     """Loss and classification metrics of every model on rows ``(X, y)``.
 
     The prediction is fraud when the logit is positive (probability above 1/2); the metrics
-    come from :func:`hw6lib.metrics.metrics_from_counts`. On a CPU, subnormal floats are
+    come from :func:`hw6lib.card.metrics.metrics_from_counts`. On a CPU, subnormal floats are
     flushed to zero (:func:`hw6lib.mlp.denormals.flush_denormals`).
 
     Parameters

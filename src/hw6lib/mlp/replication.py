@@ -23,10 +23,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from hw6lib.metrics import Metrics, classification_metrics, confusion_counts, metrics_from_counts
+from hw6lib.card.metrics import (
+    Metrics,
+    classification_metrics,
+    confusion_counts,
+    metrics_from_counts,
+)
+from hw6lib.card.split import CardSplit
+from hw6lib.pipeline.resultfiles import Record
 from hw6lib.published import PROBLEM2_EPOCHS
-from hw6lib.resultfiles import Record
-from hw6lib.split import CardSplit
 
 #: The published hyper-parameters.
 PUBLISHED_SETUP: dict[str, Any] = {
@@ -154,7 +159,7 @@ def replicate_published(
 
     Parameters
     ----------
-    split : hw6lib.split.CardSplit
+    split : hw6lib.card.split.CardSplit
         All training rows, raw features, in file order (the published run used no validation
         split and no scaling), and the test rows.
     seed : int

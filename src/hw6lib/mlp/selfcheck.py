@@ -39,8 +39,8 @@ from numpy.typing import ArrayLike
 from hw6lib.errors import InputError
 from hw6lib.mlp.engines import ENGINE_SETTINGS, EagerEngine, Engine
 from hw6lib.mlp.training import SGDSettings, TrainingResult
-from hw6lib.resultfiles import Record
-from hw6lib.runlog import ENGINE_FALLBACK
+from hw6lib.pipeline.resultfiles import Record
+from hw6lib.pipeline.runlog import ENGINE_FALLBACK
 
 #: Rounding allowed per SGD step, relative: 16 float32 ulps (the interpreter's kernel differs
 #: from eager by about 2 ulps per step on the 243 steps of bench/gpu_fused.py's case).
@@ -389,7 +389,7 @@ def choose_engine(
         ``mlp.engine``: ``auto`` tries ``engines`` in order and falls back; a name forces that
         engine, and its unavailability or a failed check fails the job.
     logger : logging.Logger, optional
-        Each fallback in one warning line (with :data:`hw6lib.runlog.ENGINE_FALLBACK`).
+        Each fallback in one warning line (with :data:`hw6lib.pipeline.runlog.ENGINE_FALLBACK`).
     reference : Engine, optional
         What the others are checked against (default :class:`hw6lib.mlp.engines.EagerEngine`).
 

@@ -24,7 +24,7 @@ import torch
 from numpy.typing import ArrayLike, NDArray
 
 from hw6lib.mlp.model import DEFAULT_DEPTH
-from hw6lib.schedule import CONSTANT, lr_factor
+from hw6lib.mlp.schedule import CONSTANT, lr_factor
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,9 @@ class SGDSettings:
     momentums : tuple of float
         SGD momentum coefficients (0: plain SGD; ``torch.optim.SGD`` semantics).
     schedule : {"constant", "cosine", "step"}
-        Learning-rate schedule (:func:`hw6lib.schedule.lr_factor`): every model's rate is its
+        Learning-rate schedule (:func:`hw6lib.mlp.schedule.lr_factor`): every model's rate is its
         ``learning_rates`` entry times the epoch's factor, set at the start of each epoch
-        (default :data:`hw6lib.schedule.CONSTANT`; the pipeline passes ``mlp.schedule``).
+        (default :data:`hw6lib.mlp.schedule.CONSTANT`; the pipeline passes ``mlp.schedule``).
     horizon : int or None
         Epochs the schedule spans (``None``: ``epochs``). Training the first ``epochs`` of a run
         scheduled over ``horizon`` epochs gives that run's models after ``epochs`` epochs.

@@ -1,0 +1,274 @@
+"""Fraud scores on the test rows: the best MLP's and the tree's, and their precision-recall curves.
+
+The grid keeps only metrics at the threshold 1/2, so the report's precision-recall curves need each
+model's probabilities of fraud on the test rows. :func:`best_mlp_scores` retrains the best
+configuration of the grid (chosen on validation F1) with the seed whose validation F1 was highest:
+the same rows, standardisation, initial weights, shuffles and schedule as the grid's model of that
+seed, trained alone. It equals the grid's model up to float32 rounding, not bit for bit (the grid
+trains its models batched together, which orders the sums otherwise, and a ReLU at its kink can then
+flip), so its scores can differ slightly from what the grid's model would give; the record keeps its
+training losses to compare with the grid's. The tree's come from the rule that fits it
+(:func:`hw6lib.card.tree.fit_tree`). :func:`pr_curve` summarises one model's scores (average
+precision, the curve thinned for drawing, the operating point at 1/2) and :func:`plot_pr_curves`
+draws the models on one figure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike, NDArray
+from sklearn.metrics import average_precision_score, precision_recall_curve
+
+from hw6lib.card.metrics import classification_metrics
+from hw6lib.card.split import CardSplit
+from hw6lib.mlp import SGDSettings, forward_logits, train_models
+from hw6lib.mlp.denormals import flush_denormals
+from hw6lib.mlp.model import DEFAULT_DEPTH
+from hw6lib.pipeline.resultfiles import Record
+from hw6lib.report.figures import STYLE
+
+#: A model predicts fraud when its probability is above this (the logit is positive).
+THRESHOLD = 0.5
+
+
+def best_seed(best: Mapping[str, Any]) -> int:
+    """Return the seed of the best configuration whose model scored the highest validation F1.
+
+    Parameters
+    ----------
+    best : mapping
+        ``best`` of :func:`hw6lib.mlp.grid.best_summary` (its ``rows`` hold one row per seed,
+        with ``seed`` and ``valid_f1``; a diverged seed's F1 is ``None``).
+
+    Returns
+    -------
+    int
+        Ties go to the smaller seed. Chosen on validation rows only, never on test rows.
+
+    Raises
+    ------
+    ValueError
+        Every seed diverged (no validation F1).
+    """
+    rows = [r for r in best["rows"] if r.get("valid_f1") is not None]
+    if not rows:
+        raise ValueError("every seed of the best configuration diverged")
+    return int(min(rows, key=lambda r: (-r["valid_f1"], r["seed"]))["seed"])
+
+
+def best_mlp_scores(
+    split: CardSplit,
+    best: Mapping[str, Any],
+    schedule: str,
+    horizon: int | None = None,
+    logger: logging.Logger | None = None,
+) -> tuple[dict[str, Any], NDArray[np.float32]]:
+    """Retrain the best MLP of the grid alone and score the test rows.
+
+    The model is trained as in :func:`hw6lib.mlp.cell.train_cell` (the same fitting rows,
+    standardisation, initial weights, shuffles and learning-rate schedule for its seed) with
+    the configuration of ``best`` (width, learning rate, batch size, epochs, momentum) and the
+    seed of :func:`best_seed`: the grid's model after ``best["epochs"]`` of its ``horizon``
+    epochs, up to float32 rounding (trained alone, not batched with the grid's other models).
+
+    Parameters
+    ----------
+    split : hw6lib.card.split.CardSplit
+        The data, with ``n_valid`` (the model fits the rows before the validation slice,
+        standardised as in the grid) and the training device; its test rows are scored.
+    best : mapping
+        ``best`` of :func:`hw6lib.mlp.grid.best_summary`.
+    schedule : str
+        The grid's learning-rate schedule (``mlp.schedule``).
+    horizon : int, optional
+        Epochs the grid's schedule spans (``mlp.max_epochs``; default ``best["epochs"]``).
+    logger : logging.Logger, optional
+        Progress messages.
+
+    Returns
+    -------
+    record : dict
+        ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum``, ``seed``, ``threshold``,
+        ``train_loss`` (per epoch, to compare with the grid's model) and ``test``
+        (:func:`hw6lib.card.metrics.classification_metrics` at the threshold).
+    scores : numpy.ndarray of float32, shape (n_test,)
+        Probability of fraud of every test row.
+    """
+    seed = best_seed(best)
+    sgd = SGDSettings(
+        width=int(best["width"]),
+        learning_rates=[float(best["lr"])],
+        seeds=[seed],
+        batch_size=int(best["batch_size"]),
+        epochs=int(best["epochs"]),
+        momentums=[float(best.get("momentum", 0.0))],
+        schedule=schedule,
+        horizon=horizon,
+        depth=int(best.get("depth", DEFAULT_DEPTH)),
+    )
+    # one model: the eager reference (no unchecked fast engine; see hw6lib.mlp.selfcheck)
+    out = train_models(
+        split.X_fit, split.y_fit, {}, sgd, split.device, False, logger, engine="torch"
+    )
+    params = {k: torch.from_numpy(v) for k, v in out.params.items()}
+    Xt = torch.from_numpy(split.evals["test"][0])
+    with torch.no_grad(), flush_denormals(Xt.device):
+        parts = [
+            torch.sigmoid(forward_logits(params, Xt[s : s + 65536]))[0]
+            for s in range(0, Xt.shape[0], 65536)
+        ]
+    scores = torch.cat(parts).numpy().astype(np.float32)
+    record = {
+        **({"depth": best["depth"]} if "depth" in best else {}),
+        "width": int(best["width"]),
+        "lr": float(best["lr"]),
+        "batch_size": int(best["batch_size"]),
+        "epochs": int(best["epochs"]),
+        "momentum": float(best.get("momentum", 0.0)),
+        "seed": seed,
+        "threshold": THRESHOLD,
+        "train_loss": [float(e["train_loss"]) for e in out.models[0]["epochs"]],
+        "test": classification_metrics(split.y_test, scores > THRESHOLD).to_json(),
+    }
+    return record, scores
+
+
+def _thin(recall: NDArray[np.float64], precision: NDArray[np.float64], step: float) -> list[int]:
+    """Return the indices of the curve's points at least ``step`` apart in recall or precision."""
+    keep = [0]
+    for i in range(1, len(recall)):
+        j = keep[-1]
+        if abs(recall[i] - recall[j]) >= step or abs(precision[i] - precision[j]) >= step:
+            keep.append(i)
+    if keep[-1] != len(recall) - 1:
+        keep.append(len(recall) - 1)
+    return keep
+
+
+@dataclass(frozen=True)
+class OperatingPoint(Record):
+    """The prediction "fraud when the score is above ``threshold``": its precision, recall, F1."""
+
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+
+
+@dataclass(frozen=True)
+class PrCurve(Record):
+    """One model's precision-recall curve (:func:`pr_curve`).
+
+    ``average_precision``, ``n``, ``n_fraud``, ``recall`` and ``precision`` (the thinned curve,
+    recall decreasing), and the ``operating_point`` at the score 1/2.
+    """
+
+    average_precision: float
+    n: int
+    n_fraud: int
+    recall: list[float]
+    precision: list[float]
+    operating_point: OperatingPoint
+
+
+def pr_curve(y_true: ArrayLike, scores: ArrayLike, step: float = 5e-4) -> PrCurve:
+    """Precision-recall curve of one model's scores, its average precision and operating point.
+
+    Parameters
+    ----------
+    y_true : array_like
+        0/1 labels of the test rows.
+    scores : array_like
+        Probability of fraud of each row (higher = more likely fraud).
+    step : float
+        The curve keeps only points at least this far apart in recall or precision (for
+        drawing: a score per row would make a curve of as many points); the average precision
+        is computed on the full curve.
+
+    Returns
+    -------
+    PrCurve
+    """
+    y = np.asarray(y_true).ravel()
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if y.shape != s.shape:
+        raise ValueError(f"{y.shape[0]} labels but {s.shape[0]} scores")
+    precision, recall, _ = precision_recall_curve(y, s)
+    keep = _thin(recall, precision, step)
+    op = classification_metrics(y, s > THRESHOLD)
+    return PrCurve(
+        average_precision=float(average_precision_score(y, s)),
+        n=int(y.size),
+        n_fraud=int((y == 1).sum()),
+        recall=[float(recall[i]) for i in keep],
+        precision=[float(precision[i]) for i in keep],
+        operating_point=OperatingPoint(
+            threshold=THRESHOLD, precision=op.precision, recall=op.recall, f1=op.f1
+        ),
+    )
+
+
+def plot_pr_curves(curves: Mapping[str, PrCurve], zoom: float = 0.8) -> Figure:
+    """Precision-recall curves of several models on one figure, each with its operating point.
+
+    Left: the whole curve; right: the corner where both precision and recall are above
+    ``zoom`` (good fraud classifiers differ only there).
+
+    Parameters
+    ----------
+    curves : mapping
+        Model label to :func:`pr_curve` output, drawn in the given order.
+    zoom : float
+        Lower limit of both axes of the right panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+        for k, (label, c) in enumerate(curves.items()):
+            op = c.operating_point
+            for ax in axes:
+                ax.plot(
+                    c.recall,
+                    c.precision,
+                    lw=1.4,
+                    color=f"C{k}",
+                    drawstyle="steps-post",
+                    label=f"{label} (AP {c.average_precision:.4f})",
+                )
+                ax.plot(
+                    [op.recall],
+                    [op.precision],
+                    marker="o",
+                    ms=7,
+                    mfc="white",
+                    mec=f"C{k}",
+                    mew=1.6,
+                    ls="none",
+                    label=f"{label} at probability > {op.threshold:g}",
+                )
+        for ax in axes:
+            ax.set_xlabel("recall (share of fraud found)")
+            ax.set_ylabel("precision (share of alarms that are fraud)")
+        axes[0].set_xlim(0, 1.01)
+        axes[0].set_ylim(0, 1.01)
+        axes[0].set_title("whole curve", fontsize=10)
+        axes[1].set_xlim(zoom, 1.002)
+        axes[1].set_ylim(zoom, 1.002)
+        axes[1].set_title(f"precision and recall above {zoom:g}", fontsize=10)
+        axes[0].legend(fontsize=8, loc="lower left")
+        fig.tight_layout()
+    return fig

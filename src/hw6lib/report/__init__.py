@@ -1,0 +1,9 @@
+"""The report: answers, sentences, figures and the HTML page, from the result files.
+
+:mod:`~hw6lib.report.summary` (one record per homework question), :mod:`~hw6lib.report.verdict`
+(does the MLP beat the tree?), :mod:`~hw6lib.report.narrative` (every sentence that depends on a
+result), :mod:`~hw6lib.report.figures` (Problem 1's and the confusion figures, the shared style
+and SVG writer), :mod:`~hw6lib.report.htmltext` (numbers and mathematics as HTML),
+:mod:`~hw6lib.report.render` (the HTML page from its templates) and :mod:`~hw6lib.report.runs`
+(runs side by side).
+"""

@@ -1,0 +1,164 @@
+"""Figures of the report, as deterministic SVG (no dates, fixed ids, text kept as text)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from hw6lib.pipeline.resultfiles import atomic_open
+from hw6lib.problem1.chain import predict, sigmoid
+
+#: Matplotlib settings shared by every figure of the report (deterministic SVG output).
+STYLE = {
+    "svg.hashsalt": "hw6",
+    "svg.fonttype": "none",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
+    """Save a figure as SVG without a timestamp, atomically, and close it."""
+    buf = io.StringIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(
+            buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+        )
+    plt.close(fig)
+    with atomic_open(path, "w") as f:
+        f.write(buf.getvalue())
+
+
+def _label(fit: dict[str, Any]) -> str:
+    w = ", ".join(f"{v:.3f}" for v in fit["weights"])
+    return f"{fit['depth']}-layer, w = ({w}), MSE = {fit['fun']:.3g}"
+
+
+@contextlib.contextmanager
+def _curves_over_x(x_range: float) -> Iterator[tuple[Figure, Axes, np.ndarray]]:
+    """Yield a figure in the report's style, its axes and 401 points of ``[-x_range, x_range]``."""
+    with matplotlib.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        yield fig, ax, np.linspace(-x_range, x_range, 401)
+
+
+def plot_fits(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
+    """Fitted chains against the true curve ``sigmoid(x)``.
+
+    Parameters
+    ----------
+    fits : sequence of dict
+        Fit records (``depth``, ``weights``, ``fun``), e.g. the best minimum of each depth and
+        the published reproduction.
+    x_range : float
+        The plot covers ``[-x_range, x_range]``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with _curves_over_x(x_range) as (fig, ax, xs):
+        ax.plot(xs, sigmoid(xs), color="black", lw=3, alpha=0.35, label="sigmoid(x) (truth)")
+        for fit in fits:
+            ax.plot(xs, predict(fit["weights"], xs), lw=1.4, label=_label(fit))
+        ax.set_xlabel("x")
+        ax.set_ylabel("ŷ")
+        ax.legend(fontsize=8, loc="upper left")
+        fig.tight_layout()
+    return fig
+
+
+def plot_residuals(fits: Sequence[dict[str, Any]], x_range: float = 4.0) -> Figure:
+    """Residuals ``yhat(x) - sigmoid(x)`` of fitted chains, with the N(0, 1) density for scale.
+
+    The arguments and the result are those of :func:`plot_fits`.
+    """
+    with _curves_over_x(x_range) as (fig, ax, xs):
+        for fit in fits:
+            ax.plot(xs, predict(fit["weights"], xs) - sigmoid(xs), lw=1.4, label=_label(fit))
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax2 = ax.twinx()
+        ax2.fill_between(xs, np.exp(-(xs**2) / 2) / np.sqrt(2 * np.pi), color="grey", alpha=0.15)
+        ax2.set_ylabel("density of x (shaded)")
+        ax2.set_ylim(bottom=0)
+        ax2.grid(False)
+        ax.set_xlabel("x")
+        ax.set_ylabel("ŷ − sigmoid(x)")
+        ax.legend(fontsize=8, loc="lower left")
+        fig.tight_layout()
+    return fig
+
+
+def problem1_figures(fits: Sequence[dict[str, Any]]) -> dict[str, Figure]:
+    """Both Problem 1 figures, from the fit records of :func:`hw6lib.problem1.depths.fit_depth`.
+
+    The curves shown are the best minimum of each depth and, for depth 2, the published fit
+    from zeros.
+
+    Returns
+    -------
+    dict
+        ``{"fits": Figure, "residuals": Figure}``.
+    """
+    curves = []
+    for f in sorted(fits, key=lambda f: f["depth"]):
+        curves.append({**f["multistart"]["best"], "depth": f["depth"]})
+        if f["depth"] == 2:
+            curves.append(f["published_reproduction"])
+    return {"fits": plot_fits(curves), "residuals": plot_residuals(curves)}
+
+
+def plot_confusion(summary: dict[str, Any]) -> Figure:
+    """Confusion matrices on the test rows: the best MLP (mean over seeds) and the tree.
+
+    Parameters
+    ----------
+    summary : dict
+        :func:`hw6lib.report.summary.build_summary`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    p2 = summary["problem2"]
+    panels = [
+        ("best MLP (mean over seeds)", p2["mlp"]["test_confusion"]),
+        ("decision tree", p2["tree"]["test_confusion"]),
+    ]
+    with matplotlib.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+        for ax, (title, c) in zip(axes, panels, strict=True):
+            m = np.array([[c["tp"], c["fn"]], [c["fp"], c["tn"]]], dtype=float)
+            total = m.sum()
+            ax.imshow(m / total if total else m, cmap="Blues", vmin=0, vmax=1)
+            for (i, j), v in np.ndenumerate(m):
+                share = v / total if total else float("nan")
+                ax.text(
+                    j,
+                    i,
+                    f"{v:,.0f}\n({share:.2%})",
+                    ha="center",
+                    va="center",
+                    color="white" if share > 0.5 else "black",
+                    fontsize=9,
+                )
+            ax.set_xticks([0, 1], ["predicted fraud", "predicted not"])
+            ax.set_yticks([0, 1], ["fraud", "not fraud"])
+            ax.grid(False)
+            ax.set_title(title, fontsize=10)
+        fig.tight_layout()
+    return fig
