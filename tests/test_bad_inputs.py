@@ -323,7 +323,7 @@ def test_the_catalogue_is_large_enough() -> None:
 
 def test_good_csv_of_the_catalogue_passes_the_preflight(tmp_path: Path) -> None:
     """The unedited base file is good, so each case fails for its own edit only."""
-    from hw6lib.pipeline.preflight import check_card_file
+    from hw6lib.preflight import check_card_file
 
     data = tmp_path / "card_transdata.csv"
     data.write_bytes(_text(_lines()))

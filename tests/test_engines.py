@@ -234,8 +234,8 @@ def test_the_end_of_a_run_names_the_jobs_that_fell_back(tmp_path) -> None:
 def test_provenance_gives_each_training_job_its_engine_and_check(tmp_path) -> None:
     from hw6lib.mlp.cell import Cell, CellEngine
     from hw6lib.mlp.selfcheck import CheckRecord
-    from hw6lib.pipeline.provenance import collect_provenance
     from hw6lib.pipeline.resultfiles import write_json
+    from hw6lib.provenance import collect_provenance
 
     bench = tmp_path / "b.tsv"
     bench.write_text("s\tmax_rss\n1.5\t100\n")

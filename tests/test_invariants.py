@@ -22,7 +22,7 @@ from hw6lib.errors import ConfigError
 from hw6lib.mlp.schedule import SCHEDULES, lr_factor
 from hw6lib.pipeline.config import load_schema, validate_config
 from hw6lib.pipeline.device import DEVICES
-from hw6lib.pipeline.preflight import check_config_relations
+from hw6lib.preflight import check_config_relations
 from hw6lib.problem1.fit import start_design
 from hw6lib.problem1.simulate import simulate
 
@@ -130,8 +130,8 @@ SIGNATURE_DEFAULTS_ALLOWED = {
     ("mlp/denormals.py", "flush_denormals", "device"),
     ("mlp/engine.py", "train_models", "device"),
     ("mlp/model.py", "init_params", "device"),
-    ("split.py", "CardSplit", "device"),
-    ("split.py", "load", "device"),
+    ("card/split.py", "CardSplit", "device"),
+    ("card/split.py", "load", "device"),
     ("mlp/training.py", "TrainingResult", "engine"),
     ("mlp/progress.py", "end_epoch", "engine"),
     ("mlp/progress.py", "report_epoch", "engine"),

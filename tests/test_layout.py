@@ -21,3 +21,48 @@ def test_no_module_name_is_used_twice() -> None:
             where.setdefault(path.stem, []).append(path.relative_to(LIB).as_posix())
     twice = {stem: paths for stem, paths in where.items() if len(paths) > 1}
     assert not twice, f"module names used twice in hw6lib: {twice}"
+
+
+#: The floors of the library, bottom up: a module imports only from its own floor or below.
+FLOORS: dict[str, int] = {
+    "errors": 0,
+    "published": 0,
+    "pipeline": 1,
+    "problem1": 2,
+    "card": 2,
+    "mlp": 3,
+    "report": 4,
+    "preflight": 5,
+    "provenance": 5,
+}
+
+
+def _part(path_or_name: str) -> str:
+    return path_or_name.split(".")[0].split("/")[0].removesuffix(".py")
+
+
+def test_no_import_runs_back_up() -> None:
+    """Each part imports only the parts below it (imports inside functions included)."""
+    import ast
+
+    assert {_part(p.relative_to(LIB).as_posix()) for p in LIB.rglob("*.py")} - {"__init__"} == set(
+        FLOORS
+    ), "a part of hw6lib without a floor in FLOORS"
+    upward = []
+    for path in sorted(LIB.rglob("*.py")):
+        rel = path.relative_to(LIB).as_posix()
+        if rel == "__init__.py":
+            continue
+        here = FLOORS[_part(rel)]
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.startswith("hw6lib."):
+                    there = _part(name.removeprefix("hw6lib."))
+                    if FLOORS[there] > here:
+                        upward.append(f"{rel}:{node.lineno} imports {name}")
+    assert not upward, "imports that run back up: " + "; ".join(upward)

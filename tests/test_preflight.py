@@ -9,7 +9,7 @@ import pytest
 
 from hw6lib.card.synthetic import generate_card_data, write_card_csv
 from hw6lib.errors import ConfigError, InputError
-from hw6lib.pipeline.preflight import check_card_file, check_config_relations
+from hw6lib.preflight import check_card_file, check_config_relations
 
 
 def card(**kw):

@@ -12,8 +12,8 @@ from hw6lib.card.csvfile import COLUMNS, FEATURES, file_sha256
 from hw6lib.card.split import ARRAYS, CardSplit, split_card, split_card_file
 from hw6lib.card.synthetic import generate_card_data, write_card_csv
 from hw6lib.errors import ConfigError, InputError
-from hw6lib.pipeline.preflight import check_card_file
 from hw6lib.pipeline.resultfiles import save_array
+from hw6lib.preflight import check_card_file
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from sklearn.tree import DecisionTreeClassifier
 from hw6lib.card.split import CardSplit, split_card
 from hw6lib.card.synthetic import generate_card_data
 from hw6lib.card.tree import depth_sweep, fit_tree, plot_depth_sweep, simplest_enough
-from hw6lib.report.figures import save_figure
+from hw6lib.pipeline.figurefiles import save_figure
 
 
 @pytest.fixture(scope="module")

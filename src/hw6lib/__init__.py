@@ -16,11 +16,14 @@ One package per part of the pipeline; each package's docstring lists its modules
     The report: the answers (summary, verdict), the sentences (:mod:`hw6lib.report.narrative`),
     the figures, HTML text, the rendering, and runs side by side.
 :mod:`hw6lib.pipeline`
-    The machinery around the science: the configuration, preflight checks, result files, job
-    logs, code digests, provenance, the torch device and GPU leases.
+    The machinery under the science: the configuration, result and figure files, job logs,
+    code digests, the torch device and GPU leases.
 
 At the top: :mod:`~hw6lib.errors` (one-line errors for bad configuration and input) and
-:mod:`~hw6lib.published` (the published solution's numbers).
+:mod:`~hw6lib.published` (the published solution's numbers), at the bottom of the imports;
+:mod:`~hw6lib.preflight` (checks of the configuration and the data before any job starts) and
+:mod:`~hw6lib.provenance` (versions, machine, engines and timings of a run), at the top: they
+read the parts, and no part imports them.
 """
 
 __version__ = "0.1.0"

@@ -13,7 +13,7 @@ from hw6lib.pipeline.codedigest import (
     third_party_modules,
 )
 from hw6lib.pipeline.config import config_differences, load_schema, validate_config
-from hw6lib.pipeline.preflight import check_card_file, check_config_relations
+from hw6lib.preflight import check_card_file, check_config_relations
 from hw6lib.pipeline.runlog import complete_failed_logs
 from hw6lib.errors import ConfigError, InputError
 from snakemake.exceptions import WorkflowError

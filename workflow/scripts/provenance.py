@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]):
     import snakemake as smk
 
-    from hw6lib.pipeline.provenance import collect_provenance
     from hw6lib.pipeline.resultfiles import write_json
+    from hw6lib.provenance import collect_provenance
 
     info = collect_provenance(
         snakemake.config,

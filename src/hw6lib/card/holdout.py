@@ -4,7 +4,7 @@ Also the one home of the bounds on the split's sizes (:func:`check_split_sizes`)
 keeps at least one row (``card.n_train`` below the data's rows), the MLP is chosen on
 validation F1, so the validation slice holds at least one row, and it is carved from the
 training rows, so at least one training row remains to fit on (:func:`check_n_valid`). The
-pre-flight check (:func:`hw6lib.pipeline.preflight.check_config_relations`, before any job) and the
+pre-flight check (:func:`hw6lib.preflight.check_config_relations`, before any job) and the
 split of the data (:func:`hw6lib.card.split.split_card`, in the job) each call
 :func:`check_split_sizes` once; the MLP's fitting rows (:func:`split_valid`) apply the
 validation bound. Needs nothing but the standard library.

@@ -157,7 +157,7 @@ def split_card_file(
 def read_card_file(path: str | os.PathLike[str], n_train: int, n_valid: int) -> pd.DataFrame:
     """Read a card CSV and apply every check of its contents: the one reader of the data.
 
-    The pre-flight check (:func:`hw6lib.pipeline.preflight.check_card_file`, once per version of a
+    The pre-flight check (:func:`hw6lib.preflight.check_card_file`, once per version of a
     real file, before any job) and the ``card_split`` job (:func:`split_card_file`) both read the
     file through this function, so that they accept and refuse the same files with the same
     messages.

@@ -24,8 +24,8 @@ from sklearn.tree import DecisionTreeClassifier, export_text
 from hw6lib.card.csvfile import FEATURES
 from hw6lib.card.metrics import classification_metrics
 from hw6lib.card.split import CardSplit
+from hw6lib.pipeline.figurefiles import STYLE
 from hw6lib.pipeline.resultfiles import Record
-from hw6lib.report.figures import STYLE
 
 
 def fit_tree(

@@ -1,6 +1,6 @@
 """Figures of the MLP grid and of the replicated published run.
 
-Saved as deterministic SVG by :func:`hw6lib.report.figures.save_figure`.
+Saved as deterministic SVG by :func:`hw6lib.pipeline.figurefiles.save_figure`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hw6lib.mlp.grid import heatmap_table
-from hw6lib.report.figures import STYLE
+from hw6lib.pipeline.figurefiles import STYLE
 
 
 def _label(s: dict[str, Any]) -> str:

@@ -35,8 +35,8 @@ from hw6lib.card.split import CardSplit
 from hw6lib.mlp import SGDSettings, forward_logits, train_models
 from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.mlp.model import DEFAULT_DEPTH
+from hw6lib.pipeline.figurefiles import STYLE
 from hw6lib.pipeline.resultfiles import Record
-from hw6lib.report.figures import STYLE
 
 #: A model predicts fraud when its probability is above this (the logit is positive).
 THRESHOLD = 0.5

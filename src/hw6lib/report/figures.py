@@ -1,10 +1,8 @@
-"""Figures of the report, as deterministic SVG (no dates, fixed ids, text kept as text)."""
+"""Problem 1's figures and the confusion figure (saved by :mod:`hw6lib.pipeline.figurefiles`)."""
 
 from __future__ import annotations
 
 import contextlib
-import io
-import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -16,31 +14,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from hw6lib.pipeline.resultfiles import atomic_open
+from hw6lib.pipeline.figurefiles import STYLE
 from hw6lib.problem1.chain import predict, sigmoid
-
-#: Matplotlib settings shared by every figure of the report (deterministic SVG output).
-STYLE = {
-    "svg.hashsalt": "hw6",
-    "svg.fonttype": "none",
-    "font.size": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-}
-
-
-def save_figure(fig: Figure, path: str | os.PathLike[str]) -> None:
-    """Save a figure as SVG without a timestamp, atomically, and close it."""
-    buf = io.StringIO()
-    with matplotlib.rc_context(STYLE):
-        fig.savefig(
-            buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
-        )
-    plt.close(fig)
-    with atomic_open(path, "w") as f:
-        f.write(buf.getvalue())
 
 
 def _label(fit: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ def provenance_sentences(pv: Mapping[str, Any]) -> dict[str, Markup]:
     Parameters
     ----------
     pv : mapping
-        :func:`hw6lib.pipeline.provenance.collect_provenance`: ``git`` (``commit``, ``dirty``:
+        :func:`hw6lib.provenance.collect_provenance`: ``git`` (``commit``, ``dirty``:
         ``None`` when unknown) and ``cpu`` (may be absent or empty).
 
     Returns
