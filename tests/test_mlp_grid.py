@@ -327,7 +327,7 @@ def _top_entry(epochs: int, lr: float) -> dict:
 
 
 def test_learning_curves_draw_a_run_once_whatever_its_epoch_counts() -> None:
-    from hw6lib.mlp.gridfigures import plot_learning_curves
+    from hw6lib.report.mlpfigures import plot_learning_curves
 
     top = [_top_entry(3, 0.1), _top_entry(2, 0.1), _top_entry(3, 1.0)]
     fig = plot_learning_curves({"top": top})
@@ -340,7 +340,7 @@ def test_learning_curves_draw_a_run_once_whatever_its_epoch_counts() -> None:
 
 
 def test_heatmap_titles_are_one_row_of_batch_sizes() -> None:
-    from hw6lib.mlp.gridfigures import plot_f1_heatmaps
+    from hw6lib.report.mlpfigures import plot_f1_heatmaps
 
     rows = [
         {

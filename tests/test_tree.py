@@ -12,8 +12,9 @@ from sklearn.tree import DecisionTreeClassifier
 
 from hw6lib.card.split import CardSplit, split_card
 from hw6lib.card.synthetic import generate_card_data
-from hw6lib.card.tree import depth_sweep, fit_tree, plot_depth_sweep, simplest_enough
+from hw6lib.card.tree import depth_sweep, fit_tree, simplest_enough
 from hw6lib.pipeline.figurefiles import save_figure
+from hw6lib.report.cardfigures import plot_depth_sweep
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,6 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]):
     from hw6lib.pipeline.figurefiles import save_figure
     from hw6lib.pipeline.resultfiles import read_json
-    from hw6lib.report.figures import plot_confusion
+    from hw6lib.report.cardfigures import plot_confusion
 
     save_figure(plot_confusion(read_json(snakemake.input.summary)), snakemake.output.figure)

@@ -8,9 +8,9 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.mlp.gridfigures import mlp_figures
     from hw6lib.pipeline.figurefiles import save_figure
     from hw6lib.pipeline.resultfiles import read_json
+    from hw6lib.report.mlpfigures import mlp_figures
 
     figures = mlp_figures(
         read_json(snakemake.input.grid),

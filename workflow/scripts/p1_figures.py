@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 with job_logging(snakemake.log[0]):
     from hw6lib.pipeline.figurefiles import save_figure
     from hw6lib.pipeline.resultfiles import read_json
-    from hw6lib.report.figures import problem1_figures
+    from hw6lib.report.p1figures import problem1_figures
 
     figures = problem1_figures([read_json(f) for f in snakemake.input.fits])
     for name, fig in figures.items():

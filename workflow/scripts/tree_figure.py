@@ -8,8 +8,8 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.card.tree import plot_depth_sweep
     from hw6lib.pipeline.figurefiles import save_figure
     from hw6lib.pipeline.resultfiles import read_json
+    from hw6lib.report.cardfigures import plot_depth_sweep
 
     save_figure(plot_depth_sweep(read_json(snakemake.input.sweep)["trees"]), snakemake.output.fig)

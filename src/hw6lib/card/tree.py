@@ -2,8 +2,9 @@
 
 :func:`fit_tree` fits one tree on the training rows and scores it on the test rows;
 :func:`depth_sweep` repeats that over a list of depth limits so the report can show how simple a
-tree is enough; :func:`plot_depth_sweep` draws the sweep. Fit times are returned separately from
-the results (they are not reproducible, so they never enter a result file).
+tree is enough; the report draws the sweep (:func:`hw6lib.report.cardfigures.plot_depth_sweep`). Fit
+times are returned separately from the results (they are not reproducible, so they never enter a
+result file).
 """
 
 from __future__ import annotations
@@ -16,15 +17,12 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure
 from sklearn.tree import DecisionTreeClassifier, export_text
 
 from hw6lib.card.csvfile import FEATURES
 from hw6lib.card.metrics import classification_metrics
 from hw6lib.card.split import CardSplit
-from hw6lib.pipeline.figurefiles import STYLE
 from hw6lib.pipeline.resultfiles import Record
 
 
@@ -102,53 +100,6 @@ def depth_sweep(
         records.append(rec)
         seconds.append(sec)
     return records, seconds
-
-
-def plot_depth_sweep(records: Sequence[dict[str, Any]]) -> Figure:
-    """Test error (1 - accuracy, 1 - F1; left, log scale) and leaves (right) by tree depth.
-
-    Scores near 1 differ in the third or fourth digit, so the left panel shows what is missing
-    from 1 on a log scale.
-
-    Parameters
-    ----------
-    records : sequence of dict
-        From :func:`depth_sweep`; the unlimited tree is marked "unlimited".
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    recs = sorted(records, key=lambda r: (r["max_depth"] is None, r["depth"]))
-    depth = [r["depth"] for r in recs]
-    with matplotlib.rc_context(STYLE):
-        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
-        floor = 0.5 / max(r["n_test"] for r in recs)  # a perfect score still shows
-        for key, label, marker in (("accuracy", "1 − accuracy", "o"), ("f1", "1 − F1", "s")):
-            miss = [max(1.0 - r["test"][key], floor) for r in recs]
-            ax.plot(depth, miss, marker=marker, lw=1.4, label=label)
-        for r in recs:
-            if r["max_depth"] is None:
-                ax.annotate(
-                    "unlimited",
-                    (r["depth"], max(1.0 - r["test"]["accuracy"], floor)),
-                    textcoords="offset points",
-                    # above the point: below it, at the axis floor, it ran into the tick labels
-                    xytext=(0, 7),
-                    ha="center",
-                    va="bottom",
-                    fontsize=8,
-                )
-        ax.set_yscale("log")
-        ax.set_xlabel("depth of the fitted tree")
-        ax.set_ylabel("test error (log scale)")
-        ax.legend(fontsize=8, loc="upper right")
-        ax2.plot(depth, [r["leaves"] for r in recs], marker="o", lw=1.4, color="C2")
-        ax2.set_ylim(bottom=0)
-        ax2.set_xlabel("depth of the fitted tree")
-        ax2.set_ylabel("leaves")
-        fig.tight_layout()
-    return fig
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,15 @@ Many models are trained at once. Modules, from the model up:
 * :mod:`~hw6lib.mlp.cell`: one grid cell from the split (:func:`train_cell`) and the job's
   device (:func:`job_device`).
 * :mod:`~hw6lib.mlp.grid`: the grid's summary (best configuration, edges, CSV).
-* :mod:`~hw6lib.mlp.gridfigures`: its figures.
 * :mod:`~hw6lib.mlp.replication`: the published Problem 2 run, replicated with its defects.
 * :mod:`~hw6lib.mlp.schedule`: the learning-rate schedules over the epochs.
 * :mod:`~hw6lib.mlp.scores`: the best models' and the tree's scores on the test rows, and their
   precision-recall curves.
 
-The public names of ``model``, ``training``, ``progress``, ``engine`` and ``cell`` are
-re-exported here; :mod:`~hw6lib.mlp.fused`, :mod:`~hw6lib.mlp.grid`, :mod:`~hw6lib.mlp.gridfigures`
-and :mod:`~hw6lib.mlp.replication` are imported by name (they need Triton or matplotlib, or
-nothing of the trainer). The standardisation and the validation slice live with the data
+The public names of ``model``, ``training``, ``progress``, ``engine`` and ``cell`` are re-exported
+here; :mod:`~hw6lib.mlp.fused`, :mod:`~hw6lib.mlp.grid` and :mod:`~hw6lib.mlp.replication` are
+imported by name (they need Triton, or nothing of the trainer). The figures are the report's
+(:mod:`hw6lib.report.mlpfigures`). The standardisation and the validation slice live with the data
 (:class:`hw6lib.card.split.CardSplit`, from :mod:`hw6lib.card.standardize` and
 :mod:`hw6lib.card.holdout`).
 """

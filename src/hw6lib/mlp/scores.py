@@ -9,8 +9,8 @@ trains its models batched together, which orders the sums otherwise, and a ReLU 
 flip), so its scores can differ slightly from what the grid's model would give; the record keeps its
 training losses to compare with the grid's. The tree's come from the rule that fits it
 (:func:`hw6lib.card.tree.fit_tree`). :func:`pr_curve` summarises one model's scores (average
-precision, the curve thinned for drawing, the operating point at 1/2) and :func:`plot_pr_curves`
-draws the models on one figure.
+precision, the curve thinned for drawing, the operating point at 1/2) and
+:func:`hw6lib.report.mlpfigures.plot_pr_curves` draws the models on one figure.
 """
 
 from __future__ import annotations
@@ -23,10 +23,8 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
@@ -35,7 +33,6 @@ from hw6lib.card.split import CardSplit
 from hw6lib.mlp import SGDSettings, forward_logits, train_models
 from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.mlp.model import DEFAULT_DEPTH
-from hw6lib.pipeline.figurefiles import STYLE
 from hw6lib.pipeline.resultfiles import Record
 
 #: A model predicts fraud when its probability is above this (the logit is positive).
@@ -217,58 +214,3 @@ def pr_curve(y_true: ArrayLike, scores: ArrayLike, step: float = 5e-4) -> PrCurv
             threshold=THRESHOLD, precision=op.precision, recall=op.recall, f1=op.f1
         ),
     )
-
-
-def plot_pr_curves(curves: Mapping[str, PrCurve], zoom: float = 0.8) -> Figure:
-    """Precision-recall curves of several models on one figure, each with its operating point.
-
-    Left: the whole curve; right: the corner where both precision and recall are above
-    ``zoom`` (good fraud classifiers differ only there).
-
-    Parameters
-    ----------
-    curves : mapping
-        Model label to :func:`pr_curve` output, drawn in the given order.
-    zoom : float
-        Lower limit of both axes of the right panel.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    with matplotlib.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(9, 4))
-        for k, (label, c) in enumerate(curves.items()):
-            op = c.operating_point
-            for ax in axes:
-                ax.plot(
-                    c.recall,
-                    c.precision,
-                    lw=1.4,
-                    color=f"C{k}",
-                    drawstyle="steps-post",
-                    label=f"{label} (AP {c.average_precision:.4f})",
-                )
-                ax.plot(
-                    [op.recall],
-                    [op.precision],
-                    marker="o",
-                    ms=7,
-                    mfc="white",
-                    mec=f"C{k}",
-                    mew=1.6,
-                    ls="none",
-                    label=f"{label} at probability > {op.threshold:g}",
-                )
-        for ax in axes:
-            ax.set_xlabel("recall (share of fraud found)")
-            ax.set_ylabel("precision (share of alarms that are fraud)")
-        axes[0].set_xlim(0, 1.01)
-        axes[0].set_ylim(0, 1.01)
-        axes[0].set_title("whole curve", fontsize=10)
-        axes[1].set_xlim(zoom, 1.002)
-        axes[1].set_ylim(zoom, 1.002)
-        axes[1].set_title(f"precision and recall above {zoom:g}", fontsize=10)
-        axes[0].legend(fontsize=8, loc="lower left")
-        fig.tight_layout()
-    return fig

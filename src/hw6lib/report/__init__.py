@@ -2,8 +2,9 @@
 
 :mod:`~hw6lib.report.summary` (one record per homework question), :mod:`~hw6lib.report.verdict`
 (does the MLP beat the tree?), :mod:`~hw6lib.report.narrative` (every sentence that depends on a
-result), :mod:`~hw6lib.report.figures` (Problem 1's and the confusion figures, the shared style
-and SVG writer), :mod:`~hw6lib.report.htmltext` (numbers and mathematics as HTML),
-:mod:`~hw6lib.report.render` (the HTML page from its templates) and :mod:`~hw6lib.report.runs`
-(runs side by side).
+result), the figures, one module per part (:mod:`~hw6lib.report.p1figures`,
+:mod:`~hw6lib.report.cardfigures`: the tree's depth sweep and the confusion matrices,
+:mod:`~hw6lib.report.mlpfigures`: the grid, the published run, precision-recall),
+:mod:`~hw6lib.report.htmltext` (numbers and mathematics as HTML), :mod:`~hw6lib.report.render` (the
+HTML page from its templates) and :mod:`~hw6lib.report.runs` (runs side by side).
 """

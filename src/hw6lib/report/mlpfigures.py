@@ -1,4 +1,4 @@
-"""Figures of the MLP grid and of the replicated published run.
+"""Figures of the MLP grid, of the replicated published run and the precision-recall curves.
 
 Saved as deterministic SVG by :func:`hw6lib.pipeline.figurefiles.save_figure`.
 """
@@ -6,7 +6,7 @@ Saved as deterministic SVG by :func:`hw6lib.pipeline.figurefiles.save_figure`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hw6lib.mlp.grid import heatmap_table
+from hw6lib.mlp.scores import PrCurve
 from hw6lib.pipeline.figurefiles import STYLE
 
 
@@ -179,3 +180,58 @@ def mlp_figures(
         "curves": plot_learning_curves(best),
         "published": plot_published(published, best),
     }
+
+
+def plot_pr_curves(curves: Mapping[str, PrCurve], zoom: float = 0.8) -> Figure:
+    """Precision-recall curves of several models on one figure, each with its operating point.
+
+    Left: the whole curve; right: the corner where both precision and recall are above
+    ``zoom`` (good fraud classifiers differ only there).
+
+    Parameters
+    ----------
+    curves : mapping
+        Model label to :func:`pr_curve` output, drawn in the given order.
+    zoom : float
+        Lower limit of both axes of the right panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with matplotlib.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+        for k, (label, c) in enumerate(curves.items()):
+            op = c.operating_point
+            for ax in axes:
+                ax.plot(
+                    c.recall,
+                    c.precision,
+                    lw=1.4,
+                    color=f"C{k}",
+                    drawstyle="steps-post",
+                    label=f"{label} (AP {c.average_precision:.4f})",
+                )
+                ax.plot(
+                    [op.recall],
+                    [op.precision],
+                    marker="o",
+                    ms=7,
+                    mfc="white",
+                    mec=f"C{k}",
+                    mew=1.6,
+                    ls="none",
+                    label=f"{label} at probability > {op.threshold:g}",
+                )
+        for ax in axes:
+            ax.set_xlabel("recall (share of fraud found)")
+            ax.set_ylabel("precision (share of alarms that are fraud)")
+        axes[0].set_xlim(0, 1.01)
+        axes[0].set_ylim(0, 1.01)
+        axes[0].set_title("whole curve", fontsize=10)
+        axes[1].set_xlim(zoom, 1.002)
+        axes[1].set_ylim(zoom, 1.002)
+        axes[1].set_title(f"precision and recall above {zoom:g}", fontsize=10)
+        axes[0].legend(fontsize=8, loc="lower left")
+        fig.tight_layout()
+    return fig
