@@ -208,7 +208,7 @@ class _Pair(Record):
 def test_report_inputs_named_as_records_are_read_into_them_at_the_boundary(
     tmp_path, monkeypatch
 ) -> None:
-    from hw6lib.report.render import render as report
+    from hw6lib.report import render as report
 
     monkeypatch.setitem(report.RECORDS, "x__pair", _Pair)
     rec = _Pair(1, [MeanSd(0.5, None, 1)])
