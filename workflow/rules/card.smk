@@ -95,6 +95,7 @@ rule tree_sweep:
         log_path("card/tree_sweep"),
     benchmark:
         bench_path("card/tree_sweep")
+    priority: tree_sweep_priority()
     threads: 1
     resources:
         mem_mb=by_attempt(2048),

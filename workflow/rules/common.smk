@@ -117,6 +117,21 @@ def mlp_cell_depth(wildcards):
     return int(wildcards.get("layers", mlp_depths()[0]))
 
 
+def mlp_train_priority(wildcards):
+    """Scheduling order of the training jobs: the costliest first (a step's work grows with
+    the hidden units, width times depth), so that no long job starts last and leaves the other
+    cores idle at the end of the grid. Snakemake starts ready jobs of higher priority first;
+    the order changes no result."""
+    return int(wildcards.width) * mlp_cell_depth(wildcards)
+
+
+def tree_sweep_priority():
+    """The tree's depth sweep (a job as long as a middling grid cell) is started among the
+    grid's middle cells, not after them all: the median of :func:`mlp_train_priority`."""
+    costs = sorted(w * d for w in MLP["widths"] for d in mlp_depths())
+    return costs[len(costs) // 2]
+
+
 # Where files go. Every file is named once, in the rule that writes it (results with
 # result_path, its log and benchmark with log_path and bench_path); every other rule takes it as
 # rules.<name>.output.<key>, so that renaming a file is one edit.

@@ -16,6 +16,7 @@ rule mlp_train:
         layers=r"\d+",
         width=r"\d+",
         batch=r"\d+",
+    priority: mlp_train_priority
     threads: 1
     resources:
         mem_mb=by_attempt(2048),
