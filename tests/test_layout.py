@@ -66,3 +66,44 @@ def test_no_import_runs_back_up() -> None:
                     if FLOORS[there] > here:
                         upward.append(f"{rel}:{node.lineno} imports {name}")
     assert not upward, "imports that run back up: " + "; ".join(upward)
+
+
+#: Modules of the jobs that only read result files (the grid's summary, the answers, the report,
+#: the figures): they start without torch (importing it costs a second or more of CPU a job).
+READERS = (
+    "hw6lib.mlp.grid",
+    "hw6lib.mlp.prcurves",
+    "hw6lib.report.summary",
+    "hw6lib.report.render",
+    "hw6lib.report.mlpfigures",
+    "hw6lib.problem1.gradcheck",
+)
+
+
+def test_jobs_that_read_results_do_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys\n" + "".join(f"import {m}\n" for m in READERS)
+    code += "print(sorted(m for m in ('torch', 'triton') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]", f"importing {READERS} imported {out}"
+
+
+def test_mlp_package_exports_every_name_lazily() -> None:
+    import hw6lib.mlp as mlp
+
+    assert sorted(mlp.__all__) == sorted(mlp._EXPORTS)
+    for name in mlp.__all__:
+        assert getattr(mlp, name) is getattr(
+            __import__(f"hw6lib.mlp.{mlp._EXPORTS[name]}", fromlist=[name]), name
+        )
+    assert set(mlp.__all__) <= set(dir(mlp))
+    try:
+        mlp.no_such_name  # noqa: B018
+    except AttributeError as e:
+        assert "no_such_name" in str(e)
+    else:
+        raise AssertionError("a missing name must raise AttributeError")

@@ -26,17 +26,13 @@ from hw6lib.mlp import (
 )
 from hw6lib.mlp.grid import best_summary, grid_rows
 from hw6lib.mlp.model import (
-    DEFAULT_DEPTH,
-    PARAM_NAMES,
     _transposed,
     forward_backward,
-    layer_sizes,
-    n_layers,
-    param_names,
     param_views,
     stack_layers,
     step_buffers,
 )
+from hw6lib.mlp.shape import DEFAULT_DEPTH, PARAM_NAMES, layer_sizes, n_layers, param_names
 from hw6lib.pipeline.config import load_schema
 
 

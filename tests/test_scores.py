@@ -20,7 +20,8 @@ from hw6lib.card.synthetic import generate_card_data
 from hw6lib.card.tree import fit_tree
 from hw6lib.mlp import SGDSettings, train_cell
 from hw6lib.mlp.grid import best_summary
-from hw6lib.mlp.scores import best_mlp_scores, best_seed, pr_curve
+from hw6lib.mlp.prcurves import pr_curve
+from hw6lib.mlp.scores import best_mlp_scores, best_seed
 from hw6lib.report.mlpfigures import plot_pr_curves
 
 

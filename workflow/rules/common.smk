@@ -99,7 +99,7 @@ def mlp_depths():
     return list(depth) if isinstance(depth, list) else [depth]
 
 
-# The homework's depth, the schema's default of mlp.depth (hw6lib.mlp.model.DEFAULT_DEPTH): a
+# The homework's depth, the schema's default of mlp.depth (hw6lib.mlp.shape.DEFAULT_DEPTH): a
 # grid of it alone keeps the cell names w<width>_b<batch>; any other grid names the depth.
 HOMEWORK_DEPTH = load_schema(workflow.source_path("../schemas/config.schema.yaml"))[
     "properties"

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]):
-    from hw6lib.mlp.scores import pr_curve
+    from hw6lib.mlp.prcurves import pr_curve
     from hw6lib.pipeline.figurefiles import save_figure
     from hw6lib.pipeline.resultfiles import load_array, read_json, write_json
     from hw6lib.report.mlpfigures import plot_pr_curves

@@ -18,8 +18,8 @@ import torch
 
 from hw6lib.card.split import CardSplit
 from hw6lib.mlp.engines import Engine, default_engines
-from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.selfcheck import CheckRecord, choose_engine
+from hw6lib.mlp.shape import DEFAULT_DEPTH
 from hw6lib.mlp.training import SGDSettings
 from hw6lib.pipeline.resultfiles import OPTIONAL, Record
 from hw6lib.pipeline.runlog import GPU_FALLBACK

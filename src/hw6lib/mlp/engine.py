@@ -24,7 +24,6 @@ from hw6lib.mlp.cudagraph import StepGraph, capture_steps
 from hw6lib.mlp.denormals import flush_denormals
 from hw6lib.mlp.model import (
     init_params,
-    layer_sizes,
     param_views,
     stack_layers,
     step_buffers,
@@ -32,6 +31,7 @@ from hw6lib.mlp.model import (
 )
 from hw6lib.mlp.progress import TrainingProgress
 from hw6lib.mlp.schedule import lr_factor
+from hw6lib.mlp.shape import layer_sizes
 from hw6lib.mlp.steps import TrainState, begin_epoch, train_epoch
 from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingResult
 

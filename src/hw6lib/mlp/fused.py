@@ -41,9 +41,10 @@ from typing import Any
 
 import torch
 
-from hw6lib.mlp.model import N_IN, PARAM_NAMES, Params, init_params, n_layers
+from hw6lib.mlp.model import Params, init_params
 from hw6lib.mlp.progress import TrainingProgress
 from hw6lib.mlp.schedule import lr_factor
+from hw6lib.mlp.shape import N_IN, PARAM_NAMES, n_layers
 from hw6lib.mlp.training import DeviceRows, RowOrders, SGDSettings, TrainingResult
 
 try:  # the CUDA build of torch ships Triton; the CPU build does not

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hw6lib.mlp.model import DEFAULT_DEPTH
-from hw6lib.mlp.progress import divergence_rule
+from hw6lib.mlp.divergence import divergence_rule
 from hw6lib.mlp.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
+from hw6lib.mlp.shape import DEFAULT_DEPTH
 from hw6lib.pipeline.resultfiles import OPTIONAL, Record, atomic_open
 
 if TYPE_CHECKING:
@@ -252,7 +252,7 @@ class BestSummary(Record):
     near_best : NearBest
         The configurations within the best's spread over seeds (:func:`near_best`).
     divergence_rule : str
-        In words, from :func:`hw6lib.mlp.progress.divergence_rule`.
+        In words, from :func:`hw6lib.mlp.divergence.divergence_rule`.
     """
 
     best: BestConfig

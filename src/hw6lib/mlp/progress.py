@@ -24,11 +24,9 @@ import torch.nn.functional as F
 
 from hw6lib.card.metrics import metrics_from_counts
 from hw6lib.mlp.denormals import flush_denormals
+from hw6lib.mlp.divergence import DIVERGENCE_FACTOR
 from hw6lib.mlp.model import Params, forward_logits
 from hw6lib.mlp.training import DeviceRows, SGDSettings
-
-#: A model whose epoch-mean training loss exceeds this multiple of its initial loss diverged.
-DIVERGENCE_FACTOR: float = 2.0
 
 
 def sync(device: torch.device) -> None:
@@ -111,26 +109,6 @@ def evaluate(
         rec["loss"] = float(sums_np[0, m] / n) if n else float("nan")
         out.append(rec)
     return out
-
-
-def divergence_rule(factor: float = DIVERGENCE_FACTOR) -> str:
-    """State the rule that marks a model diverged (:meth:`TrainingProgress.healthy`) in words.
-
-    Parameters
-    ----------
-    factor : float
-        The multiple of the initial training loss above which a model diverged
-        (:data:`DIVERGENCE_FACTOR`, the value the training uses).
-
-    Returns
-    -------
-    str
-        The rule, as the report states it.
-    """
-    return (
-        "its training loss or a parameter stopped being finite, or its mean training loss over "
-        f"an epoch exceeded {factor:g} times the loss of its initial weights"
-    )
 
 
 @dataclass

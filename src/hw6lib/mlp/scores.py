@@ -1,4 +1,4 @@
-"""Fraud scores on the test rows: the best MLP's and the tree's, and their precision-recall curves.
+"""Fraud scores on the test rows of the best MLP: its configuration retrained, its probabilities.
 
 The grid keeps only metrics at the threshold 1/2, so the report's precision-recall curves need each
 model's probabilities of fraud on the test rows. :func:`best_mlp_scores` retrains the best
@@ -8,35 +8,27 @@ seed, trained alone. It equals the grid's model up to float32 rounding, not bit 
 trains its models batched together, which orders the sums otherwise, and a ReLU at its kink can then
 flip), so its scores can differ slightly from what the grid's model would give; the record keeps its
 training losses to compare with the grid's. The tree's come from the rule that fits it
-(:func:`hw6lib.card.tree.fit_tree`). :func:`pr_curve` summarises one model's scores (average
-precision, the curve thinned for drawing, the operating point at 1/2) and
-:func:`hw6lib.report.mlpfigures.plot_pr_curves` draws the models on one figure.
+(:func:`hw6lib.card.tree.fit_tree`). :func:`hw6lib.mlp.prcurves.pr_curve` summarises one model's
+scores (average precision, the curve thinned for drawing, the operating point at 1/2; it needs no
+torch) and :func:`hw6lib.report.mlpfigures.plot_pr_curves` draws the models on one figure.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import numpy as np
 import torch
-from numpy.typing import ArrayLike, NDArray
-from sklearn.metrics import average_precision_score, precision_recall_curve
+from numpy.typing import NDArray
 
 from hw6lib.card.metrics import classification_metrics
 from hw6lib.card.split import CardSplit
 from hw6lib.mlp import SGDSettings, forward_logits, train_models
 from hw6lib.mlp.denormals import flush_denormals
-from hw6lib.mlp.model import DEFAULT_DEPTH
-from hw6lib.pipeline.resultfiles import Record
-
-#: A model predicts fraud when its probability is above this (the logit is positive).
-THRESHOLD = 0.5
+from hw6lib.mlp.prcurves import THRESHOLD
+from hw6lib.mlp.shape import DEFAULT_DEPTH
 
 
 def best_seed(best: Mapping[str, Any]) -> int:
@@ -139,78 +131,3 @@ def best_mlp_scores(
         "test": classification_metrics(split.y_test, scores > THRESHOLD).to_json(),
     }
     return record, scores
-
-
-def _thin(recall: NDArray[np.float64], precision: NDArray[np.float64], step: float) -> list[int]:
-    """Return the indices of the curve's points at least ``step`` apart in recall or precision."""
-    keep = [0]
-    for i in range(1, len(recall)):
-        j = keep[-1]
-        if abs(recall[i] - recall[j]) >= step or abs(precision[i] - precision[j]) >= step:
-            keep.append(i)
-    if keep[-1] != len(recall) - 1:
-        keep.append(len(recall) - 1)
-    return keep
-
-
-@dataclass(frozen=True)
-class OperatingPoint(Record):
-    """The prediction "fraud when the score is above ``threshold``": its precision, recall, F1."""
-
-    threshold: float
-    precision: float
-    recall: float
-    f1: float
-
-
-@dataclass(frozen=True)
-class PrCurve(Record):
-    """One model's precision-recall curve (:func:`pr_curve`).
-
-    ``average_precision``, ``n``, ``n_fraud``, ``recall`` and ``precision`` (the thinned curve,
-    recall decreasing), and the ``operating_point`` at the score 1/2.
-    """
-
-    average_precision: float
-    n: int
-    n_fraud: int
-    recall: list[float]
-    precision: list[float]
-    operating_point: OperatingPoint
-
-
-def pr_curve(y_true: ArrayLike, scores: ArrayLike, step: float = 5e-4) -> PrCurve:
-    """Precision-recall curve of one model's scores, its average precision and operating point.
-
-    Parameters
-    ----------
-    y_true : array_like
-        0/1 labels of the test rows.
-    scores : array_like
-        Probability of fraud of each row (higher = more likely fraud).
-    step : float
-        The curve keeps only points at least this far apart in recall or precision (for
-        drawing: a score per row would make a curve of as many points); the average precision
-        is computed on the full curve.
-
-    Returns
-    -------
-    PrCurve
-    """
-    y = np.asarray(y_true).ravel()
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    if y.shape != s.shape:
-        raise ValueError(f"{y.shape[0]} labels but {s.shape[0]} scores")
-    precision, recall, _ = precision_recall_curve(y, s)
-    keep = _thin(recall, precision, step)
-    op = classification_metrics(y, s > THRESHOLD)
-    return PrCurve(
-        average_precision=float(average_precision_score(y, s)),
-        n=int(y.size),
-        n_fraud=int((y == 1).sum()),
-        recall=[float(recall[i]) for i in keep],
-        precision=[float(precision[i]) for i in keep],
-        operating_point=OperatingPoint(
-            threshold=THRESHOLD, precision=op.precision, recall=op.recall, f1=op.f1
-        ),
-    )

@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 
-from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.schedule import CONSTANT, lr_factor
+from hw6lib.mlp.shape import DEFAULT_DEPTH
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class SGDSettings:
         scheduled over ``horizon`` epochs gives that run's models after ``epochs`` epochs.
     depth : int
         Hidden layers of ``width`` units each (``mlp.depth``; the network's layer sizes are
-        :func:`hw6lib.mlp.model.layer_sizes` of ``width`` and ``depth``).
+        :func:`hw6lib.mlp.shape.layer_sizes` of ``width`` and ``depth``).
     """
 
     width: int

@@ -15,6 +15,7 @@ tree jobs, not Problem 1.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.util
 import os
@@ -63,8 +64,14 @@ def _module_name(path: Path, root: Path, package: str) -> str:
     return ".".join(parts)
 
 
-def imported_names(source: str, current: str | None = None, is_package: bool = False) -> set[str]:
+@functools.cache
+def imported_names(
+    source: str, current: str | None = None, is_package: bool = False
+) -> frozenset[str]:
     """Dotted names of every module ``source`` imports (absolute, relative ones resolved).
+
+    Memoised: parsing is most of the cost of the workflow's start (every rule's digest and
+    versions follow the same modules), and the answer depends on the arguments only.
 
     Parameters
     ----------
@@ -77,7 +84,7 @@ def imported_names(source: str, current: str | None = None, is_package: bool = F
 
     Returns
     -------
-    set of str
+    frozenset of str
         For ``from a.b import c`` both ``a.b`` and ``a.b.c`` (``c`` may be a submodule).
     """
     names: set[str] = set()
@@ -97,7 +104,7 @@ def imported_names(source: str, current: str | None = None, is_package: bool = F
                 base = node.module or ""
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def module_closure(script: str | os.PathLike[str], package: str = PACKAGE) -> list[Path]:
@@ -182,12 +189,13 @@ def _is_type_checking(node: ast.AST) -> bool:
     )
 
 
-def runtime_imports(source: str) -> set[str]:
+@functools.cache
+def runtime_imports(source: str) -> frozenset[str]:
     """Top-level names of the absolute imports in ``source`` that run when it runs.
 
     Imports under ``if TYPE_CHECKING:`` are left out (the workflow scripts import Snakemake's
     ``snakemake`` object there for the type checker only); imports inside functions and
-    ``try`` blocks count.
+    ``try`` blocks count. Memoised, as :func:`imported_names`.
     """
     names: set[str] = set()
     todo: list[ast.AST] = [ast.parse(source)]
@@ -202,7 +210,7 @@ def runtime_imports(source: str) -> set[str]:
                 todo.extend(child.orelse)
             else:
                 todo.append(child)
-    return names
+    return frozenset(names)
 
 
 def third_party_modules(script: str | os.PathLike[str], package: str = PACKAGE) -> list[str]:

@@ -1,4 +1,8 @@
-"""Checking the backpropagated gradient against finite differences and torch autograd."""
+"""Checking the backpropagated gradient against finite differences and torch autograd.
+
+torch is imported by :func:`autograd_gradient` alone, so that the jobs that read a check's
+records (the summary, the report) start without loading it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from hw6lib.pipeline.resultfiles import Record
 from hw6lib.problem1.chain import FloatArray, forward, mse, mse_and_grad, output_gradient
@@ -53,6 +56,8 @@ def autograd_gradient(w: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray
     -------
     numpy.ndarray, shape (L + 1,)
     """
+    import torch
+
     wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
     h = torch.tensor(np.asarray(x), dtype=torch.float64)
     for k in range(w.size - 1):

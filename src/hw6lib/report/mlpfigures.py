@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from hw6lib.mlp.grid import heatmap_table
-from hw6lib.mlp.scores import PrCurve
+from hw6lib.mlp.prcurves import PrCurve
 from hw6lib.pipeline.figurefiles import STYLE
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from hw6lib.mlp.model import DEFAULT_DEPTH
 from hw6lib.mlp.schedule import CONSTANT, SCHEDULES, STEP_GAMMA, STEP_MILESTONES, decays
+from hw6lib.mlp.shape import DEFAULT_DEPTH
 from hw6lib.report.htmltext import data_element
 
 if TYPE_CHECKING:  # the records' types only: the wording needs none of their modules
@@ -262,7 +262,7 @@ def grid_values(grid: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     Returns
     -------
     dict
-        ``depths`` (:data:`~hw6lib.mlp.model.DEFAULT_DEPTH` where the rows do not name it),
+        ``depths`` (:data:`~hw6lib.mlp.shape.DEFAULT_DEPTH` where the rows do not name it),
         ``widths``, ``learning_rates``, ``batch_sizes``, ``momentums``, ``epochs`` and
         ``seeds``: each the sorted distinct values of its column.
     """
