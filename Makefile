@@ -8,7 +8,8 @@
 #   PYTHON  the interpreter that creates .venv (3.11 or newer; default python3)
 #   TORCH   auto (default: the CUDA build where an NVIDIA driver is found, else the CPU build),
 #           cpu or cuda; changing it reinstalls torch
-#   CORES   cores Snakemake may use (default 4)
+#   CORES   cores Snakemake may use (default all: the CPUs this process may run on; more jobs
+#           than CPUs make the single-threaded training jobs share caches and run slower)
 #   GPUS    GPUs of this workstation the MLP training jobs may use, one job per GPU at a time
 #           (e.g. GPUS=2; default none: no GPU limit, each job on the default device)
 #   CONFIG  a config file merged over config/config.yaml, e.g. CONFIG=config/real.yaml; its run
@@ -22,7 +23,7 @@
 PYTHON ?= python3
 TORCH ?= auto
 VENV ?= .venv
-CORES ?= 4
+CORES ?= all
 CONFIG ?=
 GPUS ?=
 # GPUS=N: at most N jobs that train on a GPU at once, each on a GPU no other job holds
