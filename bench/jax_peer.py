@@ -9,7 +9,10 @@ dependency of the pipeline or the tests. JAX's compiled CPU code flushes subnorm
 zero.
 
 Importing this module asks XLA for one CPU thread (:func:`one_thread`) unless ``XLA_FLAGS``
-already names the threads; import it before JAX.
+already names the threads; import it before JAX. Those flags do not keep XLA's matrix products
+on one core: on the 2-core AMD EPYC of ``bench/README.md`` a jitted 512 x 512 float32 product
+ran at 424 GFLOP/s of wall clock but 224 per CPU-second, i.e. on both cores. A fair one-thread
+comparison pins the whole process to one CPU (:func:`one_cpu`, which ``mlp_peer.py`` calls).
 """
 
 from __future__ import annotations
@@ -32,6 +35,18 @@ def one_thread() -> None:
 
 
 one_thread()
+
+
+def one_cpu() -> int | None:
+    """Pin this process (every thread it has or starts) to one CPU; return it (Linux only).
+
+    ``None`` where the platform cannot pin (macOS): there the peer may use more than one core.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
 
 
 def make_epoch(batch_size: int) -> Callable[..., Any]:

@@ -6,7 +6,8 @@
 For each cell shape of the default grid (widths 8/16/32 x batches 100/250/1000), 15 models
 (learning rates 0.03/0.1/0.3/1/3 x seeds 0/1/2, plain SGD, constant rate) start from the same
 initial weights (:func:`hw6lib.mlp.init_params`) and train on the same standardised rows, one
-thread each, in this one process:
+thread each, in this one process, pinned to one CPU (``--all-cpus`` not to pin: XLA's matrix
+products then run on every core whatever its thread flags say, see ``jax_peer.py``):
 
 * **ours**: :func:`hw6lib.mlp.engine.run_epoch`, the trainer's epoch (each seed its own row
   order), with subnormal floats flushed to zero as ``train_models`` does on a CPU;
@@ -17,9 +18,8 @@ thread each, in this one process:
 Epochs alternate between the three (ours, kept, peer, ours, ...), so all see the same load; each
 figure is the median over ``--epochs`` epochs of seconds per model-epoch, counted as the
 process's CPU time (``time.process_time``: all its threads; on a machine shared with other work
-the wall time measures the load more than the trainers) and, beside the ratio, by wall clock
-(on an idle machine JAX's runtime threads spend CPU time beside its compute thread, so there
-the wall clock is the fair one), training only: no scoring, the row
+the wall time measures the load more than the trainers) and, beside the ratio, by wall clock,
+training only: no scoring, the row
 orders drawn outside the timing for the peer. The peer's compile time is shown
 apart; ours compiles nothing (its first epoch, which allocates its buffers, is included). The
 whole table is run twice: on the stand-in's labels (``generate_card_data``), and on rows
@@ -172,17 +172,29 @@ def main() -> None:
     ap.add_argument("--max-seconds", type=float, default=10.0)
     ap.add_argument("--cells", nargs="*", help="cell shapes WIDTHxBATCH (default: the grid's 9)")
     ap.add_argument("--json", help="also write the tables to this JSON file")
+    ap.add_argument(
+        "--all-cpus",
+        action="store_true",
+        help="do not pin the process to one CPU (XLA's products then use every core)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
+    cpu = None if args.all_cpus else jax_peer.one_cpu()
     import jax
 
     X, y = card_like(args.rows, seed=0)
     X = standardised(X)
     print(
-        f"{args.rows:,} rows, 15 models per cell, one thread; torch {torch.__version__}, "
-        f"jax {jax.__version__}; {platform_name()}"
+        f"{args.rows:,} rows, 15 models per cell, one thread; "
+        f"{'pinned to CPU ' + str(cpu) if cpu is not None else 'not pinned to one CPU'}; "
+        f"torch {torch.__version__}, jax {jax.__version__}; {platform_name()}"
     )
-    out: dict = {"rows": args.rows, "epochs": args.epochs, "machine": platform_name()}
+    out: dict = {
+        "rows": args.rows,
+        "epochs": args.epochs,
+        "machine": platform_name(),
+        "pinned_cpu": cpu,
+    }
     kept = not args.no_kept
     cells = [tuple(int(v) for v in c.split("x")) for c in args.cells] if args.cells else None
     if args.only in (None, "standin"):
