@@ -71,6 +71,7 @@ def test_no_import_runs_back_up() -> None:
 #: Modules of the jobs that only read result files (the grid's summary, the answers, the report,
 #: the figures): they start without torch (importing it costs a second or more of CPU a job).
 READERS = (
+    "hw6lib.mlp.cellfile",
     "hw6lib.mlp.grid",
     "hw6lib.mlp.prcurves",
     "hw6lib.report.summary",

@@ -118,7 +118,7 @@ def cell_engines(cells: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str,
         ``check_cost`` (the checks' work as a fraction of the job's) and ``fallbacks`` (engines
         that failed their check, e.g. ``["fused"]``).
     """
-    from hw6lib.mlp.cell import Cell
+    from hw6lib.mlp.cellfile import Cell
 
     out = {}
     for path in cells:

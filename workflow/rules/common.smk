@@ -127,7 +127,8 @@ def mlp_train_priority(wildcards):
 
 def tree_sweep_priority():
     """The tree's depth sweep (a job as long as a middling grid cell) is started among the
-    grid's middle cells, not after them all: the median of :func:`mlp_train_priority`."""
+    grid's middle cells, not after them all: the median of :func:`mlp_train_priority`.
+    """
     costs = sorted(w * d for w in MLP["widths"] for d in mlp_depths())
     return costs[len(costs) // 2]
 

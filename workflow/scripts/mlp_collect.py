@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from snakemake.script import snakemake
 
 with job_logging(snakemake.log[0]) as log:
-    from hw6lib.mlp.cell import Cell
+    from hw6lib.mlp.cellfile import Cell
     from hw6lib.mlp.grid import best_summary, grid_rows, write_grid_csv
     from hw6lib.pipeline.resultfiles import read_json, write_json
 

@@ -22,6 +22,8 @@ Many models are trained at once. Modules, from the model up:
 * :mod:`~hw6lib.mlp.selfcheck`: each fast engine checked against eager at run time; the choice.
 * :mod:`~hw6lib.mlp.cell`: one grid cell from the split (:func:`train_cell`) and the job's
   device (:func:`job_device`).
+* :mod:`~hw6lib.mlp.cellfile`: a cell's result file as records, and the engines' self-checks
+  (no torch).
 * :mod:`~hw6lib.mlp.grid`: the grid's summary (best configuration, edges, CSV).
 * :mod:`~hw6lib.mlp.replication`: the published Problem 2 run, replicated with its defects.
 * :mod:`~hw6lib.mlp.schedule`: the learning-rate schedules over the epochs.

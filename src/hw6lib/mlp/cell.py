@@ -11,81 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from hw6lib.card.split import CardSplit
+from hw6lib.mlp.cellfile import Cell, CellEngine, CellModel
 from hw6lib.mlp.engines import Engine, default_engines
-from hw6lib.mlp.selfcheck import CheckRecord, choose_engine
+from hw6lib.mlp.selfcheck import choose_engine
 from hw6lib.mlp.shape import DEFAULT_DEPTH
 from hw6lib.mlp.training import SGDSettings
-from hw6lib.pipeline.resultfiles import OPTIONAL, Record
 from hw6lib.pipeline.runlog import GPU_FALLBACK
-
-
-@dataclass(frozen=True)
-class CellModel(Record):
-    """One model of a cell (:func:`train_cell`): its settings and its record of every epoch.
-
-    ``momentum``, ``lr`` and ``seed`` name it and ``engine`` is the engine that trained it;
-    ``diverged_epoch`` (``None`` if never), ``initial_train_loss`` and ``epochs`` (one dict per
-    epoch: ``epoch``, ``train_loss``, ``diverged`` and per eval set the metrics of
-    :func:`hw6lib.mlp.progress.evaluate`, ``None`` once diverged) are what
-    :class:`hw6lib.mlp.training.TrainingResult` reports of it.
-    """
-
-    momentum: float
-    engine: str
-    lr: float
-    seed: int
-    diverged_epoch: int | None
-    initial_train_loss: float | None
-    epochs: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class CellEngine(Record):
-    """The engine that trained one momentum of a cell, and its self-checks.
-
-    :class:`hw6lib.mlp.selfcheck.EngineRecord` with the ``momentum`` first.
-    """
-
-    momentum: float
-    engine: str
-    checks: list[CheckRecord]
-
-
-@dataclass(frozen=True)
-class Cell(Record):
-    """A cell's result file (:func:`train_cell`): its settings, its rows, its models, its engines.
-
-    ``depth`` is the models' hidden layers where it is not the homework's 2 (``None`` otherwise,
-    so that the cells of the default grid are as before; :attr:`hidden_layers` is the number
-    either way); ``width``, ``batch_size``, ``momentums``, ``schedule`` and ``epochs`` are the
-    cell's settings; ``n_fit``, ``n_valid`` and ``n_test`` its rows; ``standardizer`` the fitting
-    rows' ``mean`` and ``scale``; ``models`` every model, ``engines`` per momentum the engine and
-    its self-checks. No timings, so that equal configurations give equal files.
-    """
-
-    depth: int | None = field(default=None, metadata=OPTIONAL, kw_only=True)
-    width: int
-    batch_size: int
-    momentums: list[float]
-    schedule: str
-    epochs: int
-    n_fit: int
-    n_valid: int
-    n_test: int
-    standardizer: dict[str, list[float]]
-    models: list[CellModel]
-    engines: list[CellEngine]
-
-    @property
-    def hidden_layers(self) -> int:
-        """The models' hidden layers (``depth``, or the homework's 2 where the file has none)."""
-        return DEFAULT_DEPTH if self.depth is None else self.depth
 
 
 def train_cell(

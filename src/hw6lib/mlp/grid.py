@@ -26,7 +26,7 @@ from hw6lib.mlp.shape import DEFAULT_DEPTH
 from hw6lib.pipeline.resultfiles import OPTIONAL, Record, atomic_open
 
 if TYPE_CHECKING:
-    from hw6lib.mlp.cell import Cell
+    from hw6lib.mlp.cellfile import Cell
 
 #: Metrics copied into the table, for each of "valid" and "test".
 METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
@@ -54,7 +54,7 @@ def grid_rows(cells: Sequence[Cell], epochs: Sequence[int]) -> list[dict[str, An
 
     Parameters
     ----------
-    cells : sequence of hw6lib.mlp.cell.Cell
+    cells : sequence of hw6lib.mlp.cellfile.Cell
         Cell results of :func:`hw6lib.mlp.cell.train_cell`.
     epochs : sequence of int
         Epoch counts to tabulate (each at most the epochs trained).
@@ -309,7 +309,7 @@ def best_summary(cells: Sequence[Cell], epochs: Sequence[int], top: int = 5) -> 
 
     Parameters
     ----------
-    cells : sequence of hw6lib.mlp.cell.Cell
+    cells : sequence of hw6lib.mlp.cellfile.Cell
         Cell results of :func:`hw6lib.mlp.cell.train_cell`.
     epochs : sequence of int
         Epoch counts that are candidates for selection.

@@ -37,9 +37,9 @@ import torch
 from numpy.typing import ArrayLike
 
 from hw6lib.errors import InputError
+from hw6lib.mlp.cellfile import CheckRecord, EngineRecord
 from hw6lib.mlp.engines import ENGINE_SETTINGS, EagerEngine, Engine
 from hw6lib.mlp.training import SGDSettings, TrainingResult
-from hw6lib.pipeline.resultfiles import Record
 from hw6lib.pipeline.runlog import ENGINE_FALLBACK
 
 #: Rounding allowed per SGD step, relative: 16 float32 ulps (the interpreter's kernel differs
@@ -198,39 +198,6 @@ def check_settings(sgd: SGDSettings) -> SGDSettings:
     )
 
 
-@dataclass
-class CheckRecord(Record):
-    """What one engine's self-check found (a cell's record keeps it; :meth:`Record.to_json`).
-
-    Attributes
-    ----------
-    engine : str
-        The engine checked.
-    passed : bool
-        Within bounds, no error.
-    max_diff : float or None
-        Largest relative parameter difference over the models (``None`` after an error).
-    tolerance_ratio : float or None
-        That difference over its model's bound (<= 1 passes).
-    rows, models, epochs : int
-        What the check trained (with each engine).
-    cost : float
-        The check's work (models x rows x epochs, both engines) as a fraction of the job's.
-    error : str or None
-        The engine's error, in one line.
-    """
-
-    engine: str
-    passed: bool
-    max_diff: float | None
-    tolerance_ratio: float | None
-    rows: int
-    models: int
-    epochs: int
-    cost: float
-    error: str | None = None
-
-
 def self_check(
     engine: Engine,
     reference: Engine,
@@ -348,17 +315,6 @@ class EngineChoice:
     def record(self) -> EngineRecord:
         """Return the chosen engine's name and the checks, for the cell's result file."""
         return EngineRecord(engine=self.engine.name, checks=list(self.checks))
-
-
-@dataclass(frozen=True)
-class EngineRecord(Record):
-    """The engine that trained a run and the self-checks that chose it (:class:`EngineChoice`).
-
-    ``engine`` is the engine's name, ``checks`` every engine checked, in order.
-    """
-
-    engine: str
-    checks: list[CheckRecord]
 
 
 def choose_engine(
