@@ -142,4 +142,4 @@ def test_make_gpus_schedules_one_training_job_per_gpu(args, flags) -> None:
             assert "--resources" not in words and "--set-resources" not in words
         else:
             assert flags in line
-        assert words[-2:] == (["--cores", "4"] if target == "run" else ["4", "problem2"])
+        assert words[-2:] == (["--cores", "all"] if target == "run" else ["all", "problem2"])
