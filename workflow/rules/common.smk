@@ -117,19 +117,25 @@ def mlp_cell_depth(wildcards):
     return int(wildcards.get("layers", mlp_depths()[0]))
 
 
+def mlp_cell_cost(width, depth):
+    """A training job's work, as a rank: a step's work grows with the hidden units, width
+    times depth."""
+    return int(width) * int(depth)
+
+
 def mlp_train_priority(wildcards):
-    """Scheduling order of the training jobs: the costliest first (a step's work grows with
-    the hidden units, width times depth), so that no long job starts last and leaves the other
-    cores idle at the end of the grid. Snakemake starts ready jobs of higher priority first;
-    the order changes no result."""
-    return int(wildcards.width) * mlp_cell_depth(wildcards)
+    """Scheduling order of the training jobs: the costliest first (:func:`mlp_cell_cost`), so
+    that no long job starts last and leaves the other cores idle at the end of the grid.
+    Snakemake starts ready jobs of higher priority first; the order changes no result.
+    """
+    return mlp_cell_cost(wildcards.width, mlp_cell_depth(wildcards))
 
 
 def tree_sweep_priority():
     """The tree's depth sweep (a job as long as a middling grid cell) is started among the
-    grid's middle cells, not after them all: the median of :func:`mlp_train_priority`.
+    grid's middle cells, not after them all: the median of their :func:`mlp_cell_cost`.
     """
-    costs = sorted(w * d for w in MLP["widths"] for d in mlp_depths())
+    costs = sorted(mlp_cell_cost(w, d) for w in MLP["widths"] for d in mlp_depths())
     return costs[len(costs) // 2]
 
 

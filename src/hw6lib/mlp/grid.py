@@ -15,7 +15,7 @@ import csv
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1", "tp", "fp", "tn", "fn")
 #: Metrics summarised as mean and standard deviation over seeds.
 SUMMARY_METRICS: tuple[str, ...] = ("loss", "accuracy", "precision", "recall", "f1")
-KEY: tuple[str, ...] = ("width", "lr", "batch_size", "epochs", "momentum")
 
 
 def cell_depth(cell: Cell) -> int:
@@ -122,14 +121,11 @@ def _mean_sd(values: Sequence[float | None]) -> MeanSd:
 
 
 @dataclass(frozen=True)
-class ConfigSummary(Record):
-    """One configuration of the grid over its seeds (:func:`summarise`).
+class GridConfig(Record):
+    """One configuration of the grid: ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum``.
 
-    ``width``, ``lr``, ``batch_size``, ``epochs``, ``momentum`` name it (:data:`KEY`), and
-    ``depth`` where the grid names it (:func:`grid_key`; ``None`` otherwise: the homework's 2);
-    ``seeds`` lists its seeds, ``n_diverged`` those that diverged; ``score`` is the selection
-    score, the mean validation F1 with diverged seeds counted as 0; ``valid_<m>`` and
-    ``test_<m>`` summarise every metric ``m`` of :data:`SUMMARY_METRICS` over the seeds.
+    And ``depth`` where the grid names it (:func:`grid_key`; ``None`` otherwise, and left out of
+    the file: the homework's 2). The records that name a configuration extend it.
     """
 
     depth: int | None = field(default=None, metadata=OPTIONAL, kw_only=True)
@@ -138,6 +134,22 @@ class ConfigSummary(Record):
     batch_size: int
     epochs: int
     momentum: float
+
+
+#: The keys of a configuration (the fields of :class:`GridConfig` but ``depth``).
+KEY: tuple[str, ...] = tuple(f.name for f in fields(GridConfig) if f.name != "depth")
+
+
+@dataclass(frozen=True)
+class ConfigSummary(GridConfig):
+    """One configuration of the grid over its seeds (:func:`summarise`).
+
+    The configuration (:class:`GridConfig`, its keys :data:`KEY`);
+    ``seeds`` lists its seeds, ``n_diverged`` those that diverged; ``score`` is the selection
+    score, the mean validation F1 with diverged seeds counted as 0; ``valid_<m>`` and
+    ``test_<m>`` summarise every metric ``m`` of :data:`SUMMARY_METRICS` over the seeds.
+    """
+
     seeds: list[int]
     n_diverged: int
     score: float

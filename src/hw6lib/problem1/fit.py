@@ -64,24 +64,20 @@ class EndPoint(Record):
 
 
 @dataclass(frozen=True)
-class Fit(Record):
-    """A fit of the chain (:func:`fit_chain`).
-
-    Its ``depth`` and ``gradient``, then the end point (the fields of :class:`EndPoint`).
-    """
+class _FitSetting(Record):
+    """What a fit is of: the chain's ``depth`` and the ``gradient`` BFGS was given."""
 
     depth: int
     gradient: str
-    x0: list[float]
-    fun: float
-    weights: list[float]
-    grad_norm: float
-    nit: int
-    nfev: int
-    njev: int
-    success: bool
-    status: int
-    message: str
+
+
+@dataclass(frozen=True)
+class Fit(EndPoint, _FitSetting):
+    """A fit of the chain (:func:`fit_chain`).
+
+    Its ``depth`` and ``gradient``, then the end point (the fields of :class:`EndPoint`; the
+    bases are listed so that the file's keys come in that order).
+    """
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ such fact once, from ``results/mlp/best.json``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from hw6lib.mlp.grid import BestSummary, GridEdges, NearBest
+from hw6lib.mlp.grid import BestSummary, GridConfig, GridEdges, NearBest
 from hw6lib.mlp.replication import PublishedReplication
-from hw6lib.pipeline.resultfiles import OPTIONAL, Record
+from hw6lib.pipeline.resultfiles import Record
 from hw6lib.problem1.depths import DepthComparison, DepthFit, VsPublished
 from hw6lib.problem1.gradcheck import GradientCheck, GradientClaims
 from hw6lib.report.verdict import Verdict, mlp_vs_tree
@@ -109,19 +109,13 @@ class Problem1Answers(Record):
 
 
 @dataclass(frozen=True)
-class MlpAnswer(Record):
-    """The best MLP configuration.
+class MlpAnswer(GridConfig):
+    """The best MLP configuration (:class:`hw6lib.mlp.grid.GridConfig`).
 
     With its validation and test scores (means over seeds), the
     test F1's sd and the mean test confusion counts (:func:`mean_confusion`).
     """
 
-    depth: int | None = field(default=None, metadata=OPTIONAL, kw_only=True)
-    width: int
-    lr: float
-    batch_size: int
-    epochs: int
-    momentum: float
     schedule: str
     seeds: int
     valid_f1: float | None
