@@ -87,6 +87,38 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wd
 
 
+@pytest.fixture(scope="module")
+def independent(reference: Path) -> frozenset[str]:
+    """Outputs of the jobs that need nothing from the held cell: once all exist and only the
+    held job runs, Snakemake has nothing left to start and waits on the held job alone."""
+    summary = subprocess.run(
+        snakemake_cmd(reference, reference / "config.yaml", "--detailed-summary"),
+        capture_output=True,
+        text=True,
+        env=SNAKEMAKE_ENV,
+        timeout=DEADLINE,
+        check=True,
+    ).stdout
+    inputs: dict[str, set[str]] = {}
+    for row in summary.splitlines()[1:]:
+        fields = row.split("\t")
+        inputs[fields[0]] = {f for f in fields[4].split(",") if f}
+    cell = re.compile(rf"results/mlp/cells/{HELD.removeprefix('train_')}.*\.json")
+    blocked = {f for f in inputs if cell.fullmatch(f)}
+    assert len(blocked) == 1, sorted(inputs)
+    grew = True
+    while grew:  # everything downstream of the held cell
+        more = {f for f, needs in inputs.items() if needs & blocked} - blocked
+        blocked |= more
+        grew = bool(more)
+    return frozenset(inputs.keys() - blocked)
+
+
+def _settled(proc: subprocess.Popen[str], wd: Path, hold: Path, outputs: frozenset[str]) -> bool:
+    """Whether every job independent of the held cell is done and only the held job runs."""
+    return all((wd / f).is_file() for f in outputs) and _only_held_running(proc, hold)
+
+
 def _start(wd: Path, hold: Path) -> subprocess.Popen[str]:
     """Start the run in ``wd``, the cell :data:`HELD` held with markers in ``hold``."""
     cfg = wd / "config.yaml"
@@ -212,20 +244,20 @@ def test_training_job_killed(reference: Path, tmp_path: Path) -> None:
     _rerun_and_compare(tmp_path / "run", reference)
 
 
-def test_whole_run_interrupted_mid_grid(reference: Path, tmp_path: Path) -> None:
+def test_whole_run_interrupted_mid_grid(
+    reference: Path, independent: frozenset[str], tmp_path: Path
+) -> None:
     wd = tmp_path / "run"
     cells = wd / "results" / "mlp" / "cells"
     proc = _start(wd, tmp_path / "hold")
-    # mid-grid: the other cells written, the held one certainly not; and nothing but the held job
-    # running, so that the signal meets Snakemake waiting, not starting or finishing a job
+    # mid-grid: the other cells and every job that does not need the held one done, the held one
+    # certainly not; and nothing but the held job running, so that the signal meets Snakemake
+    # waiting, not starting or finishing a job
     held = _wait_for(
         proc,
         wd,
         tmp_path / "hold",
-        lambda: (
-            len(list(cells.glob("*.json"))) == len(slow_config()["mlp"]["widths"]) - 1
-            and _only_held_running(proc, tmp_path / "hold")
-        ),
+        lambda: _settled(proc, wd, tmp_path / "hold", independent),
     )
     # as if the held job had been stopped before it opened its log (Ctrl-C during its imports):
     # the file is gone, though Snakemake's error report will name it
@@ -261,21 +293,19 @@ def _snapshot(wd: Path) -> dict[str, tuple[int, bytes]]:
     return out
 
 
-def test_second_run_in_the_same_directory_changes_nothing(reference: Path, tmp_path: Path) -> None:
+def test_second_run_in_the_same_directory_changes_nothing(
+    reference: Path, independent: frozenset[str], tmp_path: Path
+) -> None:
     """Snakemake's lock refuses a second run while the first holds the directory; the second
     says so and touches no file; the first then finishes as if alone."""
     wd, hold = tmp_path / "run", tmp_path / "hold"
-    cells = wd / "results" / "mlp" / "cells"
     proc = _start(wd, hold)
     try:
         _wait_for(
             proc,
             wd,
             hold,
-            lambda: (
-                len(list(cells.glob("*.json"))) == len(slow_config()["mlp"]["widths"]) - 1
-                and _only_held_running(proc, hold)
-            ),
+            lambda: _settled(proc, wd, hold, independent),
         )
         before = _snapshot(wd)
         config = wd / "config.yaml"
