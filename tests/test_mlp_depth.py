@@ -32,7 +32,14 @@ from hw6lib.mlp.model import (
     stack_layers,
     step_buffers,
 )
-from hw6lib.mlp.shape import DEFAULT_DEPTH, PARAM_NAMES, layer_sizes, n_layers, param_names
+from hw6lib.mlp.shape import (
+    DEFAULT_DEPTH,
+    PARAM_NAMES,
+    layer_sizes,
+    n_layers,
+    param_names,
+    step_flops_per_row,
+)
 from hw6lib.pipeline.config import load_schema
 
 
@@ -115,6 +122,37 @@ def test_the_loop_over_layers_runs_the_hand_written_kernels_at_depth_two(data) -
     assert torch.equal(w.t, t)
     for got, want in zip([*w.d, *w.a], [*d, *a], strict=True):
         assert torch.equal(got, want)
+
+
+@pytest.mark.parametrize(("width", "depth"), [(8, 2), (32, 2), (5, 1), (6, 3)])
+def test_the_step_does_the_multiply_adds_the_benchmark_counts(data, width, depth) -> None:
+    """``step_flops_per_row`` (the benchmark's floor) against torch's count of the products
+    that a real epoch runs (the in-place update ``baddbmm_`` counted as ``baddbmm``); the last
+    layer's errors, an outer product, are elementwise."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from hw6lib.mlp.engine import new_state, run_epoch
+    from hw6lib.mlp.training import DeviceRows, RowOrders
+
+    X, y = data
+    n = 1000
+    sgd = SGDSettings.grid(width, [0.1, 1.0], [0, 1], 300, 1, depth=depth)  # a smaller last batch
+    rows = DeviceRows.load(X[:n], y[:n], {}, torch.device("cpu"))
+    state = new_state(rows, sgd)
+    perms = RowOrders.for_settings(sgd, torch.device("cpu")).draw(n)
+
+    def baddbmm_(acc, a, b, *args, out_shape=None, **kwargs) -> int:
+        (batch, m, k), n = a, b[2]  # shapes (torch passes them)
+        return 2 * batch * m * k * n
+
+    inplace = {torch.ops.aten.baddbmm_: baddbmm_}
+    with FlopCounterMode(display=False, custom_mapping=inplace) as counter:
+        run_epoch(state, perms, sgd.batch_size, None)
+    outer = 2 * width  # flops per row of the last layer's errors (torch.mul, not counted)
+    assert counter.get_total_flops() == (step_flops_per_row(layer_sizes(width, depth)) - outer) * (
+        n * sgd.n_models
+    )
+    assert step_flops_per_row(layer_sizes(32)) == 2 * (3 * 32**2 + 21 * 32 + 2) == 7492
 
 
 @pytest.mark.parametrize("depth", [1, 3])

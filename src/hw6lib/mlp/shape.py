@@ -40,6 +40,24 @@ def layer_sizes(width: int, depth: int = DEFAULT_DEPTH, n_in: int = N_IN) -> tup
     return (n_in, *[width] * depth, 1)
 
 
+def step_flops_per_row(sizes: tuple[int, ...]) -> int:
+    """Return the floating-point operations of one SGD step per training row (2 a multiply-add).
+
+    For layers ``k = 1, ..., L`` of ``n_{k-1} + 1`` inputs (a bias) and ``n_k`` outputs
+    (``sizes`` from :func:`layer_sizes`): the forward pass and each layer's weight gradient are
+    ``(n_{k-1} + 1) n_k`` multiply-adds each, and every layer but the first passes its errors
+    down, ``n_{k-1} n_k`` (the inputs get none). The update (once a step, not a row) and the
+    elementwise work (relu, loss) are left out. For the homework's net of width ``h`` that is
+    ``2 (3h^2 + 21h + 2)``: 7,492 at width 32. A figure for benchmarks (the least work a step
+    can do), not used in training.
+    """
+    macs = 0
+    for k in range(1, len(sizes)):
+        n_in, n_out = sizes[k - 1], sizes[k]
+        macs += 2 * (n_in + 1) * n_out + (n_in * n_out if k > 1 else 0)
+    return 2 * macs
+
+
 def param_names(n: int) -> tuple[str, ...]:
     """Parameter names of ``n`` linear layers, in the order of the layers: ``W1, b1, ..., bn``."""
     return tuple(name for k in range(1, n + 1) for name in (f"W{k}", f"b{k}"))
