@@ -6,11 +6,15 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 # tests/ is importable (helpers.py; synthcard.py, card-like arrays for the MLP tests and benchmarks)
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import REPO, SnakemakeRunner, snakemake_runner
+from synthcard import synth_card
+
+from hw6lib.card.standardize import fit_standardizer
 
 #: Markers of tests that need system services or packages; under ``CI=true`` they must run
 #: (``selfcheck``: the GPU engines' self-check, whose interpreter cases need triton).
@@ -58,3 +62,11 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wd = tmp_path_factory.mktemp("pipeline")
     snakemake_runner(wd)(None)
     return wd
+
+
+@pytest.fixture(scope="session")
+def data() -> tuple[np.ndarray, np.ndarray]:
+    """3,000 standardised card-like rows (``synth_card``, seed 1) and their 0/1 labels, for the
+    MLP tests. Tests must not modify them."""
+    X, y = synth_card(3000, seed=1)
+    return fit_standardizer(X).transform(X), y

@@ -12,7 +12,6 @@ from torch import nn
 
 from hw6lib.card.holdout import check_n_valid, split_valid
 from hw6lib.card.split import CardSplit
-from hw6lib.card.standardize import fit_standardizer
 from hw6lib.errors import ConfigError, InputError
 from hw6lib.mlp import (
     SGDSettings,
@@ -26,14 +25,6 @@ from hw6lib.mlp import (
     train_cell,
     train_models,
 )
-
-
-@pytest.fixture(scope="module")
-def data() -> tuple[np.ndarray, np.ndarray]:
-    X, y = synth_card(3000, seed=1)
-    st = fit_standardizer(X)
-    return st.transform(X), y
-
 
 #: Unit roundoff of float32.
 U32 = 2.0**-24

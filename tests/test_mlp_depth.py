@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 from helpers import REPO
-from synthcard import synth_card
 from torch import nn
 
 from hw6lib.card.split import CardSplit
@@ -41,13 +40,6 @@ from hw6lib.mlp.shape import (
     step_flops_per_row,
 )
 from hw6lib.pipeline.config import load_schema
-
-
-@pytest.fixture(scope="module")
-def data() -> tuple[np.ndarray, np.ndarray]:
-    X, y = synth_card(3000, seed=1)
-    st = fit_standardizer(X)
-    return st.transform(X), y
 
 
 def test_the_shape_is_given_once_and_read_back_from_the_parameters() -> None:
