@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_limits
 
 from hw6lib.pipeline.config import load_schema, validate_config
 from hw6lib.problem1.chain import mse_and_grad, sigmoid
-from hw6lib.problem1.depths import fit_depth
+from hw6lib.problem1.depths import FitSettings, fit_depth
 from hw6lib.problem1.fit import group_end_points, multistart, start_design
 from hw6lib.problem1.simulate import simulate
 from hw6lib.published import PROBLEM1, PROBLEM1_ENVELOPE
@@ -110,6 +110,14 @@ def main() -> None:
     ap.add_argument("--screen-rows", type=int, default=MS["screen_rows"])
     args = ap.parse_args()
     x, y = simulate(args.n, 3)
+    settings = FitSettings(
+        points=args.points,
+        box=args.box,
+        seed=args.seed,
+        gtol=P1["gtol"],
+        screen_rows=args.screen_rows,
+        polish_gtol=MS["polish_gtol"],
+    )
     totals = {"before": [0.0, 0.0], "after": [0.0, 0.0]}
     agree = True
     with threadpool_limits(1):
@@ -122,12 +130,7 @@ def main() -> None:
                     x,
                     y,
                     d,
-                    points=args.points,
-                    box=args.box,
-                    seed=args.seed,
-                    gtol=P1["gtol"],
-                    screen_rows=args.screen_rows,
-                    polish_gtol=MS["polish_gtol"],
+                    settings,
                     published=p,
                     envelope=e,
                 )

@@ -16,6 +16,7 @@ from helpers import default_config
 
 from hw6lib.problem1.chain import mse_and_grad
 from hw6lib.problem1.depths import (
+    FitSettings,
     compare_depths,
     compare_to_published,
     fit_depth,
@@ -39,9 +40,9 @@ P1 = default_config()["problem1"]
 GTOL, POLISH_GTOL = P1["gtol"], P1["multistart"]["polish_gtol"]
 
 
-def fit_settings(**changes: float | int | None) -> dict[str, float | int | None]:
+def fit_settings(**changes: float | int | None) -> FitSettings:
     """:func:`fit_depth`'s settings: the configured defaults, with ``changes``."""
-    return {**P1["multistart"], "gtol": GTOL, **changes}
+    return replace(FitSettings.from_config(GTOL, P1["multistart"]), **changes)
 
 
 @pytest.fixture(scope="module")
@@ -308,7 +309,7 @@ def test_fit_chain_rejects_unknown_gradient():
 
 def test_fit_depth_and_compare_explain_the_gap():
     x, y = simulate(20_000, 3)
-    fits = [fit_depth(x, y, d, **fit_settings(points=8)) for d in (2, 1)]
+    fits = [fit_depth(x, y, d, fit_settings(points=8)) for d in (2, 1)]
     c = compare_depths(fits)
     assert [r.depth for r in c.rows] == [1, 2]
     assert c.one_layer_contains_truth is True
@@ -333,7 +334,7 @@ def test_fit_depth_and_compare_explain_the_gap():
 
 
 def test_one_layer_from_starts_when_the_truth_is_missed():
-    fit = fit_depth(*simulate(2_000, 3), 1, **fit_settings(points=2))
+    fit = fit_depth(*simulate(2_000, 3), 1, fit_settings(points=2))
     ms = fit.multistart
     # pretend every start stopped elsewhere
     ms = replace(ms, minima=[replace(m, weights=[2.0, 0.5]) for m in ms.minima])
@@ -349,7 +350,7 @@ def test_published_numbers_apply_to_published_data_only():
     assert problem1_published(1_000_000, 4, 1) is None
     x, y = simulate(2_000, 3)
     rec = fit_depth(
-        x, y, 1, **fit_settings(points=2), published=PROBLEM1[1], envelope=PROBLEM1_ENVELOPE[1]
+        x, y, 1, fit_settings(points=2), published=PROBLEM1[1], envelope=PROBLEM1_ENVELOPE[1]
     )
     assert rec.vs_published.counts_equal.keys() == {"nit", "nfev", "njev"}
     fun = rec.published_reproduction.fun
@@ -360,6 +361,6 @@ def test_published_numbers_apply_to_published_data_only():
     bound = rec.vs_published.bound
     assert bound.gtol == 1e-5
     assert bound == stopping_bound(x, y, rec.published_reproduction.weights, 1e-5)
-    assert fit_depth(x, y, 1, **fit_settings(points=2)).vs_published is None
+    assert fit_depth(x, y, 1, fit_settings(points=2)).vs_published is None
     with pytest.raises(ValueError, match="envelope"):
-        fit_depth(x, y, 1, **fit_settings(points=2), published=PROBLEM1[1])
+        fit_depth(x, y, 1, fit_settings(points=2), published=PROBLEM1[1])

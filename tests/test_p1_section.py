@@ -17,7 +17,13 @@ from typing import Any
 import pytest
 from helpers import REPO, default_config
 
-from hw6lib.problem1.depths import VsPublished, compare_depths, compare_to_published, fit_depth
+from hw6lib.problem1.depths import (
+    FitSettings,
+    VsPublished,
+    compare_depths,
+    compare_to_published,
+    fit_depth,
+)
 from hw6lib.problem1.fit import stopping_bound
 from hw6lib.problem1.gradcheck import check_gradients
 from hw6lib.problem1.simulate import simulate
@@ -30,7 +36,9 @@ from hw6lib.report.render import format_number, make_environment
 def context() -> dict[str, Any]:
     x, y = simulate(5_000, 3)
     p1 = default_config()["problem1"]
-    settings = {**p1["multistart"], "gtol": p1["gtol"], "points": 4, "screen_rows": 2_000}
+    settings = FitSettings.from_config(
+        p1["gtol"], {**p1["multistart"], "points": 4, "screen_rows": 2_000}
+    )
     fits = [
         # as if the data were the published data
         replace(
@@ -43,7 +51,7 @@ def context() -> dict[str, Any]:
                 stopping_bound(x, y, f.published_reproduction.weights, 1e-5),
             ),
         )
-        for f in (fit_depth(x, y, d, **settings) for d in (1, 2))
+        for f in (fit_depth(x, y, d, settings) for d in (1, 2))
     ]
     return {
         "config": {"problem1": {"seed": 3}},

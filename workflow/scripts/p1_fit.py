@@ -9,24 +9,18 @@ if TYPE_CHECKING:
 
 with job_logging(snakemake.log[0]) as log:
     from hw6lib.pipeline.resultfiles import load_array, write_json
-    from hw6lib.problem1.depths import fit_depth
+    from hw6lib.problem1.depths import FitSettings, fit_depth
     from hw6lib.published import PROBLEM1_ENVELOPE, problem1_published
 
     data = load_array(snakemake.input.data)
     depth = int(snakemake.wildcards.depth)
     p = snakemake.params
-    ms = p.multistart
     published = problem1_published(len(data), p.seed, depth)
     result = fit_depth(
         data[:, 0],
         data[:, 1],
         depth,
-        points=ms["points"],
-        box=ms["box"],
-        seed=ms["seed"],
-        gtol=p.gtol,
-        screen_rows=ms["screen_rows"],
-        polish_gtol=ms["polish_gtol"],
+        FitSettings.from_config(p.gtol, p.multistart),
         published=published,
         envelope=PROBLEM1_ENVELOPE.get(depth) if published is not None else None,
     )

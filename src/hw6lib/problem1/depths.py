@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,17 +216,52 @@ class DepthFit(Record):
     zeros_limits: list[float]
 
 
+@dataclass(frozen=True)
+class FitSettings:
+    """How :func:`fit_depth` fits: the config's ``problem1.gtol`` and ``problem1.multistart``.
+
+    Attributes
+    ----------
+    points, box, seed : int, float, int
+        Multi-start design: zeros plus ``points`` scrambled Sobol points of
+        ``[-box, box]^(depth+1)`` seeded by ``seed`` (:func:`hw6lib.problem1.fit.start_design`).
+    gtol : float
+        BFGS gradient tolerance of the published recipe, the analytic fit and the screen.
+    screen_rows : int or None
+        Rows of the multi-start screen (:func:`hw6lib.problem1.fit.multistart`).
+    polish_gtol : float
+        Gradient tolerance of the polish of each minimum on all rows.
+
+    All are required: their defaults are stated once, in the config schema.
+    """
+
+    points: int
+    box: float
+    seed: int
+    gtol: float
+    screen_rows: int | None
+    polish_gtol: float
+
+    @classmethod
+    def from_config(cls, gtol: float, multistart: Mapping[str, Any]) -> FitSettings:
+        """Read the validated config's ``problem1.gtol`` and ``problem1.multistart``."""
+        rows = multistart["screen_rows"]
+        return cls(
+            points=int(multistart["points"]),
+            box=float(multistart["box"]),
+            seed=int(multistart["seed"]),
+            gtol=float(gtol),
+            screen_rows=None if rows is None else int(rows),
+            polish_gtol=float(multistart["polish_gtol"]),
+        )
+
+
 def fit_depth(
     x: FloatArray,
     y: FloatArray,
     depth: int,
+    settings: FitSettings,
     *,
-    points: int,
-    box: float,
-    seed: int,
-    gtol: float,
-    screen_rows: int | None,
-    polish_gtol: float,
     published: dict[str, Any] | None = None,
     envelope: dict[str, Any] | None = None,
 ) -> DepthFit:
@@ -238,17 +273,8 @@ def fit_depth(
         Data.
     depth : int
         Number of hidden layers.
-    points, box, seed : int, float, int
-        Multi-start design: zeros plus ``points`` scrambled Sobol points of
-        ``[-box, box]^(depth+1)`` seeded by ``seed`` (:func:`hw6lib.problem1.fit.start_design`).
-        These and the tolerances below are the config's ``problem1.multistart`` and
-        ``problem1.gtol``, required: their defaults are stated once, in the config schema.
-    gtol : float
-        BFGS gradient tolerance of the published recipe, the analytic fit and the screen.
-    screen_rows : int or None
-        Rows of the multi-start screen (:func:`hw6lib.problem1.fit.multistart`).
-    polish_gtol : float
-        Gradient tolerance of the polish of each minimum on all rows.
+    settings : FitSettings
+        The start design and the tolerances.
     published : dict, optional
         The published fit of this depth on the same data (see
         :func:`hw6lib.published.problem1_published`), to compare the reproduction against.
@@ -267,15 +293,15 @@ def fit_depth(
     """
     if published is not None and envelope is None:
         raise ValueError("fit_depth: published numbers need their envelope")
-    zeros = np.zeros(depth + 1)
-    repro = fit_chain(x, y, zeros, "finite-difference", gtol)
-    analytic = fit_chain(x, y, zeros, "analytic", gtol)
-    starts = start_design(depth, points, box, seed)
-    ms = multistart(x, y, starts, gtol, screen_rows, polish_gtol)
+    st, zeros = settings, np.zeros(depth + 1)
+    repro = fit_chain(x, y, zeros, "finite-difference", st.gtol)
+    analytic = fit_chain(x, y, zeros, "analytic", st.gtol)
+    starts = start_design(depth, st.points, st.box, st.seed)
+    ms = multistart(x, y, starts, st.gtol, st.screen_rows, st.polish_gtol)
     best = ms.best
     vs = None
     if published is not None and envelope is not None:
-        bound = stopping_bound(x, y, repro.weights, gtol)
+        bound = stopping_bound(x, y, repro.weights, st.gtol)
         vs = compare_to_published(repro, published, envelope, bound)
     return DepthFit(
         depth=depth,
@@ -286,9 +312,9 @@ def fit_depth(
         analytic_from_zeros=analytic,
         design=Design(
             kind="zeros + scrambled Sobol",
-            points=int(points),
-            box=float(box),
-            seed=int(seed),
+            points=st.points,
+            box=st.box,
+            seed=st.seed,
             starts=len(starts),
         ),
         multistart=ms,
