@@ -88,9 +88,9 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def independent(reference: Path) -> frozenset[str]:
-    """Outputs of the jobs that need nothing from the held cell: once all exist and only the
-    held job runs, Snakemake has nothing left to start and waits on the held job alone."""
+def independent_jobs(reference: Path) -> int:
+    """How many jobs need nothing from the held cell (from the reference run's
+    ``--detailed-summary``: its outputs, their inputs, and each job's log file)."""
     summary = subprocess.run(
         snakemake_cmd(reference, reference / "config.yaml", "--detailed-summary"),
         capture_output=True,
@@ -100,9 +100,11 @@ def independent(reference: Path) -> frozenset[str]:
         check=True,
     ).stdout
     inputs: dict[str, set[str]] = {}
+    job_log: dict[str, str] = {}
     for row in summary.splitlines()[1:]:
         fields = row.split("\t")
         inputs[fields[0]] = {f for f in fields[4].split(",") if f}
+        job_log[fields[0]] = fields[3]  # one log file per job names the job
     cell = re.compile(rf"results/mlp/cells/{HELD.removeprefix('train_')}.*\.json")
     blocked = {f for f in inputs if cell.fullmatch(f)}
     assert len(blocked) == 1, sorted(inputs)
@@ -111,12 +113,22 @@ def independent(reference: Path) -> frozenset[str]:
         more = {f for f, needs in inputs.items() if needs & blocked} - blocked
         blocked |= more
         grew = bool(more)
-    return frozenset(inputs.keys() - blocked)
+    return len({job_log[f] for f in inputs.keys() - blocked})
 
 
-def _settled(proc: subprocess.Popen[str], wd: Path, hold: Path, outputs: frozenset[str]) -> bool:
-    """Whether every job independent of the held cell is done and only the held job runs."""
-    return all((wd / f).is_file() for f in outputs) and _only_held_running(proc, hold)
+def _finished_jobs(wd: Path) -> int:
+    """Jobs the run in ``wd`` has finished, by its own log: Snakemake writes "Finished jobid"
+    once a job's outputs, log and benchmark file are all written."""
+    logs = sorted((wd / ".snakemake" / "log").glob("*.snakemake.log"))
+    if not logs:
+        return 0
+    return logs[-1].read_text().count("\nFinished jobid")
+
+
+def _settled(proc: subprocess.Popen[str], wd: Path, hold: Path, independent_jobs: int) -> bool:
+    """Whether every job independent of the held cell is finished and only the held job runs:
+    Snakemake then has nothing left to start or to write, and waits on the held job alone."""
+    return _finished_jobs(wd) == independent_jobs and _only_held_running(proc, hold)
 
 
 def _start(wd: Path, hold: Path) -> subprocess.Popen[str]:
@@ -245,7 +257,7 @@ def test_training_job_killed(reference: Path, tmp_path: Path) -> None:
 
 
 def test_whole_run_interrupted_mid_grid(
-    reference: Path, independent: frozenset[str], tmp_path: Path
+    reference: Path, independent_jobs: int, tmp_path: Path
 ) -> None:
     wd = tmp_path / "run"
     cells = wd / "results" / "mlp" / "cells"
@@ -257,7 +269,7 @@ def test_whole_run_interrupted_mid_grid(
         proc,
         wd,
         tmp_path / "hold",
-        lambda: _settled(proc, wd, tmp_path / "hold", independent),
+        lambda: _settled(proc, wd, tmp_path / "hold", independent_jobs),
     )
     # as if the held job had been stopped before it opened its log (Ctrl-C during its imports):
     # the file is gone, though Snakemake's error report will name it
@@ -294,7 +306,7 @@ def _snapshot(wd: Path) -> dict[str, tuple[int, bytes]]:
 
 
 def test_second_run_in_the_same_directory_changes_nothing(
-    reference: Path, independent: frozenset[str], tmp_path: Path
+    reference: Path, independent_jobs: int, tmp_path: Path
 ) -> None:
     """Snakemake's lock refuses a second run while the first holds the directory; the second
     says so and touches no file; the first then finishes as if alone."""
@@ -305,7 +317,7 @@ def test_second_run_in_the_same_directory_changes_nothing(
             proc,
             wd,
             hold,
-            lambda: _settled(proc, wd, hold, independent),
+            lambda: _settled(proc, wd, hold, independent_jobs),
         )
         before = _snapshot(wd)
         config = wd / "config.yaml"
