@@ -13,6 +13,7 @@ from hw6lib.pipeline.codedigest import (
     third_party_modules,
 )
 from hw6lib.pipeline.config import config_differences, load_schema, validate_config
+from hw6lib.mlp.shape import layer_sizes, step_flops_per_row
 from hw6lib.preflight import check_card_file, check_config_relations
 from hw6lib.pipeline.runlog import complete_failed_logs
 from hw6lib.errors import ConfigError, InputError
@@ -118,9 +119,9 @@ def mlp_cell_depth(wildcards):
 
 
 def mlp_cell_cost(width, depth):
-    """A training job's work, as a rank: a step's work grows with the hidden units, width
-    times depth."""
-    return int(width) * int(depth)
+    """A training job's work, as a rank: the multiply-adds of a step per row
+    (:func:`hw6lib.mlp.shape.step_flops_per_row`)."""
+    return step_flops_per_row(layer_sizes(int(width), int(depth)))
 
 
 def mlp_train_priority(wildcards):
