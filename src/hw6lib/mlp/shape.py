@@ -48,8 +48,9 @@ def step_flops_per_row(sizes: tuple[int, ...]) -> int:
     ``(n_{k-1} + 1) n_k`` multiply-adds each, and every layer but the first passes its errors
     down, ``n_{k-1} n_k`` (the inputs get none). The update (once a step, not a row) and the
     elementwise work (relu, loss) are left out. For the homework's net of width ``h`` that is
-    ``2 (3h^2 + 21h + 2)``: 7,492 at width 32. A figure for benchmarks (the least work a step
-    can do), not used in training.
+    ``2 (3h^2 + 21h + 2)``: 7,492 at width 32. The least work a step can do: the benchmark's
+    floor, and the workflow's order of the training jobs (costliest first); training does not
+    use it.
     """
     macs = 0
     for k in range(1, len(sizes)):
