@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import helpers
+import pytest
 
 LIB = helpers.REPO / "src" / "hw6lib"
 
@@ -102,9 +103,5 @@ def test_mlp_package_exports_every_name_lazily() -> None:
             __import__(f"hw6lib.mlp.{mlp._EXPORTS[name]}", fromlist=[name]), name
         )
     assert set(mlp.__all__) <= set(dir(mlp))
-    try:
+    with pytest.raises(AttributeError, match="no_such_name"):
         mlp.no_such_name  # noqa: B018
-    except AttributeError as e:
-        assert "no_such_name" in str(e)
-    else:
-        raise AssertionError("a missing name must raise AttributeError")

@@ -134,8 +134,8 @@ def test_the_step_does_the_multiply_adds_the_benchmark_counts(data, width, depth
     perms = RowOrders.for_settings(sgd, torch.device("cpu")).draw(n)
 
     def baddbmm_(acc, a, b, *args, out_shape=None, **kwargs) -> int:
-        (batch, m, k), n = a, b[2]  # shapes (torch passes them)
-        return 2 * batch * m * k * n
+        (batch, m, k), cols = a, b[2]  # shapes (torch passes them)
+        return 2 * batch * m * k * cols
 
     inplace = {torch.ops.aten.baddbmm_: baddbmm_}
     with FlopCounterMode(display=False, custom_mapping=inplace) as counter:
