@@ -85,15 +85,19 @@ class CellModel(Record):
 
 
 @dataclass(frozen=True)
-class CellEngine(Record):
-    """The engine that trained one momentum of a cell, and its self-checks.
-
-    :class:`EngineRecord` with the ``momentum`` first.
-    """
+class _Momentum(Record):
+    """The SGD momentum a record is of."""
 
     momentum: float
-    engine: str
-    checks: list[CheckRecord]
+
+
+@dataclass(frozen=True)
+class CellEngine(EngineRecord, _Momentum):
+    """The engine that trained one momentum of a cell, and its self-checks.
+
+    :class:`EngineRecord` with the ``momentum`` first (the bases are listed so that the file's
+    keys come in that order).
+    """
 
 
 @dataclass(frozen=True)
